@@ -1,0 +1,339 @@
+/**
+ * ONNX renderer: IR → standard ai.onnx nodes (no custom ops) for a given opset and layout.
+ * The output is plain data (nodes + initializers); src/onnx/ turns it into protobuf.
+ *
+ * Choices: fused standard ops where they exist (LayerNormalization ≥ 17, HardSigmoid, HardSwish ≥ 14,
+ * Softsign, Mish ≥ 18, Gelu ≥ 20); ops without a CUDA kernel (Asin, Atan, Sinh, Cosh, Asinh) are rewritten
+ * into ops that have one unless `cudaSafe: false`; ReduceMean takes axes as an attribute ≤ 17 and as an
+ * input ≥ 18.
+ */
+import { ActbenchError } from '../errors.js';
+import { compileActivation, type ActivationDef } from './define.js';
+import { dependsOnInput, exprKey, type Expr, type ParamDef } from './ir.js';
+import type { PrimitiveOp } from './ops.js';
+import { lowerMacros } from './rewrite.js';
+import type { Layout } from './tfjs.js';
+
+export type OnnxAttr =
+  | { type: 'float'; value: number }
+  | { type: 'int'; value: number }
+  | { type: 'ints'; value: number[] }
+  | { type: 'string'; value: string };
+
+export interface OnnxNodeSpec {
+  opType: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Record<string, OnnxAttr>;
+}
+
+export interface OnnxTensorSpec {
+  name: string;
+  dims: number[];
+  data: Float32Array | BigInt64Array;
+}
+
+export interface OnnxFragment {
+  nodes: OnnxNodeSpec[];
+  initializers: OnnxTensorSpec[];
+}
+
+export const f = (value: number): OnnxAttr => ({ type: 'float', value });
+export const i = (value: number): OnnxAttr => ({ type: 'int', value });
+export const ints = (value: number[]): OnnxAttr => ({ type: 'ints', value });
+export const s = (value: string): OnnxAttr => ({ type: 'string', value });
+
+/** First opset in which each op we emit exists with the semantics we rely on. */
+export const ONNX_OP_SINCE: Readonly<Record<string, number>> = {
+  Identity: 1, Shape: 1, Softplus: 1, Softsign: 1, ReduceMean: 1,
+  Abs: 6, Neg: 6, Exp: 6, Log: 6, Sqrt: 6, Reciprocal: 6, Relu: 6, Sigmoid: 6, Tanh: 6, Elu: 6, Selu: 6,
+  LeakyRelu: 6, HardSigmoid: 6,
+  // numpy-style broadcasting for the binary ops
+  Add: 7, Sub: 7, Mul: 7, Div: 7, Pow: 7, PRelu: 7, Greater: 7, Atan: 7, Asin: 7, Sin: 7, Cos: 7,
+  Max: 8, Min: 8, Expand: 8,
+  Erf: 9, Sign: 9, Sinh: 9, Cosh: 9, Asinh: 9, Where: 9,
+  // Equal on float tensors, Clip with min/max inputs
+  Equal: 11, Clip: 11,
+  HardSwish: 14, LayerNormalization: 17, Mish: 18, Gelu: 20,
+};
+
+export interface LowerOptions {
+  opset: number;
+  /** layout of the tensor the activation is applied to */
+  layout: Layout;
+  /** shape without the batch dimension, in `layout` order (needed for parameters and LayerAct's D) */
+  featureShape: readonly number[];
+  input: string;
+  output: string;
+  /** prefix for every node, tensor and initializer name (one per activation layer in a network) */
+  prefix?: string;
+  /** rewrite ops without CUDA kernels (default true) */
+  cudaSafe?: boolean;
+  /** trained parameter values in TF.js (channels-last) order; defaults to each parameter's init */
+  paramValues?: Readonly<Record<string, Float32Array | number[]>>;
+}
+
+class Emitter {
+  readonly nodes: OnnxNodeSpec[] = [];
+  readonly initializers: OnnxTensorSpec[] = [];
+  private n = 0;
+  private readonly consts = new Map<string, string>();
+  constructor(
+    readonly opset: number,
+    readonly prefix: string,
+  ) {}
+
+  node(opType: string, inputs: string[], attributes: Record<string, OnnxAttr> = {}): string {
+    const since = ONNX_OP_SINCE[opType];
+    if (since === undefined) throw new Error(`internal: no opset entry for ${opType}`);
+    if (this.opset < since) throw new OpsetTooLow(opType, since, this.opset);
+    const out = `${this.prefix}t${this.n}`;
+    this.nodes.push({ opType, name: `${this.prefix}${opType}_${this.n++}`, inputs, outputs: [out], attributes });
+    return out;
+  }
+
+  /** A float32 scalar initializer, shared by value. */
+  scalar(v: number): string {
+    const key = Object.is(v, -0) ? '-0' : String(Math.fround(v));
+    let name = this.consts.get(key);
+    if (!name) {
+      name = `${this.prefix}c${this.consts.size}`;
+      this.consts.set(key, name);
+      this.initializers.push({ name, dims: [], data: new Float32Array([v]) });
+    }
+    return name;
+  }
+
+  int64s(values: number[]): string {
+    const key = `i64:${values.join(',')}`;
+    let name = this.consts.get(key);
+    if (!name) {
+      name = `${this.prefix}c${this.consts.size}`;
+      this.consts.set(key, name);
+      this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+    }
+    return name;
+  }
+
+  tensor(name: string, dims: number[], data: Float32Array): string {
+    this.initializers.push({ name: `${this.prefix}${name}`, dims, data });
+    return `${this.prefix}${name}`;
+  }
+}
+
+export class OpsetTooLow extends ActbenchError {
+  constructor(
+    readonly opType: string,
+    readonly since: number,
+    opset: number,
+  ) {
+    super('ONNX_OPSET_TOO_LOW', `${opType} needs opset ≥ ${since}, the export asked for opset ${opset}`, { field: 'opset' });
+  }
+}
+
+interface LCtx {
+  g: Emitter;
+  opts: LowerOptions;
+  rank: number;
+}
+
+type Lowering = (ctx: LCtx, args: string[], attrs: readonly number[]) => string;
+
+const reduceMean = ({ g, opts }: LCtx, x: string, axes: number[]): string =>
+  opts.opset >= 18
+    ? g.node('ReduceMean', [x, g.int64s(axes)], { keepdims: i(1) })
+    : g.node('ReduceMean', [x], { axes: ints(axes), keepdims: i(1) });
+
+const allAxes = (rank: number) => Array.from({ length: rank - 1 }, (_, k) => k + 1);
+const channelAxis = ({ opts, rank }: LCtx) => (opts.layout === 'NCHW' || rank === 2 ? 1 : rank - 1);
+
+/** Where(x == 0, 0, op(Where(x == 0, 1, x))): the safe forms of PANGAEA (activations.md §5.4–5.5). */
+function guardZero(ctx: LCtx, x: string, body: (safe: string) => string): string {
+  const { g } = ctx;
+  const z = g.node('Equal', [x, g.scalar(0)]);
+  const safe = g.node('Where', [z, g.scalar(1), x]);
+  return g.node('Where', [z, g.scalar(0), body(safe)]);
+}
+
+const LOWER: Record<PrimitiveOp, Lowering> = {
+  neg: ({ g }, [x]) => g.node('Neg', [x]),
+  abs: ({ g }, [x]) => g.node('Abs', [x]),
+  recip: (c, [x]) => guardZero(c, x, (safe) => c.g.node('Reciprocal', [safe])),
+  square: ({ g }, [x]) => g.node('Mul', [x, x]),
+  exp: ({ g }, [x]) => g.node('Exp', [x]),
+  // no Expm1 in ONNX
+  expm1: ({ g }, [x]) => g.node('Sub', [g.node('Exp', [x]), g.scalar(1)]),
+  erf: ({ g }, [x]) => g.node('Erf', [x]),
+  sinh: ({ g }, [x]) => g.node('Sinh', [x]),
+  cosh: ({ g }, [x]) => g.node('Cosh', [x]),
+  tanh: ({ g }, [x]) => g.node('Tanh', [x]),
+  asinh: ({ g }, [x]) => g.node('Asinh', [x]),
+  atan: ({ g }, [x]) => g.node('Atan', [x]),
+  asin: ({ g }, [x]) => g.node('Asin', [x]),
+  sin: ({ g }, [x]) => g.node('Sin', [x]),
+  cos: ({ g }, [x]) => g.node('Cos', [x]),
+  sigmoid: ({ g }, [x]) => g.node('Sigmoid', [x]),
+  softplus: ({ g }, [x]) => g.node('Softplus', [x]),
+  relu: ({ g }, [x]) => g.node('Relu', [x]),
+  elu: ({ g }, [x]) => g.node('Elu', [x], { alpha: f(1) }),
+  // explicit constants: ONNX's defaults are float32 roundings, TF.js uses the same values
+  selu: ({ g }, [x]) => g.node('Selu', [x], { alpha: f(1.6732632423543772), gamma: f(1.0507009873554805) }),
+  sqrt: ({ g }, [x]) => g.node('Sqrt', [x]),
+  log: ({ g }, [x]) => g.node('Log', [x]),
+  sign: ({ g }, [x]) => g.node('Sign', [x]),
+  leaky_relu: ({ g }, [x], [slope]) => g.node('LeakyRelu', [x], { alpha: f(slope) }),
+  clip: ({ g, opts }, [x], [lo, hi]) =>
+    opts.opset >= 11
+      ? g.node('Clip', [x, g.scalar(lo), g.scalar(hi)])
+      : g.node('Min', [g.node('Max', [x, g.scalar(lo)]), g.scalar(hi)]),
+  add: ({ g }, [a, b]) => g.node('Add', [a, b]),
+  sub: ({ g }, [a, b]) => g.node('Sub', [a, b]),
+  mul: ({ g }, [a, b]) => g.node('Mul', [a, b]),
+  div: (c, [a, b]) => guardZero(c, b, (safe) => c.g.node('Div', [a, safe])),
+  fdiv: ({ g }, [a, b]) => g.node('Div', [a, b]),
+  pow: ({ g }, [a, b]) => {
+    const pos = g.node('Greater', [a, g.scalar(0)]);
+    const base = g.node('Where', [pos, a, g.scalar(1)]);
+    return g.node('Where', [pos, g.node('Pow', [base, b]), g.scalar(0)]);
+  },
+  max: ({ g }, [a, b]) => g.node('Max', [a, b]),
+  min: ({ g }, [a, b]) => g.node('Min', [a, b]),
+  prelu: ({ g }, [x, a]) => g.node('PRelu', [x, a]),
+  where_gt: ({ g }, [c, a, b]) => g.node('Where', [g.node('Greater', [c, g.scalar(0)]), a, b]),
+  lmean: (c, [x]) => reduceMean(c, x, allAxes(c.rank)),
+  cmean: (c, [x]) => reduceMean(c, x, [channelAxis(c)]),
+  lnorm: (c, [x], [eps]) => {
+    const { g, opts, rank } = c;
+    const d = opts.featureShape.reduce((p, q) => p * q, 1);
+    const unbias = d > 1 ? (d - 1) / d : 1;
+    if (opts.opset >= 17) {
+      // LayerNormalization uses the biased variance; LayerAct's code the unbiased one:
+      // (y−μ)/√(v·D/(D−1) + α) = √((D−1)/D)·(y−μ)/√(v + α(D−1)/D)   (activations.md §5.2)
+      const scale = g.tensor(`lnorm_scale${g.nodes.length}`, [1], new Float32Array([Math.sqrt(unbias)]));
+      return g.node('LayerNormalization', [x, scale], { axis: i(1), epsilon: f(eps * unbias) });
+    }
+    const centred = g.node('Sub', [x, reduceMean(c, x, allAxes(rank))]);
+    const v = g.node('Mul', [reduceMean(c, g.node('Mul', [centred, centred]), allAxes(rank)), g.scalar(1 / unbias)]);
+    return g.node('Div', [centred, g.node('Sqrt', [g.node('Add', [v, g.scalar(eps)])])]);
+  },
+};
+
+/** Macro ops printed with one fused standard op when the opset has it. */
+const NATIVE_MACROS: Record<string, { since: number; lower: Lowering }> = {
+  hard_sigmoid: { since: 6, lower: ({ g }, [x]) => g.node('HardSigmoid', [x], { alpha: f(0.2), beta: f(0.5) }) },
+  hard_sigmoid6: { since: 6, lower: ({ g }, [x]) => g.node('HardSigmoid', [x], { alpha: f(1 / 6), beta: f(0.5) }) },
+  softsign: { since: 1, lower: ({ g }, [x]) => g.node('Softsign', [x]) },
+  hard_silu: { since: 14, lower: ({ g }, [x]) => g.node('HardSwish', [x]) },
+  mish: { since: 18, lower: ({ g }, [x]) => g.node('Mish', [x]) },
+  gelu: { since: 20, lower: ({ g }, [x]) => g.node('Gelu', [x], { approximate: s('none') }) },
+  gelu_tanh: { since: 20, lower: ({ g }, [x]) => g.node('Gelu', [x], { approximate: s('tanh') }) },
+};
+
+/** The IR as the ONNX renderer prints it at this opset (macros expanded, CUDA rewrites applied). */
+export function onnxIr(ir: Expr, opset: number, cudaSafe = true): Expr {
+  return lowerMacros(ir, (op) => (NATIVE_MACROS[op]?.since ?? Infinity) <= opset, cudaSafe);
+}
+
+/** Parameter tensor in ONNX layout from TF.js (channels-last) values. */
+function paramTensor(p: ParamDef, values: Float32Array, opts: LowerOptions, rank: number): { dims: number[]; data: Float32Array } {
+  const fs = opts.featureShape;
+  switch (p.shape) {
+    case 'scalar':
+      return { dims: [1], data: values };
+    case 'channel': {
+      const c = opts.layout === 'NCHW' || rank === 2 ? fs[0] : fs[fs.length - 1];
+      // NCHW broadcasting needs [C,1,1]; channels-last [C]
+      const dims = opts.layout === 'NCHW' && rank > 2 ? [c, ...Array(rank - 2).fill(1)] : [c];
+      return { dims, data: values };
+    }
+    case 'element': {
+      if (opts.layout === 'NHWC' || rank === 2) return { dims: [...fs], data: values };
+      // TF.js stores [H, W, C]; NCHW wants [C, H, W]
+      const c = fs[0];
+      const hw = fs.slice(1).reduce((a, b) => a * b, 1);
+      const out = new Float32Array(values.length);
+      for (let k = 0; k < hw; k++) for (let ch = 0; ch < c; ch++) out[ch * hw + k] = values[k * c + ch];
+      return { dims: [...fs], data: out };
+    }
+  }
+}
+
+function expectedParamSize(p: ParamDef, opts: LowerOptions, rank: number): number {
+  if (p.shape === 'scalar') return 1;
+  if (p.shape === 'channel') return opts.layout === 'NCHW' || rank === 2 ? opts.featureShape[0] : opts.featureShape[opts.featureShape.length - 1];
+  return opts.featureShape.reduce((a, b) => a * b, 1);
+}
+
+/** Lower an activation definition to ONNX nodes reading `opts.input` and writing `opts.output`. */
+export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFragment {
+  const compiled = compileActivation(def);
+  const ir = onnxIr(compiled.ir, opts.opset, opts.cudaSafe ?? true);
+  const g = new Emitter(opts.opset, opts.prefix ?? '');
+  const rank = opts.featureShape.length + 1;
+  const ctx: LCtx = { g, opts, rank };
+
+  const params: Record<string, string> = {};
+  for (const name of compiled.paramNames) {
+    const p = def.params[name];
+    const size = expectedParamSize(p, opts, rank);
+    const given = opts.paramValues?.[name];
+    const values = given ? Float32Array.from(given) : new Float32Array(size).fill(p.init);
+    if (values.length !== size) {
+      throw new ActbenchError('ONNX_PARAM_SIZE', `parameter '${name}' of '${def.name}' has ${values.length} values, expected ${size} (${p.shape})`, { field: `params.${name}` });
+    }
+    const t = paramTensor(p, values, opts, rank);
+    params[name] = g.tensor(name, t.dims, t.data);
+  }
+
+  const byKey = new Map<string, string>();
+  const keys = new Map<Expr, string>();
+  const emit = (e: Expr): string => {
+    const key = exprKey(e, keys);
+    const hit = byKey.get(key);
+    if (hit) return hit;
+    let out: string;
+    switch (e.kind) {
+      case 'input':
+        out = opts.input;
+        break;
+      case 'const':
+        out = g.scalar(e.value);
+        break;
+      case 'param':
+        out = params[e.name];
+        break;
+      case 'call': {
+        const args = e.args.map(emit);
+        const native = NATIVE_MACROS[e.op];
+        const lower = native && native.since <= opts.opset ? native.lower : LOWER[e.op as PrimitiveOp];
+        if (!lower) throw new Error(`internal: op '${e.op}' reached the ONNX renderer unexpanded`);
+        out = lower(ctx, args, e.attrs);
+        break;
+      }
+    }
+    byKey.set(key, out);
+    return out;
+  };
+
+  let y = emit(ir);
+  // keep x's shape for functions that do not depend on it (PANGAEA's 0 and 1)
+  if (!dependsOnInput(ir)) y = g.node('Expand', [y, g.node('Shape', [opts.input])]);
+  const producer = g.nodes.find((n) => n.outputs[0] === y);
+  if (producer && !g.nodes.some((n) => n.inputs.includes(y))) producer.outputs[0] = opts.output;
+  else g.nodes.push({ opType: 'Identity', name: `${opts.prefix ?? ''}Identity_out`, inputs: [y], outputs: [opts.output], attributes: {} });
+  return { nodes: g.nodes, initializers: g.initializers };
+}
+
+/** Lowest opset (≥ 7, onnxruntime's floor) at which the activation lowers to standard ops. */
+export function minOpset(def: ActivationDef, featureShape: readonly number[] = [4, 4, 4], cudaSafe = true): number {
+  for (let opset = 7; opset <= 21; opset++) {
+    try {
+      lowerActivation(def, { opset, layout: 'NCHW', featureShape, input: 'X', output: 'Y', cudaSafe });
+      return opset;
+    } catch (e) {
+      if (!(e instanceof OpsetTooLow)) throw e;
+    }
+  }
+  throw new Error(`activation '${def.name}' does not lower at any opset ≤ 21`);
+}

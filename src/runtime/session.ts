@@ -1,0 +1,98 @@
+/**
+ * The one place that creates onnxruntime-node sessions.
+ *
+ * onnxruntime-node rejects session creation when the CUDA provider library is missing instead of
+ * falling back (onnx.md §2.4), so `auto` tries CUDA and then creates a CPU session itself, and every
+ * session records the provider that was asked for and the one that actually runs.
+ */
+import * as ort from 'onnxruntime-node';
+import { ActbenchError } from '../errors.js';
+
+export type EpName = 'auto' | 'cuda' | 'webgpu' | 'cpu';
+export type OptLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionOptions {
+  ep?: EpName;
+  deviceId?: number;
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  /** default 'basic': higher levels fuse some activations (x·σ(x) → QuickGelu) but not others */
+  optLevel?: OptLevel;
+  /** fail instead of placing any node on the CPU under a GPU provider */
+  disableCpuFallback?: boolean;
+}
+
+export interface SessionInfo {
+  session: ort.InferenceSession;
+  requestedEp: EpName;
+  actualEp: 'cuda' | 'webgpu' | 'cpu';
+  /** why actualEp differs from the request (the provider's own error message) */
+  fallbackReason?: string;
+  optLevel: OptLevel;
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  createMs: number;
+  ortVersion: string;
+}
+
+const EPS: readonly EpName[] = ['auto', 'cuda', 'webgpu', 'cpu'];
+
+export function parseEp(v: string): EpName {
+  if (!(EPS as readonly string[]).includes(v)) {
+    throw new ActbenchError('RUNTIME_BAD_EP', `--ep must be one of ${EPS.join(', ')}, got '${v}'`, { field: 'ep' });
+  }
+  return v as EpName;
+}
+
+function baseOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
+  // onnxruntime-node throws on keys whose value is undefined: only set what was given
+  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: o.optLevel ?? 'basic' };
+  if (o.intraOpThreads !== undefined) opts.intraOpNumThreads = o.intraOpThreads;
+  if (o.interOpThreads !== undefined) opts.interOpNumThreads = o.interOpThreads;
+  if (o.disableCpuFallback) opts.extra = { session: { disable_cpu_ep_fallback: '1' } };
+  return opts;
+}
+
+async function tryCreate(
+  model: string | Uint8Array,
+  opts: ort.InferenceSession.SessionOptions,
+): Promise<ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
+}
+
+export async function createSession(model: string | Uint8Array, o: SessionOptions = {}): Promise<SessionInfo> {
+  const requestedEp = o.ep ?? 'auto';
+  const base = baseOptions(o);
+  const t0 = performance.now();
+  const done = (session: ort.InferenceSession, actualEp: SessionInfo['actualEp'], fallbackReason?: string): SessionInfo => ({
+    session,
+    requestedEp,
+    actualEp,
+    fallbackReason,
+    optLevel: o.optLevel ?? 'basic',
+    intraOpThreads: o.intraOpThreads,
+    interOpThreads: o.interOpThreads,
+    createMs: performance.now() - t0,
+    ortVersion: ort.env.versions.node ?? ort.env.versions.common,
+  });
+
+  if (requestedEp === 'cpu') return done(await tryCreate(model, { ...base, executionProviders: ['cpu'] }), 'cpu');
+
+  const gpu = requestedEp === 'webgpu' ? 'webgpu' : 'cuda';
+  const provider = gpu === 'cuda' ? { name: 'cuda', deviceId: o.deviceId ?? 0 } : 'webgpu';
+  try {
+    return done(await tryCreate(model, { ...base, executionProviders: [provider] }), gpu);
+  } catch (e) {
+    const reason = `${gpu} provider unavailable: ${(e as Error).message.split('\n')[0]}`;
+    if (o.disableCpuFallback) throw new ActbenchError('RUNTIME_EP_UNAVAILABLE', `${reason}; CPU fallback is disabled`, { field: 'ep' });
+    process.emitWarning(`${reason} — running on the CPU execution provider`, { code: 'ACTBENCH_EP_FALLBACK' });
+    return done(await tryCreate(model, { ...base, executionProviders: ['cpu'] }), 'cpu', reason);
+  }
+}
+
+/** Run a single-input, single-output model on a float32 tensor. */
+export async function runOnce(session: ort.InferenceSession, data: Float32Array, dims: readonly number[]): Promise<Float32Array> {
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
+  const out = await session.run(feeds);
+  return out[session.outputNames[0]].data as Float32Array;
+}
