@@ -9,9 +9,9 @@
  */
 import { ActbenchError } from '../errors.js';
 import { compileActivation, type ActivationDef } from './define.js';
-import { dependsOnInput, exprKey, type Expr, type ParamDef } from './ir.js';
+import { exprKey, type Expr, type ParamDef } from './ir.js';
 import type { PrimitiveOp } from './ops.js';
-import { lowerMacros } from './rewrite.js';
+import { fuseHardSwish, lowerMacros } from './rewrite.js';
 import type { Layout } from './tfjs.js';
 
 export type OnnxAttr =
@@ -232,7 +232,8 @@ const NATIVE_MACROS: Record<string, { since: number; lower: Lowering }> = {
 
 /** The IR as the ONNX renderer prints it at this opset (macros expanded, CUDA rewrites applied). */
 export function onnxIr(ir: Expr, opset: number, cudaSafe = true): Expr {
-  return lowerMacros(ir, (op) => (NATIVE_MACROS[op]?.since ?? Infinity) <= opset, cudaSafe);
+  const fused = opset >= NATIVE_MACROS.hard_silu.since ? fuseHardSwish(ir) : ir;
+  return lowerMacros(fused, (op) => (NATIVE_MACROS[op]?.since ?? Infinity) <= opset, cudaSafe);
 }
 
 /** Parameter tensor in ONNX layout from TF.js (channels-last) values. */
@@ -263,6 +264,21 @@ function expectedParamSize(p: ParamDef, opts: LowerOptions, rank: number): numbe
   if (p.shape === 'scalar') return 1;
   if (p.shape === 'channel') return opts.layout === 'NCHW' || rank === 2 ? opts.featureShape[0] : opts.featureShape[opts.featureShape.length - 1];
   return opts.featureShape.reduce((a, b) => a * b, 1);
+}
+
+/** Whether an expression's value has the full shape of x (else it must be broadcast to it). */
+function hasInputShape(e: Expr): boolean {
+  switch (e.kind) {
+    case 'input':
+      return true;
+    case 'const':
+      return false;
+    case 'param':
+      return false; // parameters have no batch dimension
+    case 'call':
+      if (e.op === 'lmean' || e.op === 'cmean') return false;
+      return e.args.some((a) => hasInputShape(a));
+  }
 }
 
 /** Lower an activation definition to ONNX nodes reading `opts.input` and writing `opts.output`. */
@@ -317,8 +333,8 @@ export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFra
   };
 
   let y = emit(ir);
-  // keep x's shape for functions that do not depend on it (PANGAEA's 0 and 1)
-  if (!dependsOnInput(ir)) y = g.node('Expand', [y, g.node('Shape', [opts.input])]);
+  // keep x's shape for functions that are constant (PANGAEA's 0 and 1) or reduced (lmean(x))
+  if (!hasInputShape(ir)) y = g.node('Expand', [y, g.node('Shape', [opts.input])]);
   const producer = g.nodes.find((n) => n.outputs[0] === y);
   if (producer && !g.nodes.some((n) => n.inputs.includes(y))) producer.outputs[0] = opts.output;
   else g.nodes.push({ opType: 'Identity', name: `${opts.prefix ?? ''}Identity_out`, inputs: [y], outputs: [opts.output], attributes: {} });

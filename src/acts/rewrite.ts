@@ -57,9 +57,6 @@ export function simplify(e: Expr): Expr {
         if (isConst(b, 1)) return a;
         if (isConst(a, -1)) return call('neg', [b]);
         if (isConst(b, -1)) return call('neg', [a]);
-        // x·hard_sigmoid6(x) is HardSwish: one fused op in ONNX ≥ 14
-        if (b.kind === 'call' && b.op === 'hard_sigmoid6' && exprKey(b.args[0]) === exprKey(a)) return call('hard_silu', [a]);
-        if (a.kind === 'call' && a.op === 'hard_sigmoid6' && exprKey(a.args[0]) === exprKey(b)) return call('hard_silu', [b]);
         return n;
       case 'add':
         if (isConst(a, 0)) return b;
@@ -80,6 +77,21 @@ export function simplify(e: Expr): Expr {
       default:
         return n;
     }
+  });
+}
+
+/** x·hard_sigmoid6(x) → hard_silu(x), so a renderer with a fused HardSwish can print one op. */
+export function fuseHardSwish(e: Expr): Expr {
+  const keys = new Map<Expr, string>();
+  return rewrite(e, (n) => {
+    if (n.kind !== 'call' || n.op !== 'mul') return n;
+    const [a, b] = n.args;
+    for (const [gate, other] of [[b, a], [a, b]]) {
+      if (gate.kind === 'call' && gate.op === 'hard_sigmoid6' && exprKey(gate.args[0], keys) === exprKey(other, keys)) {
+        return call('hard_silu', [other]);
+      }
+    }
+    return n;
   });
 }
 

@@ -55,14 +55,15 @@ const safeDiv = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [as, bs, r] = saved;
-      return [reduceTo(dy.mul(r), as.shape), reduceTo(tf.neg(dy.mul(as).mul(r.square())), bs.shape)];
+      // (dy·a·r)·r rather than dy·a·r²: r² overflows where a/b itself is fine (a, b both tiny)
+      return [reduceTo(dy.mul(r), as.shape), reduceTo(tf.neg(dy.mul(as).mul(r).mul(r)), bs.shape)];
     },
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 const whereGt = tf.customGrad((c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  const shape = tf.broadcastUtil.assertAndGetBroadcastShape(
-    tf.broadcastUtil.assertAndGetBroadcastShape(c.shape, a.shape),
+  const shape = tf.broadcast_util.assertAndGetBroadcastShape(
+    tf.broadcast_util.assertAndGetBroadcastShape(c.shape, a.shape),
     b.shape,
   );
   const cond = tf.greater(c, 0).broadcastTo(shape);
@@ -86,6 +87,16 @@ const asinClamped = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [dy.div(tf.sqrt(tf.maximum(tf.sub(1, saved[0].square()), 1e-12)))],
   };
 }) as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * TF.js's Maximum/Minimum gradients do not sum back over broadcast dimensions (a per-channel parameter
+ * gets a full-shape gradient); broadcasting explicitly first lets BroadcastTo's gradient do it.
+ */
+function broadcastPair(a: tf.Tensor, b: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const shape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const fit = (t: tf.Tensor) => (t.shape.length === shape.length && t.shape.every((d, k) => d === shape[k]) ? t : t.broadcastTo(shape));
+  return [fit(a), fit(b)];
+}
 
 /** Safe power: xʸ where x > 0, else 0 (matches the ONNX Where/Greater form). */
 function safePow(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -129,8 +140,8 @@ const KERNELS: Record<PrimitiveOp, Kernel> = {
   div: ([a, b]) => safeDiv(a, b),
   fdiv: ([a, b]) => tf.div(a, b),
   pow: ([a, b]) => safePow(a, b),
-  max: ([a, b]) => tf.maximum(a, b),
-  min: ([a, b]) => tf.minimum(a, b),
+  max: ([a, b]) => tf.maximum(...broadcastPair(a, b)),
+  min: ([a, b]) => tf.minimum(...broadcastPair(a, b)),
   prelu: ([x, a]) => tf.add(tf.relu(x), tf.mul(a, tf.neg(tf.relu(tf.neg(x))))),
   where_gt: ([c, a, b]) => whereGt(c, a, b),
   lmean: ([x], _, ctx) => tf.mean(x, allAxes(ctx), true),
