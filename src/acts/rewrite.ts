@@ -49,7 +49,8 @@ export function simplify(e: Expr): Expr {
     const [a, b] = n.args;
     const fold = FOLD[n.op];
     if (fold && n.args.every((x) => x.kind === 'const')) {
-      return constant(fold((a as { value: number }).value, b ? (b as { value: number }).value : 0));
+      const v = (x: Expr | undefined) => (x && x.kind === 'const' ? x.value : 0);
+      return constant(fold(v(a), v(b)));
     }
     switch (n.op) {
       case 'mul':
@@ -69,7 +70,7 @@ export function simplify(e: Expr): Expr {
       case 'div':
       case 'fdiv':
         // division by a non-zero constant is a multiplication: no zero guard needed
-        if (isConst(b) && b.value !== 0) return isConst(b, 1) ? a : call('mul', [a, constant(1 / b.value)]);
+        if (b.kind === 'const' && b.value !== 0) return b.value === 1 ? a : call('mul', [a, constant(1 / b.value)]);
         return n;
       case 'neg':
         if (a.kind === 'call' && a.op === 'neg') return a.args[0];

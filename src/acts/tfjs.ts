@@ -33,7 +33,13 @@ function reduceTo(g: tf.Tensor, shape: number[]): tf.Tensor {
   return s.reshape(shape);
 }
 
-const safeRecip = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+type GradResult = { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] };
+/** tf.customGrad with the tensor arguments typed (its own typing mixes them with the save function). */
+function customGrad<A extends tf.Tensor[]>(f: (...args: [...A, tf.GradSaveFunc]) => GradResult): (...args: A) => tf.Tensor {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: A) => tf.Tensor;
+}
+
+const safeRecip = customGrad<[tf.Tensor]>((x, save) => {
   const nz = tf.notEqual(x, 0);
   const r = tf.where(nz, tf.reciprocal(tf.where(nz, x, tf.onesLike(x))), tf.zerosLike(x));
   save([x, r]);
@@ -44,9 +50,9 @@ const safeRecip = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
       return [tf.neg(dy.mul(rs.square()))]; // −1/x² where x ≠ 0, 0 at 0 (r is 0 there)
     },
   };
-}) as (x: tf.Tensor) => tf.Tensor;
+});
 
-const safeDiv = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const safeDiv = customGrad<[tf.Tensor, tf.Tensor]>((a, b, save) => {
   const nz = tf.notEqual(b, 0);
   const rb = tf.where(nz, tf.reciprocal(tf.where(nz, b, tf.onesLike(b))), tf.zerosLike(b));
   const value = tf.mul(a, rb);
@@ -59,9 +65,9 @@ const safeDiv = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc
       return [reduceTo(dy.mul(r), as.shape), reduceTo(tf.neg(dy.mul(as).mul(r).mul(r)), bs.shape)];
     },
   };
-}) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+});
 
-const whereGt = tf.customGrad((c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const whereGt = customGrad<[tf.Tensor, tf.Tensor, tf.Tensor]>((c, a, b, save) => {
   const shape = tf.broadcast_util.assertAndGetBroadcastShape(
     tf.broadcast_util.assertAndGetBroadcastShape(c.shape, a.shape),
     b.shape,
@@ -76,17 +82,17 @@ const whereGt = tf.customGrad((c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, save: t
       return [tf.zeros(cs.shape), reduceTo(dy.mul(m), as.shape), reduceTo(dy.mul(tf.sub(1, m)), bs.shape)];
     },
   };
-}) as (c: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+});
 
 // asin'(x) = 1/√(1−x²) is infinite at ±1; the clamp keeps training finite where inputs hit the bound
 // exactly (VeLU clips b₂x to [−1, 1]).
-const asinClamped = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+const asinClamped = customGrad<[tf.Tensor]>((x, save) => {
   save([x]);
   return {
     value: tf.asin(x),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [dy.div(tf.sqrt(tf.maximum(tf.sub(1, saved[0].square()), 1e-12)))],
   };
-}) as (x: tf.Tensor) => tf.Tensor;
+});
 
 /**
  * TF.js's Maximum/Minimum gradients do not sum back over broadcast dimensions (a per-channel parameter
@@ -303,15 +309,19 @@ export class ActivationLayer extends tf.layers.Layer {
     return inputShape;
   }
 
+  // tfjs-layers rewrites config keys and every string value between snake_case and camelCase when it
+  // (de)serialises (la_silu → laSilu), except a string under the key 'name'; the definition travels there
+  // as JSON so it comes back unchanged.
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), activation: this.activation as unknown as tf.serialization.ConfigDictValue };
+    return { ...super.getConfig(), activation: { name: JSON.stringify(this.activation) } };
   }
 
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    return new cls(config as unknown as ActivationLayerArgs);
+    const activation = JSON.parse(String((config.activation as { name: string }).name)) as ActivationDef;
+    return new cls({ ...(config as unknown as ActivationLayerArgs), activation });
   }
 }
 tf.serialization.registerClass(ActivationLayer);

@@ -71,7 +71,8 @@ export async function selectBackend(request: BackendRequest = 'auto', purpose: '
       }
       return { name, tfBackend: tf.getBackend(), skipped, canTrain };
     } catch (e) {
-      const reason = (e as Error).message.split('\n')[0];
+      const err = e as Error & { code?: string };
+      const reason = err.code === 'ERR_MODULE_NOT_FOUND' ? 'not installed (optional dependency)' : err.message.split('\n')[0];
       if (request !== 'auto') throw new ActbenchError('TFJS_BACKEND_UNAVAILABLE', `TF.js backend '${name}' is not available: ${reason}`, { field: 'backend' });
       skipped.push({ name, reason });
     }
