@@ -2,7 +2,6 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { exportActivation, listActivations, plotActivations, showActivation } from '../api/acts.js';
-import { ActbenchError } from '../errors.js';
 import { selectBackend, describeBackend, parseBackend } from '../train/backend.js';
 import { intList, numberPair, positiveInt } from './parse-flags.js';
 
@@ -29,6 +28,7 @@ export function registerActs(program: Command): void {
     .command('acts')
     .description('the activation catalogue: list, show, export to ONNX, plot')
     .option('--json', 'print the catalogue as JSON')
+    .enablePositionalOptions()
     .action((o: { json?: boolean }) => printList(!!o.json));
 
   acts
@@ -95,5 +95,4 @@ export function registerActs(program: Command): void {
     });
 
   acts.showHelpAfterError();
-  void ActbenchError;
 }

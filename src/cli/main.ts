@@ -9,6 +9,7 @@ export function buildProgram(): Command {
     .description('Which activation function makes this network accurate, robust to corrupted inputs, and fast once deployed?')
     .version(packageVersion())
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride();
   registerActs(program);
   return program;
