@@ -1,0 +1,84 @@
+/**
+ * ImageNet-style folders: <root>/<class>/<image>.{jpg,jpeg,png}, decoded with real codecs (jpeg-js,
+ * pngjs). With <root>/train and <root>/val (or test) the split is taken from disk.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { ActbenchError } from '../errors.js';
+import type { ImageSet } from './dataset.js';
+
+const EXTS = new Set(['.jpg', '.jpeg', '.png']);
+
+/** Decode one image to RGB (or grey when `channels` is 1), HWC uint8. */
+export function decodeImage(file: string, channels: 1 | 3 = 3): { data: Uint8Array; width: number; height: number } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new ActbenchError('IMAGE_UNREADABLE', `cannot read ${file}: ${(e as Error).message}`, { file });
+  }
+  let rgba: Uint8Array;
+  let width: number;
+  let height: number;
+  try {
+    if (buf[0] === 0x89 && buf[1] === 0x50) {
+      const png = PNG.sync.read(buf);
+      ({ width, height } = png);
+      rgba = png.data;
+    } else if (buf[0] === 0xff && buf[1] === 0xd8) {
+      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
+      ({ width, height } = img);
+      rgba = img.data;
+    } else throw new Error('neither PNG nor JPEG (by its first bytes)');
+  } catch (e) {
+    throw new ActbenchError('IMAGE_BAD', `${file}: cannot decode: ${(e as Error).message}`, { file });
+  }
+  const data = new Uint8Array(width * height * channels);
+  for (let p = 0; p < width * height; p++) {
+    if (channels === 3) for (let c = 0; c < 3; c++) data[p * 3 + c] = rgba[p * 4 + c];
+    else data[p] = Math.round(0.299 * rgba[p * 4] + 0.587 * rgba[p * 4 + 1] + 0.114 * rgba[p * 4 + 2]);
+  }
+  return { data, width, height };
+}
+
+export interface FolderEntry {
+  file: string;
+  /** path relative to the class directory's parent, e.g. n01440764/ILSVRC2012_val_00000293.JPEG */
+  relative: string;
+  label: number;
+}
+
+/** The files of a <class>/<file> tree, classes sorted by name (torchvision's ImageFolder order). */
+export function listImageFolder(root: string): { classes: string[]; entries: FolderEntry[] } {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ActbenchError('FOLDER_MISSING', `${root} is not a directory`, { file: root });
+  const classes = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
+  if (classes.length === 0) throw new ActbenchError('FOLDER_EMPTY', `${root} has no class sub-directories (expected <root>/<class>/<image>)`, { file: root });
+  const entries: FolderEntry[] = [];
+  classes.forEach((c, label) => {
+    for (const f of readdirSync(join(root, c)).sort()) {
+      if (EXTS.has(extname(f).toLowerCase())) entries.push({ file: join(root, c, f), relative: join(c, f), label });
+    }
+  });
+  if (entries.length === 0) throw new ActbenchError('FOLDER_EMPTY', `${root} has no .jpg/.jpeg/.png images`, { file: root });
+  return { classes, entries };
+}
+
+/** Decode a whole folder into memory; every image must have the same size. */
+export function readImageFolder(root: string, name = root): ImageSet {
+  const { classes, entries } = listImageFolder(root);
+  const first = decodeImage(entries[0].file);
+  const px = first.width * first.height * 3;
+  const images = new Uint8Array(entries.length * px);
+  const labels = new Int32Array(entries.length);
+  entries.forEach((e, k) => {
+    const img = k === 0 ? first : decodeImage(e.file);
+    if (img.width !== first.width || img.height !== first.height) {
+      throw new ActbenchError('IMAGE_SIZE', `${e.file}: ${img.width}×${img.height}, expected ${first.width}×${first.height} like ${entries[0].file}`, { file: e.file });
+    }
+    images.set(img.data, k * px);
+    labels[k] = e.label;
+  });
+  return { name, images, labels, height: first.height, width: first.width, channels: 3, numClasses: classes.length, classNames: classes };
+}

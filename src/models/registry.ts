@@ -1,0 +1,137 @@
+/**
+ * The model zoo: one name → one builder (after timm's registry); every builder takes the same options.
+ * `createModel('resnet20', { act, numClasses, inputShape })` is the only entry.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ActivationDef } from '../acts/define.js';
+import { ActbenchError, closeMatches } from '../errors.js';
+import { Namer, resetInitSeeds, type BlockCtx } from './layers.js';
+import { preactResnet, resnetV1, wideResnet } from './resnet.js';
+import { mlp, mobilenetV2, smallCnn } from './small.js';
+
+export interface ModelOptions {
+  act: ActivationDef;
+  numClasses: number;
+  /** H, W, C (channels-last, as TF.js trains) */
+  inputShape: [number, number, number];
+  /** channel-width multiplier */
+  width?: number;
+  /** dropout rate where the architecture has one (WRN) */
+  dropout?: number;
+  seed?: number;
+}
+
+type Builder = (ctx: BlockCtx, x: tf.SymbolicTensor, o: ModelOptions) => tf.SymbolicTensor;
+
+interface ZooEntry {
+  name: string;
+  description: string;
+  reference: string;
+  /** the input size the architecture is meant for */
+  defaultInput: [number, number, number];
+  build: Builder;
+}
+
+const zoo = new Map<string, ZooEntry>();
+function register(e: ZooEntry): void {
+  zoo.set(e.name, e);
+}
+
+for (const depth of [20, 32, 44, 56, 110]) {
+  register({
+    name: `resnet${depth}`,
+    description: `CIFAR ResNet v1, ${(depth - 2) / 6} basic blocks per stage, option-A shortcuts`,
+    reference: 'He et al. 2016, "Deep Residual Learning"; LayerAct ResNet_small.py',
+    defaultInput: [32, 32, 3],
+    build: (ctx, x, o) => resnetV1(ctx, x, depth, o.numClasses, o.width),
+  });
+}
+for (const depth of [56, 110, 164]) {
+  register({
+    name: `preact_resnet${depth}`,
+    description: `pre-activation ResNet v2, ${depth >= 164 ? 'bottleneck' : 'basic'} blocks`,
+    reference: 'He et al. 2016, "Identity Mappings in Deep Residual Networks"; PANGAEA',
+    defaultInput: [32, 32, 3],
+    build: (ctx, x, o) => preactResnet(ctx, x, depth, o.numClasses, o.width),
+  });
+}
+register({
+  name: 'mobilenetv2',
+  description: 'MobileNetV2, CIFAR variant (inverted residuals, linear bottlenecks)',
+  reference: 'Sandler et al. 2018, "MobileNetV2"',
+  defaultInput: [32, 32, 3],
+  build: (ctx, x, o) => mobilenetV2(ctx, x, o.numClasses, o.width),
+});
+register({
+  name: 'cnn_small',
+  description: 'conv32 → conv64/2 → max-pool → dense128, BN before every activation (28×28 data)',
+  reference: 'actbench',
+  defaultInput: [28, 28, 1],
+  build: (ctx, x, o) => smallCnn(ctx, x, o.numClasses, o.width),
+});
+register({
+  name: 'mlp',
+  description: 'flatten → dense256 → dense128, BN before every activation',
+  reference: 'actbench',
+  defaultInput: [28, 28, 1],
+  build: (ctx, x, o) => mlp(ctx, x, o.numClasses, o.width),
+});
+
+const WRN = /^wrn_(\d+)_(\d+)$/;
+
+function entry(name: string): ZooEntry {
+  const hit = zoo.get(name);
+  if (hit) return hit;
+  const m = WRN.exec(name);
+  if (m) {
+    const [depth, k] = [Number(m[1]), Number(m[2])];
+    if ((depth - 4) % 6 !== 0 || k < 1) throw new ActbenchError('MODEL_BAD_WRN', `wrn_D_K needs D = 6n+4 and K ≥ 1 (e.g. wrn_10_4, wrn_16_8), got ${name}`, { field: 'model' });
+    return {
+      name,
+      description: `Wide ResNet, depth ${depth}, width ×${k}`,
+      reference: 'Zagoruyko & Komodakis 2016, "Wide Residual Networks"; PANGAEA',
+      defaultInput: [32, 32, 3],
+      build: (ctx, x, o) => wideResnet(ctx, x, depth, k, o.numClasses, o.dropout ?? 0),
+    };
+  }
+  const close = closeMatches(name, [...modelNames(), 'wrn_10_4', 'wrn_16_8']);
+  throw new ActbenchError('MODEL_UNKNOWN', `unknown model '${name}'${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}; see 'actbench models'`, { field: 'model' });
+}
+
+export function modelNames(): string[] {
+  return [...zoo.keys(), 'wrn_10_4', 'wrn_16_8'];
+}
+
+export function describeModel(name: string): Omit<ZooEntry, 'build'> {
+  const { build: _b, ...rest } = entry(name);
+  return rest;
+}
+
+export function createModel(name: string, o: ModelOptions): tf.LayersModel {
+  const e = entry(name);
+  resetInitSeeds();
+  const ctx: BlockCtx = { act: o.act, names: new Namer(), seed: o.seed ?? 0 };
+  const input = tf.input({ shape: o.inputShape, name: 'input' });
+  const logits = e.build(ctx, input, o);
+  return tf.model({ inputs: input, outputs: logits, name });
+}
+
+/** Multiply-accumulate count of one forward pass (convolutions and dense layers). */
+export function countMacs(model: tf.LayersModel): number {
+  let macs = 0;
+  for (const layer of model.layers) {
+    const out = layer.outputShape as number[];
+    const cls = layer.getClassName();
+    if (cls === 'Conv2D') {
+      const [kh, kw, cin, cout] = layer.getWeights()[0].shape;
+      macs += out[1] * out[2] * kh * kw * cin * cout;
+    } else if (cls === 'DepthwiseConv2D') {
+      const [kh, kw, cin, mult] = layer.getWeights()[0].shape;
+      macs += out[1] * out[2] * kh * kw * cin * mult;
+    } else if (cls === 'Dense') {
+      const [din, dout] = layer.getWeights()[0].shape;
+      macs += din * dout;
+    }
+  }
+  return macs;
+}

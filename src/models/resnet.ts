@@ -1,0 +1,87 @@
+/**
+ * Residual networks of the source papers.
+ * - CIFAR ResNet v1 (He et al. 2016 §4.2; LayerAct's ResNet_small.py): stem conv (bias) → BN → act; basic
+ *   blocks conv → BN → act → conv → BN → (+ option-A shortcut) → act; BN directly before every activation.
+ * - Pre-activation ResNet v2 (He et al. 2016b; PANGAEA): BN → act → conv blocks, projection shortcuts,
+ *   bottleneck blocks for depth 164.
+ * - Wide ResNet WRN-d-k (Zagoruyko & Komodakis 2016; PANGAEA): pre-activation basic blocks of width 16k/32k/64k,
+ *   optional dropout between the convolutions.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { act, add, bn, conv, head, ShortcutA, type BlockCtx } from './layers.js';
+
+export function resnetV1(ctx: BlockCtx, x: tf.SymbolicTensor, depth: number, numClasses: number, width = 1): tf.SymbolicTensor {
+  if ((depth - 2) % 6 !== 0) throw new Error(`CIFAR ResNet depth must be 6n+2, got ${depth}`);
+  const n = (depth - 2) / 6;
+  const widths = [16, 32, 64].map((w) => Math.round(w * width));
+  let h = act(ctx, bn(ctx, conv(ctx, x, widths[0], 3, 1, true)));
+  let channels = widths[0];
+  widths.forEach((w, stage) => {
+    for (let b = 0; b < n; b++) {
+      const stride = stage > 0 && b === 0 ? 2 : 1;
+      let y = act(ctx, bn(ctx, conv(ctx, h, w, 3, stride)));
+      y = bn(ctx, conv(ctx, y, w, 3));
+      const shortcut = stride !== 1 || channels !== w
+        ? (new ShortcutA({ stride, outChannels: w, name: ctx.names.next('shortcut') }).apply(h) as tf.SymbolicTensor)
+        : h;
+      h = act(ctx, add(ctx, y, shortcut));
+      channels = w;
+    }
+  });
+  return head(ctx, h, numClasses);
+}
+
+function preactBasic(ctx: BlockCtx, x: tf.SymbolicTensor, inC: number, outC: number, stride: number, dropout: number): tf.SymbolicTensor {
+  const pre = act(ctx, bn(ctx, x));
+  let y = conv(ctx, pre, outC, 3, stride);
+  y = act(ctx, bn(ctx, y));
+  if (dropout > 0) y = tf.layers.dropout({ rate: dropout, name: ctx.names.next('dropout') }).apply(y) as tf.SymbolicTensor;
+  y = conv(ctx, y, outC, 3);
+  const shortcut = stride !== 1 || inC !== outC ? conv(ctx, pre, outC, 1, stride) : x;
+  return add(ctx, y, shortcut);
+}
+
+function preactBottleneck(ctx: BlockCtx, x: tf.SymbolicTensor, inC: number, outC: number, stride: number): tf.SymbolicTensor {
+  const mid = outC / 4;
+  const pre = act(ctx, bn(ctx, x));
+  let y = conv(ctx, pre, mid, 1);
+  y = conv(ctx, act(ctx, bn(ctx, y)), mid, 3, stride);
+  y = conv(ctx, act(ctx, bn(ctx, y)), outC, 1);
+  const shortcut = stride !== 1 || inC !== outC ? conv(ctx, pre, outC, 1, stride) : x;
+  return add(ctx, y, shortcut);
+}
+
+export function preactResnet(ctx: BlockCtx, x: tf.SymbolicTensor, depth: number, numClasses: number, width = 1): tf.SymbolicTensor {
+  const bottleneck = depth >= 164;
+  const per = bottleneck ? 9 : 6;
+  if ((depth - 2) % per !== 0) throw new Error(`pre-activation ResNet depth must be ${per}n+2, got ${depth}`);
+  const n = (depth - 2) / per;
+  const base = [16, 32, 64].map((w) => Math.round(w * width));
+  const widths = bottleneck ? base.map((w) => w * 4) : base;
+  let h = conv(ctx, x, base[0], 3);
+  let channels = base[0];
+  widths.forEach((w, stage) => {
+    for (let b = 0; b < n; b++) {
+      const stride = stage > 0 && b === 0 ? 2 : 1;
+      h = bottleneck ? preactBottleneck(ctx, h, channels, w, stride) : preactBasic(ctx, h, channels, w, stride, 0);
+      channels = w;
+    }
+  });
+  return head(ctx, act(ctx, bn(ctx, h)), numClasses);
+}
+
+export function wideResnet(ctx: BlockCtx, x: tf.SymbolicTensor, depth: number, k: number, numClasses: number, dropout = 0): tf.SymbolicTensor {
+  if ((depth - 4) % 6 !== 0) throw new Error(`WRN depth must be 6n+4, got ${depth}`);
+  const n = (depth - 4) / 6;
+  const widths = [16 * k, 32 * k, 64 * k];
+  let h = conv(ctx, x, 16, 3);
+  let channels = 16;
+  widths.forEach((w, stage) => {
+    for (let b = 0; b < n; b++) {
+      const stride = stage > 0 && b === 0 ? 2 : 1;
+      h = preactBasic(ctx, h, channels, w, stride, dropout);
+      channels = w;
+    }
+  });
+  return head(ctx, act(ctx, bn(ctx, h)), numClasses);
+}
