@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../onnx/writer.js';
 import { ActbenchError } from '../errors.js';
 import { registerActs } from './acts.js';
+import { registerTrain } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command('actbench')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .exitOverride();
   registerActs(program);
+  registerTrain(program);
   return program;
 }
 

@@ -200,7 +200,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
       case 'DepthwiseConv2D': {
         const [cin, h, w] = ins[0].shape;
         const ws = layer.getWeights();
-        const kshape = ws[0].shape;
+        const kshape = ws[0].shape as number[];
         const [kh, kw] = kshape;
         const [sh, sw] = pair(cfg.strides);
         const [dh, dw] = pair(cfg.dilationRate);

@@ -1,11 +1,12 @@
 /**
- * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → wasm (when it can train: the
- * Conv2DBackpropFilter kernel it lacks must have been registered) → the pure-JS cpu backend.
+ * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → wasm (with the training kernels it lacks
+ * registered by wasm-kernels.ts) → the pure-JS cpu backend.
  * The native packages are optional dependencies that cannot install offline; a failed import just moves
  * on to the next candidate. The choice and the reasons for skipping the others are always reported.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ActbenchError } from '../errors.js';
+import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
@@ -28,7 +29,7 @@ export function parseBackend(v: string): BackendRequest {
 }
 
 /** Kernels wasm must have before it can train a conv net (tfjs.md: it ships without them). */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter'] as const;
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'] as const;
 
 export function wasmCanTrain(): boolean {
   const have = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
@@ -45,6 +46,7 @@ async function activate(name: BackendName): Promise<void> {
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmTrainingKernels();
       break;
     case 'cpu':
       break;

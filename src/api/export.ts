@@ -1,0 +1,113 @@
+/**
+ * `actbench export models/<name>`: the trained TF.js model → model.onnx, validated before it is kept:
+ * logits on real test images (clean, and noisy ones) must match TF.js within the tolerance with full top-1
+ * agreement, and onnx.checker must accept the file.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { subset, type ImageSet } from '../data/dataset.js';
+import { loadDataset } from '../data/sources.js';
+import { prng, shuffle } from '../data/split.js';
+import { ActbenchError } from '../errors.js';
+import { checkModels } from '../onnx/checker.js';
+import { exportLayersModel } from '../onnx/export.js';
+import { compareOnImages, type Fidelity } from '../onnx/validate.js';
+import { describeBackend, selectBackend, type BackendRequest } from '../train/backend.js';
+import { loadModel } from '../train/io.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { readManifest } from './train.js';
+
+export interface ExportRequest {
+  dir: string;
+  out?: string;
+  opset?: number;
+  keepBatchNorm?: boolean;
+  /** uint8 NHWC input with the normalisation inside the graph */
+  uint8Input?: boolean;
+  cudaSafe?: boolean;
+  /** |Δlogit| ≤ tolerance·max(1, max|logit|) */
+  tolerance?: number;
+  validationImages?: number;
+  backend?: BackendRequest;
+  log?: (line: string) => void;
+}
+
+export interface ExportReport {
+  file: string;
+  bytes: number;
+  nodes: number;
+  foldedBatchNorms: number;
+  clean: Fidelity;
+  noisy: Fidelity;
+  checker: { version: string; ok: boolean } | null;
+}
+
+/** Gaussian pixel noise (σ = 0.08 of the range, CIFAR-10-C gaussian_noise severity 3) for the fidelity check. */
+function noisy(s: ImageSet, seed: number): ImageSet {
+  const rand = prng(seed);
+  const images = new Uint8Array(s.images.length);
+  for (let k = 0; k < images.length; k++) {
+    const u = Math.max(rand(), 1e-12);
+    const g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+    images[k] = Math.min(255, Math.max(0, Math.round(s.images[k] + g * 0.08 * 255)));
+  }
+  return { ...s, images, name: `${s.name}+noise` };
+}
+
+export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
+  const log = req.log ?? (() => {});
+  const manifest = readManifest(req.dir);
+  const backend = await selectBackend(req.backend ?? 'auto', 'infer');
+  log(describeBackend(backend));
+  const model = await loadModel(req.dir);
+  const manifestHash = createHash('sha256').update(readFileSync(join(req.dir, 'manifest.json'))).digest('hex');
+  const exported = exportLayersModel(model, {
+    opset: req.opset ?? 17,
+    foldBatchNorm: !req.keepBatchNorm,
+    cudaSafe: req.cudaSafe,
+    ...(req.uint8Input ? { preprocess: manifest.normalisation } : {}),
+    metadata: {
+      'actbench.activation': JSON.stringify(manifest.activation),
+      'actbench.model': manifest.model,
+      'actbench.classes': JSON.stringify(manifest.dataset.classNames ?? Array.from({ length: manifest.dataset.numClasses }, (_, k) => String(k))),
+      'actbench.dataset': manifest.dataset.spec,
+      'actbench.normalisation': JSON.stringify(manifest.normalisation),
+      'actbench.manifest_sha256': manifestHash,
+    },
+  });
+
+  const ds = loadDataset(manifest.dataset.spec, manifest.seed);
+  const n = Math.min(req.validationImages ?? 256, ds.test.labels.length);
+  const rand = prng(manifest.seed + 99);
+  const pick = shuffle(Array.from({ length: ds.test.labels.length }, (_, k) => k), rand).slice(0, n).sort((a, b) => a - b);
+  const clean = subset(ds.test, pick, 'test');
+  const tol = req.tolerance ?? 1e-4;
+  const uint8Input = !!req.uint8Input;
+  const fClean = await compareOnImages(model, exported.bytes, clean, manifest.normalisation, { uint8Input });
+  const fNoisy = await compareOnImages(model, exported.bytes, noisy(clean, manifest.seed), manifest.normalisation, { uint8Input });
+  for (const [label, f] of [['clean', fClean], ['noisy', fNoisy]] as const) {
+    const limit = tol * Math.max(1, f.logitScale);
+    if (!(f.maxAbsDiff <= limit) || f.top1Agreement < 1) {
+      throw new ActbenchError(
+        'EXPORT_MISMATCH',
+        `ONNX and TF.js disagree on ${f.images} ${label} test images: max |Δlogit| ${f.maxAbsDiff.toExponential(2)} (limit ${limit.toExponential(2)}), top-1 agreement ${(100 * f.top1Agreement).toFixed(2)} %; nothing was written`,
+        { file: req.dir },
+      );
+    }
+  }
+  const file = req.out ?? join(req.dir, 'model.onnx');
+  writeFileAtomic(file, exported.bytes);
+  let checker: ExportReport['checker'] = null;
+  if ((req.opset ?? 17) <= 17) {
+    const r = checkModels([file]);
+    if (r) {
+      checker = { version: r.version, ok: r.results[0].ok };
+      if (!r.results[0].ok) {
+        rmSync(file, { force: true });
+        throw new ActbenchError('EXPORT_CHECKER', `onnx.checker rejected ${file}: ${r.results[0].error}; the file was removed`, { file });
+      }
+    }
+  }
+  return { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, noisy: fNoisy, checker };
+}

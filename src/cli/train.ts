@@ -1,0 +1,156 @@
+/** `actbench train`, `actbench export`, `actbench models`. Parse flags, call the API, print. */
+import { Presets, SingleBar } from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { exportTrained } from '../api/export.js';
+import { runTraining } from '../api/train.js';
+import { resolveActivation } from '../acts/define.js';
+import { countMacs, createModel, describeModel, modelNames } from '../models/registry.js';
+import { parseBackend, selectBackend, type BackendRequest } from '../train/backend.js';
+import type { Recipe } from '../train/recipe.js';
+import { intList, numberList, positiveInt, positiveNumber, nonNegativeNumber } from './parse-flags.js';
+
+interface TrainFlags {
+  model: string;
+  act: string;
+  data: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  nesterov?: boolean;
+  weightDecay: number;
+  schedule: Recipe['schedule'];
+  milestones: number[];
+  warmup: number;
+  clipNorm: number;
+  labelSmoothing: number;
+  augment?: Recipe['augment'];
+  valFraction: number;
+  seed: number;
+  out?: string;
+  resume?: boolean;
+  backend: BackendRequest;
+  limitTrain?: number;
+  limitTest?: number;
+  width: number;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train an image classifier in TF.js with any activation; writes models/<name>/')
+    .requiredOption('--model <name>', 'zoo model (actbench models)')
+    .requiredOption('--act <activation>', 'catalogue name (NAME:const=v) or expression')
+    .option('--data <spec>', 'mnist | fashion-mnist[:DIR] | mnist-idx:DIR | cifar10:DIR | cifar100:DIR | npy:IMG,LAB | folder:DIR', 'mnist')
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 10)
+    .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'), 128)
+    .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'), 0.1)
+    .option('--momentum <x>', 'SGD momentum', nonNegativeNumber('--momentum'), 0.9)
+    .option('--nesterov', 'Nesterov momentum')
+    .option('--weight-decay <x>', 'L2 weight decay', nonNegativeNumber('--weight-decay'), 1e-4)
+    .option('--schedule <kind>', 'step | cosine | constant', 'step')
+    .option('--milestones <list>', 'step schedule: epochs (or fractions < 1) where lr ÷ 10', numberList('--milestones'), [0.5, 0.75])
+    .option('--warmup <epochs>', 'linear warm-up epochs', nonNegativeNumber('--warmup'), 0)
+    .option('--clip-norm <x>', 'clip the global gradient norm (0 = off)', nonNegativeNumber('--clip-norm'), 0)
+    .option('--label-smoothing <x>', 'label smoothing', nonNegativeNumber('--label-smoothing'), 0)
+    .option('--augment <kind>', 'cifar (4-px pad + crop + flip) | none (default: cifar for 32×32 RGB data)')
+    .option('--val-fraction <x>', 'stratified validation hold-out', nonNegativeNumber('--val-fraction'), 0.1)
+    .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--width <x>', 'channel-width multiplier', positiveNumber('--width'), 1)
+    .option('--limit-train <n>', 'train on a stratified subset of n images', positiveInt('--limit-train'))
+    .option('--limit-test <n>', 'evaluate on at most n test images', positiveInt('--limit-test'))
+    .option('--out <dir>', 'run directory (default models/<model>-<act>-<data>-s<seed>)')
+    .option('--resume', 'continue from the run directory’s last checkpoint')
+    .option('--backend <name>', 'TF.js backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', parseBackend, 'auto')
+    .action(async (f: TrainFlags) => {
+      if (!['step', 'cosine', 'constant'].includes(f.schedule)) throw new Error(`--schedule must be step, cosine or constant, got '${f.schedule}'`);
+      const augment = f.augment ?? (f.data.startsWith('cifar') ? 'cifar' : 'none');
+      const bar = new SingleBar(
+        { format: 'epoch {epoch} |{bar}| {value}/{total} steps  loss {loss}  acc {acc}  {ips} img/s', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 },
+        Presets.shades_classic,
+      );
+      let current = -1;
+      const { dir, manifest } = await runTraining({
+        model: f.model, act: f.act, data: f.data, seed: f.seed, out: f.out, resume: f.resume, backend: f.backend,
+        limitTrain: f.limitTrain, limitTest: f.limitTest, width: f.width,
+        recipe: {
+          epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, momentum: f.momentum, nesterov: !!f.nesterov, weightDecay: f.weightDecay,
+          schedule: f.schedule, milestones: f.milestones, warmupEpochs: f.warmup, clipNorm: f.clipNorm, labelSmoothing: f.labelSmoothing,
+          augment, valFraction: f.valFraction,
+        },
+        log: (l) => console.error(l),
+        onStep: (s) => {
+          if (s.epoch !== current) {
+            if (current >= 0) bar.stop();
+            current = s.epoch;
+            bar.start(s.steps, 0, { epoch: s.epoch + 1, loss: '-', acc: '-', ips: '-' });
+          }
+          bar.update(s.step + 1, { loss: s.loss.toFixed(4), acc: s.acc.toFixed(3), ips: s.imagesPerSecond.toFixed(0) });
+        },
+        onEpoch: (l) => {
+          bar.stop();
+          current = -1;
+          console.error(`epoch ${l.epoch}: loss ${l.loss.toFixed(4)}, train acc ${(100 * l.trainAcc).toFixed(2)} %, val acc ${l.valAcc === null ? '–' : (100 * l.valAcc).toFixed(2) + ' %'}, ${l.imagesPerSecond.toFixed(0)} img/s, lr ${l.lr.toPrecision(3)}`);
+        },
+      });
+      bar.stop();
+      if (manifest.result.stopped) {
+        console.log(`training stopped: ${manifest.result.stopped.reason}; recorded in ${dir}/manifest.json`);
+        process.exitCode = 3;
+        return;
+      }
+      console.log(`wrote ${dir}: test accuracy ${manifest.result.testAcc === null ? '–' : (100 * manifest.result.testAcc).toFixed(2) + ' %'} on ${manifest.dataset.test} images, ${manifest.timings.imagesPerSecond.toFixed(0)} img/s on ${manifest.backend}`);
+    });
+
+  program
+    .command('export <dir>')
+    .description('export a trained model to ONNX (NCHW), validated against TF.js on real and noisy test images and by onnx.checker')
+    .option('--opset <n>', 'ONNX opset (13–21)', positiveInt('--opset'), 17)
+    .option('--out <file>', 'output file (default <dir>/model.onnx)')
+    .option('--keep-bn', 'keep BatchNormalization (as Mul/Add) instead of folding it into the convolution')
+    .option('--uint8-input', 'uint8 NHWC input with the normalisation inside the graph')
+    .option('--native-ops', 'keep ops the CUDA provider lacks')
+    .option('--tolerance <x>', 'max |Δlogit| relative to the logit scale', positiveNumber('--tolerance'), 1e-4)
+    .option('--images <n>', 'validation images', positiveInt('--images'), 256)
+    .option('--backend <name>', 'TF.js backend', parseBackend, 'auto')
+    .action(async (dir: string, f: { opset: number; out?: string; keepBn?: boolean; uint8Input?: boolean; nativeOps?: boolean; tolerance: number; images: number; backend: BackendRequest }) => {
+      const r = await exportTrained({
+        dir, out: f.out, opset: f.opset, keepBatchNorm: f.keepBn, uint8Input: f.uint8Input, cudaSafe: !f.nativeOps, tolerance: f.tolerance,
+        validationImages: f.images, backend: f.backend, log: (l) => console.error(l),
+      });
+      console.log(`wrote ${r.file} (${r.bytes} bytes, ${r.nodes} nodes, ${r.foldedBatchNorms} BatchNorms folded)`);
+      for (const [k, v] of [['clean', r.clean], ['noisy', r.noisy]] as const) {
+        console.log(`${k}: ${v.images} test images, max |Δlogit| ${v.maxAbsDiff.toExponential(2)} (logits up to ${v.logitScale.toFixed(2)}), top-1 agreement ${(100 * v.top1Agreement).toFixed(2)} %`);
+      }
+      console.log(r.checker ? `onnx.checker ${r.checker.version}: ok` : 'onnx.checker: not available or opset > 17 — skipped');
+    });
+
+  program
+    .command('models')
+    .description('the model zoo with parameter counts and multiply-accumulates for an input shape')
+    .option('--input <h,w,c>', 'input shape (default: each model’s own)', intList('--input'))
+    .option('--classes <n>', 'number of classes', positiveInt('--classes'), 10)
+    .option('--json', 'print as JSON')
+    .action(async (f: { input?: number[]; classes: number; json?: boolean }) => {
+      await selectBackend('cpu', 'infer');
+      const rows = modelNames().map((name) => {
+        const d = describeModel(name);
+        const input = (f.input ?? d.defaultInput) as [number, number, number];
+        const m = createModel(name, { act: resolveActivation('relu'), numClasses: f.classes, inputShape: input });
+        const row = { name, description: d.description, reference: d.reference, input, params: m.countParams(), macs: countMacs(m) };
+        m.dispose();
+        return row;
+      });
+      tf.disposeVariables();
+      if (f.json) {
+        console.log(JSON.stringify(rows, null, 2));
+        return;
+      }
+      const t = new Table({ head: ['model', 'input', 'params', 'MMACs', 'description'], colWidths: [18, 10, 12, 10, 60], wordWrap: true });
+      for (const r of rows) t.push([r.name, r.input.join('×'), r.params.toLocaleString('en'), (r.macs / 1e6).toFixed(1), r.description]);
+      console.log(t.toString());
+      console.log('wrn_D_K works for any D = 6n+4 and K ≥ 1.');
+    });
+}
