@@ -199,8 +199,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       seconds,
       imagesPerSecond: seen / seconds,
     };
-    state.history.push(log);
     if (seen < data.labels.length) break; // maxSteps cut the epoch short: not a complete epoch
+    state.history.push(log);
     state.epoch = epoch + 1;
     o.onEpoch?.(log);
     if (o.checkpointDir) await saveCheckpoint(o.checkpointDir, model, opt, state);

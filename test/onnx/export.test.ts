@@ -1,0 +1,102 @@
+/**
+ * Export parity for every zoo architecture × {relu, gelu, la_silu, la_hardsilu, velu, prelu, a PANGAEA
+ * function, a user expression}: TF.js vs onnxruntime on a fixed batch, max |Δlogit| ≤ 1e-4 (relative to the
+ * logit scale) and 100 % top-1 agreement, with BatchNorm statistics and activation parameters moved off their
+ * initial values so folding and parameter layouts are exercised; every exported model passes onnx.checker.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { resolveActivation } from '../../src/acts/define.js';
+import type { ImageSet } from '../../src/data/dataset.js';
+import { createModel, modelNames } from '../../src/models/registry.js';
+import { checkModels, findOnnxPython } from '../../src/onnx/checker.js';
+import { exportLayersModel, samePads } from '../../src/onnx/export.js';
+import { compareOnImages } from '../../src/onnx/validate.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { rng } from '../helpers.js';
+
+const ACTS = ['relu', 'gelu', 'la_silu', 'la_hardsilu', 'velu', 'prelu', 'pangaea_p5', 'min(swish(x), a*elu(relu(b*x)))'];
+const dir = mkdtempSync(join(tmpdir(), 'actbench-export-'));
+const written: { label: string; file: string }[] = [];
+after(() => rmSync(dir, { recursive: true, force: true }));
+before(async () => {
+  await selectBackend('wasm', 'infer');
+});
+
+function images(shape: [number, number, number], n: number, seed: number): ImageSet {
+  const r = rng(seed);
+  const px = shape[0] * shape[1] * shape[2];
+  // smooth images with structure rather than white noise
+  const data = new Uint8Array(n * px);
+  for (let i = 0; i < n; i++) {
+    const a = r() * 6;
+    const b = r() * 6;
+    for (let k = 0; k < px; k++) data[i * px + k] = Math.floor(127 + 100 * Math.sin(a + (k % shape[1]) * 0.3) * Math.cos(b + k * 0.011) + 20 * (r() - 0.5));
+  }
+  return { name: 'fixed', images: data, labels: new Int32Array(n), height: shape[0], width: shape[1], channels: shape[2], numClasses: 10 };
+}
+
+function perturb(m: tf.LayersModel, seed: number): void {
+  let k = 0;
+  for (const l of m.layers) {
+    const cls = l.getClassName();
+    if (cls === 'BatchNormalization') {
+      // gamma, beta, moving mean, moving variance
+      l.setWeights(l.getWeights().map((w, j) => tf.randomUniform(w.shape, j === 3 ? 0.5 : j === 0 ? 0.7 : -0.3, j === 3 ? 1.5 : j === 0 ? 1.3 : 0.3, 'float32', seed + k++)));
+    } else if (cls === 'ActbenchActivation') {
+      l.setWeights(l.getWeights().map((w) => tf.randomUniform(w.shape, 0.6, 1.4, 'float32', seed + k++)));
+    }
+  }
+}
+
+describe('TF.js → ONNX export parity across the zoo', () => {
+  it('TF-style same padding puts the extra pixel at the end', () => {
+    assert.deepEqual(samePads(32, 3, 2), [0, 1]);
+    assert.deepEqual(samePads(32, 3, 1), [1, 1]);
+    assert.deepEqual(samePads(7, 5, 3), [2, 2]);
+    assert.deepEqual(samePads(8, 4, 1), [1, 2]);
+  });
+  for (const name of modelNames()) {
+    it(`${name} × ${ACTS.length} activations`, async () => {
+      const small = name === 'cnn_small' || name === 'mlp';
+      const shape: [number, number, number] = small ? [28, 28, 1] : [32, 32, 3];
+      const norm = small ? { mean: [0.3], std: [0.3] } : { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] };
+      const batch = images(shape, 4, 3);
+      for (const [k, act] of ACTS.entries()) {
+        const model = createModel(name, { act: resolveActivation(act), numClasses: 10, inputShape: shape, seed: k });
+        perturb(model, 11 * k + 1);
+        const uint8 = k % 2 === 1; // half the exports carry the preprocessing inside the graph
+        const e = exportLayersModel(model, { opset: 17, foldBatchNorm: k !== 2, ...(uint8 ? { preprocess: norm } : {}) });
+        const f = await compareOnImages(model, e.bytes, batch, norm, { uint8Input: uint8 });
+        assert.ok(f.maxAbsDiff <= 1e-4 * Math.max(1, f.logitScale), `${name}/${act}: max |Δlogit| ${f.maxAbsDiff} at logit scale ${f.logitScale}`);
+        assert.equal(f.top1Agreement, 1, `${name}/${act}: top-1 agreement ${f.top1Agreement}`);
+        const file = join(dir, `${name}-${k}.onnx`);
+        writeFileSync(file, e.bytes);
+        written.push({ label: `${name}/${act}`, file });
+        model.dispose();
+      }
+    });
+  }
+  it('every exported model passes onnx.checker (full check + strict shape inference)', (t) => {
+    if (!findOnnxPython()) {
+      assert.notEqual(process.env.ACTBENCH_REQUIRE_ONNX_CHECKER, '1', 'python3-onnx is required in CI');
+      t.skip('python3-onnx not installed');
+      return;
+    }
+    assert.ok(written.length >= 8 * 13, `${written.length} models exported`);
+    const r = checkModels(written.map((w) => w.file));
+    assert.ok(r);
+    const bad = r.results.filter((x) => !x.ok).map((x) => `${written.find((w) => w.file === x.file)?.label}: ${x.error}`);
+    assert.deepEqual(bad, []);
+  });
+  it('unsupported layers fail with the layer name and class', () => {
+    const input = tf.input({ shape: [4, 4, 1] });
+    const out = tf.layers.conv2dTranspose({ filters: 2, kernelSize: 2, name: 'up' }).apply(input) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: input, outputs: out });
+    assert.throws(() => exportLayersModel(m), /layer 'up' of class Conv2DTranspose has no ONNX export/);
+  });
+});
