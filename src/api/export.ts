@@ -109,5 +109,7 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
       }
     }
   }
-  return { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, noisy: fNoisy, checker };
+  const report: ExportReport = { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, noisy: fNoisy, checker };
+  writeFileAtomic(join(req.dir, 'export.json'), JSON.stringify({ ...report, opset: req.opset ?? 17, uint8Input, tolerance: tol, created: new Date().toISOString() }, null, 2));
+  return report;
 }

@@ -1,10 +1,11 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations.
+ * asserted in tests. Suites: activations, training.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
+import { benchTraining, trainingBenchMarkdown } from './training.js';
 
 const SUITES: Record<string, () => Promise<string>> = {
   async activations() {
@@ -24,6 +25,13 @@ const SUITES: Record<string, () => Promise<string>> = {
     writeFileAtomic(file, activationBenchMarkdown(r, 'npm run bench -- activations'));
     return file;
   },
+};
+
+SUITES.training = async () => {
+  const r = await benchTraining({ log: (l) => console.error(l) });
+  const file = 'reports/bench-training.md';
+  writeFileAtomic(file, trainingBenchMarkdown(r, 'npm run bench -- training'));
+  return file;
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -4,6 +4,7 @@ import { packageVersion } from '../onnx/writer.js';
 import { ActbenchError } from '../errors.js';
 import { registerActs } from './acts.js';
 import { registerTrain } from './train.js';
+import { registerReport } from './report.js';
 
 export function buildProgram(): Command {
   const program = new Command('actbench')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerActs(program);
   registerTrain(program);
+  registerReport(program);
   return program;
 }
 

@@ -186,6 +186,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       correct += acc * idx.length;
       seen += idx.length;
       o.onStep?.({ epoch, step, steps: stepsPerEpoch, loss, acc, imagesPerSecond: seen / ((performance.now() - t0) / 1000) });
+      // let timers (progress output) and signals run between steps
+      await new Promise((resolve) => setImmediate(resolve));
     }
     if (state.stopped || seen === 0) break;
     const seconds = (performance.now() - t0) / 1000;
