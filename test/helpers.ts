@@ -1,10 +1,12 @@
 /** Shared test data and the two evaluation paths (TF.js, onnxruntime) for activation parity. */
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { compileActivation, type ActivationDef } from '../src/acts/define.js';
 import type { ParamDef } from '../src/acts/ir.js';
 import { evaluateTfjs, paramShape, tfjsIr } from '../src/acts/tfjs.js';
 import { activationModel } from '../src/onnx/activation-model.js';
 import { createSession, runOnce } from '../src/runtime/session.js';
+import { prng } from '../src/data/split.js';
 
 let backendReady: Promise<void> | undefined;
 /** Tests run TF.js on the deterministic pure-JS backend unless told otherwise. */
@@ -16,17 +18,8 @@ export function useCpuBackend(): Promise<void> {
   return backendReady;
 }
 
-/** Deterministic PRNG (mulberry32) so every test input is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so every test input is reproducible (the same generator the data pipeline uses). */
+export const rng = prng;
 
 export interface Batch {
   /** NCHW data */
@@ -162,4 +155,10 @@ export function maxRelDiff(a: Float32Array, b: Float32Array): { diff: number; at
     }
   }
   return { diff, at };
+}
+
+/** Run the CLI from source as a user would; returns exit code and output. */
+export function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -13,6 +13,7 @@ import { i, ints, lowerActivation, type OnnxAttr, type OnnxFragment, type OnnxNo
 import { ActivationLayer } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
 import { ShortcutA } from '../models/layers.js';
+import { pair } from '../util/pair.js';
 import { encodeModel, makeGraph, makeModel, makeValueInfo } from './writer.js';
 
 export interface ExportOptions {
@@ -81,11 +82,6 @@ function pads2d(cfg: { padding?: string }, h: number, w: number, kh: number, kw:
 
 const outSize = (inSize: number, k: number, s: number, pad: number, d = 1) => Math.floor((inSize + pad - ((k - 1) * d + 1)) / s) + 1;
 
-function pair(v: unknown, fallback = 1): [number, number] {
-  if (Array.isArray(v)) return [v[0] as number, (v[1] ?? v[0]) as number];
-  if (typeof v === 'number') return [v, v];
-  return [fallback, fallback];
-}
 
 function data(t: tf.Tensor): Float32Array {
   return Float32Array.from(t.dataSync() as Float32Array);

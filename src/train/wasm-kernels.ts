@@ -5,6 +5,7 @@
  * Concat, Reshape, Reverse, DepthwiseConv2dNative). Loaded once, before training; each is tested against the pure-JS backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { pair } from '../util/pair.js';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -29,11 +30,6 @@ class KernelRunner {
   }
 }
 
-/** Ops pass strides/dilations as a number or a pair. */
-function pair(v: unknown, fallback = 1): [number, number] {
-  if (Array.isArray(v)) return [v[0] as number, (v[1] ?? v[0]) as number];
-  return typeof v === 'number' ? [v, v] : [fallback, fallback];
-}
 
 function padInfo(xShape: number[], filterShape: number[], strides: number[], dilations: number[], pad: unknown, dimRoundingMode: unknown) {
   const info = tf.backend_util.computeConv2DInfo(

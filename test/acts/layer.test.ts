@@ -48,7 +48,7 @@ describe('ActivationLayer', () => {
       const m = tinyModel(act);
       const layer = m.getLayer('act') as ActivationLayer;
       // move the parameters off their initial values so the round trip is visible
-      for (const w of layer.trainableWeights) w.write(tf.randomUniform(w.shape, 0.5, 1.5, 'float32', 9));
+      for (const w of layer.trainableWeights) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', 9));
       let saved: tf.io.ModelArtifacts | undefined;
       await m.save(tf.io.withSaveHandler(async (a) => {
         saved = a;

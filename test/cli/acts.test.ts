@@ -1,20 +1,16 @@
 /** The `actbench acts` verbs as a user runs them: real processes, real files, exit codes and messages. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { cli } from '../helpers.js';
 import { decodeModel } from '../../src/onnx/writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('actbench acts', () => {
   it('--json prints the whole catalogue with formulas, parameters and references', () => {

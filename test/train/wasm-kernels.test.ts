@@ -27,7 +27,7 @@ async function grads(backend: string, c: Case): Promise<[Float32Array, Float32Ar
     const f = (xx: tf.Tensor, kk: tf.Tensor) =>
       (c.kind === 'conv' ? tf.conv2d(xx as tf.Tensor4D, kk as tf.Tensor4D, c.s, c.pad) : tf.depthwiseConv2d(xx as tf.Tensor4D, kk as tf.Tensor4D, c.s, c.pad)).square().sum();
     const [gx, gk] = tf.grads(f)([x, k]);
-    return [gx.dataSync().slice() as Float32Array, gk.dataSync().slice() as Float32Array];
+    return [gx.dataSync().slice() as Float32Array, gk.dataSync().slice() as Float32Array] as [Float32Array, Float32Array];
   });
 }
 
