@@ -33,6 +33,7 @@ export interface TrainRequest {
   /** evaluate the test split on at most this many images */
   limitTest?: number;
   width?: number;
+  dropout?: number;
   onStep?: Parameters<typeof train>[0]['onStep'];
   onEpoch?: (log: EpochLog) => void;
   log?: (line: string) => void;
@@ -42,6 +43,7 @@ export interface Manifest {
   name: string;
   model: string;
   width: number;
+  dropout: number;
   activation: ActivationDef;
   dataset: { spec: string; source: string; train: number; val: number; test: number; inputShape: [number, number, number]; numClasses: number; classNames?: string[] };
   normalisation: Normalisation;
@@ -87,7 +89,7 @@ export async function runTraining(req: TrainRequest): Promise<{ dir: string; man
   log(`data: ${ds.source}: train ${count(trainSet)}, val ${valSet ? count(valSet) : 0}, test ${count(testSet)} images of ${inputShape.join('×')}, ${ds.train.numClasses} classes`);
 
   tf.util.assert(ds.train.numClasses > 1, () => 'a dataset needs at least two classes');
-  const model = createModel(req.model, { act, numClasses: ds.train.numClasses, inputShape, width: req.width, seed: req.seed });
+  const model = createModel(req.model, { act, numClasses: ds.train.numClasses, inputShape, width: req.width, dropout: req.dropout, seed: req.seed });
   const t0 = performance.now();
   const result = await train({
     model,
@@ -113,6 +115,7 @@ export async function runTraining(req: TrainRequest): Promise<{ dir: string; man
     name: dir.split('/').filter(Boolean).pop() ?? dir,
     model: req.model,
     width: req.width ?? 1,
+    dropout: req.dropout ?? 0,
     activation: act,
     dataset: {
       spec: req.data, source: ds.source, train: count(trainSet), val: valSet ? count(valSet) : 0, test: count(testSet), inputShape,

@@ -35,6 +35,7 @@ interface TrainFlags {
   limitTrain?: number;
   limitTest?: number;
   width: number;
+  dropout: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -59,6 +60,7 @@ export function registerTrain(program: Command): void {
     .option('--val-fraction <x>', 'stratified validation hold-out', nonNegativeNumber('--val-fraction'), 0.1)
     .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
     .option('--width <x>', 'channel-width multiplier', positiveNumber('--width'), 1)
+    .option('--dropout <p>', 'dropout between the convolutions of wide-ResNet blocks', nonNegativeNumber('--dropout'), 0)
     .option('--limit-train <n>', 'train on a stratified subset of n images', positiveInt('--limit-train'))
     .option('--limit-test <n>', 'evaluate on at most n test images', positiveInt('--limit-test'))
     .option('--out <dir>', 'run directory (default models/<model>-<act>-<data>-s<seed>)')
@@ -74,7 +76,7 @@ export function registerTrain(program: Command): void {
       let current = -1;
       const { dir, manifest } = await runTraining({
         model: f.model, act: f.act, data: f.data, seed: f.seed, out: f.out, resume: f.resume, backend: f.backend,
-        limitTrain: f.limitTrain, limitTest: f.limitTest, width: f.width,
+        limitTrain: f.limitTrain, limitTest: f.limitTest, width: f.width, dropout: f.dropout,
         recipe: {
           epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, momentum: f.momentum, nesterov: !!f.nesterov, weightDecay: f.weightDecay,
           schedule: f.schedule, milestones: f.milestones, warmupEpochs: f.warmup, clipNorm: f.clipNorm, labelSmoothing: f.labelSmoothing,
