@@ -1,14 +1,14 @@
 /**
- * NumPy .npy files, format versions 1.0–3.0: uint8, float32, int32 and int64 arrays, C order.
+ * NumPy .npy files, format versions 1.0–3.0: uint8, float32, float64, int32 and int64 arrays, C order.
  * The header is parsed and validated on its own so large files can be read by ranges.
  */
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { ActbenchError } from '../errors.js';
 
-export type NpyDtype = 'uint8' | 'float32' | 'int32' | 'int64';
-const DESCR: Record<string, NpyDtype> = { '|u1': 'uint8', '<u1': 'uint8', '<f4': 'float32', '<i4': 'int32', '<i8': 'int64' };
-const BYTES: Record<NpyDtype, number> = { uint8: 1, float32: 4, int32: 4, int64: 8 };
-const DESCR_OUT: Record<NpyDtype, string> = { uint8: '|u1', float32: '<f4', int32: '<i4', int64: '<i8' };
+export type NpyDtype = 'uint8' | 'float32' | 'float64' | 'int32' | 'int64';
+const DESCR: Record<string, NpyDtype> = { '|u1': 'uint8', '<u1': 'uint8', '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64' };
+const BYTES: Record<NpyDtype, number> = { uint8: 1, float32: 4, float64: 8, int32: 4, int64: 8 };
+const DESCR_OUT: Record<NpyDtype, string> = { uint8: '|u1', float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8' };
 
 export interface NpyHeader {
   dtype: NpyDtype;
@@ -18,7 +18,7 @@ export interface NpyHeader {
   bytesPerItem: number;
 }
 
-export type NpyData = Uint8Array | Float32Array | Int32Array | BigInt64Array;
+export type NpyData = Uint8Array | Float32Array | Float64Array | Int32Array | BigInt64Array;
 
 export function parseNpyHeader(buf: Uint8Array, file: string, fileSize: number): NpyHeader {
   const magic = Buffer.from(buf.subarray(0, 6)).toString('latin1');
@@ -57,6 +57,8 @@ function typed(dtype: NpyDtype, bytes: Uint8Array): NpyData {
       return new Uint8Array(b);
     case 'float32':
       return new Float32Array(b);
+    case 'float64':
+      return new Float64Array(b);
     case 'int32':
       return new Int32Array(b);
     case 'int64':

@@ -1,0 +1,328 @@
+/**
+ * The 19 corruptions of CIFAR-10-C / ImageNet-C, each following the reference generator's algorithm,
+ * draw order, dtypes and casts (corruptions.md §4). Constants come from presets.ts only. Every function
+ * returns the float result in [0, 255] before the final truncating cast (or uint8 where the reference
+ * itself returns uint8), so tests can compare against the reference's float outputs.
+ *
+ * Grey images (one channel) are processed as one channel; colour constants (snow's grey, spatter's
+ * colours, frost's texture) use their ITU-R 601 luminance, and saturate works on the replicated RGB image
+ * and returns its luminance.
+ */
+import { frostTexture } from './frost.js';
+import { jpegRoundTrip } from './jpeg.js';
+import {
+  affineFromPoints, boxResize, clippedZoom, cvResizeLinear, diskKernel, filter2d, gaussianFilter, hsv2rgb, motionBlur, plasmaFractal,
+  remapReflect, rgb2hsv, warpAffine, type Plane,
+} from './ops.js';
+import { ELASTIC_SCALE, FOG_MAPSIZE, FROST_RESIZE, SEVERITY, type CorruptionName, type Preset } from './presets.js';
+import type { NumpyRandomState } from './rng.js';
+import { cannyEdges, distanceTransformL2, equalizeHist, filter2dU8, boxBlur3 } from './spatter-ops.js';
+
+export interface ImageU8 {
+  data: Uint8Array;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export interface CorruptContext {
+  preset: Preset;
+  severity: 1 | 2 | 3 | 4 | 5;
+  rng: NumpyRandomState;
+  /** directory with frost1.png … frost5.jpg for exact parity; else the procedural texture */
+  frostDir?: string;
+}
+
+/** float result in [0, 255] (or uint8 where the reference returns uint8) */
+export type CorruptResult = Float64Array | Float32Array | Uint8Array;
+type Fn = (img: ImageU8, ctx: CorruptContext) => CorruptResult;
+
+const LUMA = [0.299, 0.587, 0.114];
+const lumaOf = (rgb: readonly number[]) => rgb.reduce((a, v, k) => a + v * LUMA[k], 0);
+const sev = <T>(row: readonly T[], ctx: CorruptContext): T => row[ctx.severity - 1];
+
+function unit(img: ImageU8): Float64Array {
+  const x = new Float64Array(img.data.length);
+  for (let k = 0; k < x.length; k++) x[k] = img.data[k] / 255;
+  return x;
+}
+function unit32(img: ImageU8): Float32Array {
+  const x = new Float32Array(img.data.length);
+  for (let k = 0; k < x.length; k++) x[k] = img.data[k] / 255;
+  return x;
+}
+const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+/** np.clip(x, 0, 1) * 255 in float64 */
+function finish(x: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let k = 0; k < x.length; k++) out[k] = clip01(x[k]) * 255;
+  return out;
+}
+/** the same in float32 arithmetic (x is a float32 array in the reference) */
+function finish32(x: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let k = 0; k < x.length; k++) out[k] = Math.fround(clip01(x[k]) * 255);
+  return out;
+}
+const plane = (img: ImageU8, data: Plane['data']): Plane => ({ data, h: img.height, w: img.width, c: img.channels });
+
+function hsvMap(img: ImageU8, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array {
+  const x = unit(img);
+  const out = new Float64Array(x.length);
+  const C = img.channels;
+  for (let p = 0; p < img.height * img.width; p++) {
+    const [r, g, b] = C === 3 ? [x[p * 3], x[p * 3 + 1], x[p * 3 + 2]] : [x[p], x[p], x[p]];
+    const [h, s, v] = f(...rgb2hsv(r, g, b));
+    const rgb = hsv2rgb(h, s, v);
+    if (C === 3) for (let c = 0; c < 3; c++) out[p * 3 + c] = clip01(rgb[c]) * 255;
+    else out[p] = clip01(lumaOf(rgb)) * 255;
+  }
+  return out;
+}
+
+const FNS: Record<CorruptionName, Fn> = {
+  gaussian_noise(img, ctx) {
+    const c = sev(SEVERITY.gaussian_noise[ctx.preset], ctx);
+    const x = unit(img);
+    for (let k = 0; k < x.length; k++) x[k] = x[k] + c * ctx.rng.standardNormal();
+    return finish(x);
+  },
+  shot_noise(img, ctx) {
+    const c = sev(SEVERITY.shot_noise[ctx.preset], ctx);
+    const x = unit(img);
+    for (let k = 0; k < x.length; k++) x[k] = ctx.rng.poisson(x[k] * c) / c;
+    return finish(x);
+  },
+  impulse_noise(img, ctx) {
+    // scikit-image ≤ 0.16 random_noise('s&p') as when the datasets were made: np.random.choice masks
+    const amount = sev(SEVERITY.impulse_noise[ctx.preset], ctx);
+    const x = unit(img);
+    const cdf = (p: number) => p / (p + (1 - p));
+    const flipped = new Uint8Array(x.length);
+    for (let k = 0; k < x.length; k++) flipped[k] = ctx.rng.random() < cdf(amount) ? 1 : 0;
+    for (let k = 0; k < x.length; k++) {
+      const salted = ctx.rng.random() < cdf(0.5);
+      if (flipped[k]) x[k] = salted ? 1 : 0;
+    }
+    return finish(x);
+  },
+  speckle_noise(img, ctx) {
+    const c = sev(SEVERITY.speckle_noise[ctx.preset], ctx);
+    const x = unit(img);
+    for (let k = 0; k < x.length; k++) x[k] = x[k] + x[k] * (c * ctx.rng.standardNormal());
+    return finish(x);
+  },
+  gaussian_blur(img, ctx) {
+    const c = sev(SEVERITY.gaussian_blur[ctx.preset], ctx);
+    return finish(gaussianFilter(plane(img, unit(img)), c).data);
+  },
+  glass_blur(img, ctx) {
+    const [sigma, d, iterations] = sev(SEVERITY.glass_blur[ctx.preset], ctx);
+    const { height: H, width: W, channels: C } = img;
+    const blurred = gaussianFilter(plane(img, unit(img)), sigma).data;
+    const y = new Uint8Array(blurred.length);
+    for (let k = 0; k < y.length; k++) y[k] = Math.trunc(blurred[k] * 255);
+    for (let it = 0; it < iterations; it++) {
+      for (let h = H - d; h > d; h--) {
+        for (let w = W - d; w > d; w--) {
+          const dx = ctx.rng.randint(-d, d);
+          const dy = ctx.rng.randint(-d, d);
+          // the reference's tuple "swap" is a one-way copy (numpy views alias)
+          const src = ((h + dy) * W + (w + dx)) * C;
+          const dst = (h * W + w) * C;
+          for (let c = 0; c < C; c++) y[dst + c] = y[src + c];
+        }
+      }
+    }
+    const again = new Float64Array(y.length);
+    for (let k = 0; k < y.length; k++) again[k] = y[k] / 255;
+    return finish(gaussianFilter(plane(img, again), sigma).data);
+  },
+  defocus_blur(img, ctx) {
+    const [radius, alias] = sev(SEVERITY.defocus_blur[ctx.preset], ctx);
+    const { k, size } = diskKernel(radius, alias);
+    return finish(filter2d(plane(img, unit(img)), k, size).data);
+  },
+  motion_blur(img, ctx) {
+    const [radius, sigma] = sev(SEVERITY.motion_blur[ctx.preset], ctx);
+    const angle = ctx.rng.uniform(-45, 45);
+    return motionBlur(img.data, img.height, img.width, img.channels, radius, sigma, angle);
+  },
+  zoom_blur(img, ctx) {
+    const [stop, step] = sev(SEVERITY.zoom_blur[ctx.preset], ctx);
+    const x = unit32(img);
+    const p = plane(img, x);
+    const out = new Float32Array(x.length);
+    const n = Math.ceil((stop - 1) / step);
+    for (let i = 0; i < n; i++) {
+      const z = clippedZoom(p, 1 + i * step).data;
+      for (let k = 0; k < out.length; k++) out[k] = Math.fround(out[k] + z[k]);
+    }
+    const mixed = new Float32Array(x.length);
+    for (let k = 0; k < x.length; k++) mixed[k] = Math.fround(Math.fround(x[k] + out[k]) / (n + 1));
+    return finish32(mixed);
+  },
+  snow(img, ctx) {
+    const [loc, scale, zoom, threshold, blurRadius, blurSigma, blend] = sev(SEVERITY.snow[ctx.preset], ctx);
+    const { height: H, width: W, channels: C } = img;
+    const x = unit32(img);
+    const layer = new Float64Array(H * W);
+    for (let k = 0; k < layer.length; k++) layer[k] = loc + scale * ctx.rng.standardNormal();
+    const zoomed = clippedZoom({ data: layer, h: H, w: W, c: 1 }, zoom).data;
+    const l8 = new Uint8Array(H * W);
+    for (let k = 0; k < l8.length; k++) l8[k] = Math.trunc(clip01(zoomed[k] < threshold ? 0 : zoomed[k]) * 255);
+    const blurred = motionBlur(l8, H, W, 1, blurRadius, blurSigma, ctx.rng.uniform(-135, -45));
+    const out = new Float64Array(x.length);
+    for (let y = 0; y < H; y++)
+      for (let xx = 0; xx < W; xx++) {
+        const p = y * W + xx;
+        const grey = C === 3 ? Math.fround(Math.fround(0.299 * x[p * 3] + 0.587 * x[p * 3 + 1]) + 0.114 * x[p * 3 + 2]) : x[p];
+        const bright = Math.fround(Math.fround(grey * 1.5) + 0.5);
+        const s = blurred[p] / 255 + blurred[(H - 1 - y) * W + (W - 1 - xx)] / 255;
+        for (let c = 0; c < C; c++) {
+          const v = x[p * C + c];
+          const mixed = Math.fround(Math.fround(blend * v) + Math.fround((1 - blend) * Math.max(v, bright)));
+          out[p * C + c] = clip01(mixed + s) * 255;
+        }
+      }
+    return out;
+  },
+  frost(img, ctx) {
+    const [a, b] = sev(SEVERITY.frost[ctx.preset], ctx);
+    const { height: H, width: W, channels: C } = img;
+    const idx = ctx.rng.randint(0, 5);
+    const tex = frostTexture(idx, ctx.frostDir);
+    const scaled = FROST_RESIZE[ctx.preset] === 1 ? tex : { ...cvResizeLinear(tex.data, tex.h, tex.w, 3, FROST_RESIZE[ctx.preset]), c: 3 };
+    const r0 = ctx.rng.randint(0, scaled.h - H);
+    const c0 = ctx.rng.randint(0, scaled.w - W);
+    const out = new Float64Array(img.data.length);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const t = ((r0 + y) * scaled.w + (c0 + x)) * 3;
+        const f = [scaled.data[t], scaled.data[t + 1], scaled.data[t + 2]];
+        for (let c = 0; c < C; c++) {
+          const v = a * img.data[(y * W + x) * C + c] + b * (C === 3 ? f[c] : lumaOf(f));
+          out[(y * W + x) * C + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+        }
+      }
+    return out;
+  },
+  fog(img, ctx) {
+    const [t, decay] = sev(SEVERITY.fog[ctx.preset], ctx);
+    const { height: H, width: W, channels: C } = img;
+    const x = unit(img);
+    let max = 0;
+    for (const v of x) max = Math.max(max, v);
+    const size = Math.max(FOG_MAPSIZE[ctx.preset], 2 ** Math.ceil(Math.log2(Math.max(H, W))));
+    const f = plasmaFractal(size, decay, ctx.rng);
+    const out = new Float64Array(x.length);
+    for (let y = 0; y < H; y++)
+      for (let xx = 0; xx < W; xx++)
+        for (let c = 0; c < C; c++) {
+          const k = (y * W + xx) * C + c;
+          out[k] = clip01(((x[k] + t * f[y * size + xx]) * max) / (max + t)) * 255;
+        }
+    return out;
+  },
+  brightness(img, ctx) {
+    const c = sev(SEVERITY.brightness[ctx.preset], ctx);
+    return hsvMap(img, (h, s, v) => [h, s, clip01(v + c)]);
+  },
+  contrast(img, ctx) {
+    const c = sev(SEVERITY.contrast[ctx.preset], ctx);
+    const x = unit(img);
+    const C = img.channels;
+    const n = img.height * img.width;
+    const mean = new Float64Array(C);
+    for (let p = 0; p < n; p++) for (let ch = 0; ch < C; ch++) mean[ch] += x[p * C + ch];
+    for (let ch = 0; ch < C; ch++) mean[ch] /= n;
+    for (let k = 0; k < x.length; k++) x[k] = (x[k] - mean[k % C]) * c + mean[k % C];
+    return finish(x);
+  },
+  saturate(img, ctx) {
+    const [mult, add] = sev(SEVERITY.saturate[ctx.preset], ctx);
+    return hsvMap(img, (h, s, v) => [h, clip01(s * mult + add), v]);
+  },
+  elastic_transform(img, ctx) {
+    const [fa, fs, fj] = sev(SEVERITY.elastic_transform[ctx.preset], ctx);
+    const scale = ELASTIC_SCALE[ctx.preset];
+    const [alpha, sigma, jitter] = [scale * fa, scale * fs, scale * fj];
+    const { height: H, width: W } = img;
+    const x = unit32(img);
+    const cy = Math.floor(Math.fround(H) / 2);
+    const cx = Math.floor(Math.fround(W) / 2);
+    const q = Math.floor(Math.min(H, W) / 3);
+    // (x, y) points built from the (H, W) centre as the reference does
+    const src = [[cy + q, cx + q], [cy + q, cx - q], [cy - q, cx - q]];
+    const dst = src.map((pt) => pt.map((v) => Math.fround(v + Math.fround(ctx.rng.uniform(-jitter, jitter)))));
+    const M = affineFromPoints(src, dst);
+    const warped = warpAffine(plane(img, x), M);
+    const field = () => {
+      const u = ctx.rng.uniformArray(H * W, -1, 1);
+      const g = gaussianFilter({ data: u, h: H, w: W, c: 1 }, sigma, 'reflect', 3).data;
+      return Float32Array.from(g, (v) => v * alpha);
+    };
+    const dx = field();
+    const dy = field();
+    return finish32(remapReflect(warped, dy, dx).data);
+  },
+  pixelate(img, ctx) {
+    const c = sev(SEVERITY.pixelate[ctx.preset], ctx);
+    const { height: H, width: W, channels: C } = img;
+    const sw = Math.trunc(W * c);
+    const sh = Math.trunc(H * c);
+    return boxResize(boxResize(img.data, H, W, C, sh, sw), sh, sw, C, H, W);
+  },
+  jpeg_compression(img, ctx) {
+    const q = sev(SEVERITY.jpeg_compression[ctx.preset], ctx);
+    return jpegRoundTrip(img.data, img.width, img.height, img.channels, q);
+  },
+  spatter(img, ctx) {
+    const [loc, scale, sigma, threshold, intensity, mode] = sev(SEVERITY.spatter[ctx.preset], ctx);
+    const { height: H, width: W, channels: C } = img;
+    const x = unit32(img);
+    const raw = new Float64Array(H * W);
+    for (let k = 0; k < raw.length; k++) raw[k] = loc + scale * ctx.rng.standardNormal();
+    const liquid = gaussianFilter({ data: raw, h: H, w: W, c: 1 }, sigma).data;
+    for (let k = 0; k < liquid.length; k++) if (liquid[k] < threshold) liquid[k] = 0;
+    const out = new Float64Array(x.length);
+    if (mode === 0) {
+      // water: pale turquoise droplets with an embossed rim
+      const l8 = Uint8Array.from(liquid, (v) => Math.trunc(v * 255) & 0xff);
+      const edges = cannyEdges(l8, H, W, 50, 150);
+      const notEdge = Uint8Array.from(edges, (e) => 255 - e);
+      const dist = distanceTransformL2(notEdge, H, W).map((v) => Math.min(v, 20));
+      const d8 = Uint8Array.from(boxBlur3(dist, H, W), (v) => Math.trunc(v));
+      const eq = equalizeHist(d8);
+      const emb = filter2dU8(eq, H, W, [-2, -1, 0, -1, 1, 1, 0, 1, 2]);
+      const smooth = boxBlur3(emb, H, W, true);
+      const m = new Float32Array(H * W);
+      let mmax = 0;
+      for (let k = 0; k < m.length; k++) {
+        m[k] = l8[k] * smooth[k];
+        mmax = Math.max(mmax, m[k]);
+      }
+      const colour = [175 / 255, 238 / 255, 238 / 255];
+      const col = C === 3 ? colour : [lumaOf(colour)];
+      for (let p = 0; p < H * W; p++) {
+        const mv = mmax > 0 ? Math.fround(Math.fround(m[p] / mmax) * intensity) : 0;
+        for (let c = 0; c < C; c++) out[p * C + c] = clip01(x[p * C + c] + mv * col[c]) * 255;
+      }
+    } else {
+      // mud: opaque brown blotches
+      const mask = Float32Array.from(liquid, (v) => (v > threshold ? 1 : 0));
+      const g = gaussianFilter({ data: mask, h: H, w: W, c: 1 }, intensity).data;
+      const colour = [63 / 255, 42 / 255, 20 / 255];
+      const col = C === 3 ? colour : [lumaOf(colour)];
+      for (let p = 0; p < H * W; p++) {
+        const l = g[p] < 0.8 ? 0 : g[p];
+        for (let c = 0; c < C; c++) out[p * C + c] = clip01(Math.fround(x[p * C + c] * Math.fround(1 - l)) + Math.fround(col[c] * l)) * 255;
+      }
+    }
+    return out;
+  },
+};
+
+export function corruptionFn(name: CorruptionName): Fn {
+  return FNS[name];
+}

@@ -1,0 +1,86 @@
+/**
+ * Frost textures. The reference blends one of five photographs (frost1.png … frost5.jpg; frost6 is never
+ * drawn). Those files may not ship with actbench, so by default each of the five is a procedural texture of
+ * our own — ice crystals (branching needles) over a cloudy plasma layer, pale blue-white — generated
+ * deterministically at the size the preset's resized photograph has. `frostDir` loads the originals for
+ * exact parity (read as 8-bit RGB, alpha ignored).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeImage } from '../data/folder.js';
+import { ActbenchError } from '../errors.js';
+import { gaussianFilter, plasmaFractal } from './ops.js';
+import { NumpyRandomState } from './rng.js';
+
+export interface Texture {
+  data: Uint8Array;
+  h: number;
+  w: number;
+}
+
+const FILES = ['frost1.png', 'frost2.png', 'frost3.png', 'frost4.jpg', 'frost5.jpg'];
+/** sizes of the original photographs (H × W) */
+const SIZES: [number, number][] = [[600, 900], [315, 560], [315, 560], [350, 527], [495, 660]];
+const cache = new Map<string, Texture>();
+
+function loadOriginal(dir: string, idx: number): Texture {
+  const file = join(dir, FILES[idx]);
+  if (!existsSync(file)) throw new ActbenchError('FROST_MISSING', `${file} not found: --frost-dir needs frost1.png … frost5.jpg from hendrycks/robustness`, { file });
+  const img = decodeImage(file, 3);
+  return { data: img.data, h: img.height, w: img.width };
+}
+
+/** Procedural frost texture `idx` of h × w pixels (deterministic). */
+export function proceduralFrost(idx: number, h: number, w: number): Texture {
+  const rng = new NumpyRandomState(7919 + idx);
+  const size = 2 ** Math.ceil(Math.log2(Math.max(h, w)));
+  const cloud = plasmaFractal(size, 1.6 + 0.1 * idx, rng);
+  const ice = new Float64Array(h * w);
+  // crystals: random walks that branch, thinning out, like needles growing on glass
+  const seeds = Math.round((h * w) / 220);
+  for (let s = 0; s < seeds; s++) {
+    let y = rng.random() * h;
+    let x = rng.random() * w;
+    let angle = rng.random() * 2 * Math.PI;
+    let len = 4 + rng.random() * Math.max(h, w) * 0.08;
+    let strength = 0.5 + 0.5 * rng.random();
+    for (let branch = 0; branch < 3 && len > 1; branch++) {
+      for (let t = 0; t < len; t++) {
+        const yi = Math.round(y);
+        const xi = Math.round(x);
+        if (yi >= 0 && yi < h && xi >= 0 && xi < w) ice[yi * w + xi] = Math.max(ice[yi * w + xi], strength);
+        y += Math.sin(angle);
+        x += Math.cos(angle);
+        angle += (rng.random() - 0.5) * 0.3;
+      }
+      angle += (rng.random() < 0.5 ? -1 : 1) * (Math.PI / 3);
+      len *= 0.6;
+      strength *= 0.8;
+    }
+  }
+  const soft = gaussianFilter({ data: ice, h, w, c: 1 }, Math.max(0.6, Math.max(h, w) / 400), 'nearest').data;
+  const data = new Uint8Array(h * w * 3);
+  const tint = [0.86, 0.93, 1];
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const v = Math.min(1, 0.25 + 0.45 * cloud[y * size + x] ** 1.5 + 1.6 * soft[y * w + x] + 0.6 * ice[y * w + x]);
+      for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = Math.round(255 * v * tint[c]);
+    }
+  return { data, h, w };
+}
+
+/** Texture `idx` (0–4) at its original size: the photograph from frostDir, or the procedural one. */
+export function frostTexture(idx: number, frostDir?: string): Texture {
+  const key = `${frostDir ?? 'procedural'}:${idx}`;
+  let t = cache.get(key);
+  if (!t) {
+    if (frostDir) t = loadOriginal(frostDir, idx);
+    else {
+      // generated at the photograph's own size, so the preset's resize and crop apply unchanged
+      const [h, w] = SIZES[idx];
+      t = proceduralFrost(idx, h, w);
+    }
+    cache.set(key, t);
+  }
+  return t;
+}

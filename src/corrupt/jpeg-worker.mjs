@@ -1,0 +1,16 @@
+// Worker for jpeg.ts (plain JS so it loads the same from src/ and dist/): a libjpeg round trip through
+// sharp, answered synchronously to the caller via synckit.
+import sharp from 'sharp';
+import { runAsWorker } from 'synckit';
+
+runAsWorker(async (data, width, height, channels, quality) => {
+  const jpg = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } })
+    .jpeg({ quality, chromaSubsampling: '4:2:0', mozjpeg: false, trellisQuantisation: false, overshootDeringing: false, optimiseScans: false, quantisationTable: 0 })
+    .toBuffer();
+  const { data: out, info } = await sharp(jpg).raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== width || info.height !== height) throw new Error(`jpeg round trip changed the size to ${info.width}×${info.height}`);
+  if (info.channels === channels) return new Uint8Array(out);
+  const res = new Uint8Array(width * height * channels);
+  for (let p = 0; p < width * height; p++) for (let c = 0; c < channels; c++) res[p * channels + c] = out[p * info.channels + Math.min(c, info.channels - 1)];
+  return res;
+});

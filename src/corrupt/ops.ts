@@ -1,0 +1,520 @@
+/**
+ * Shared image operations of the corruptions, each reproducing the library call the reference generator
+ * makes (corruptions.md §2.3): scipy's Gaussian filter, clipped zoom (scipy zoom order 1), the defocus disk
+ * kernel (OpenCV GaussianBlur + filter2D), the plasma fractal, ImageMagick's motion blur, Pillow's BOX resize,
+ * OpenCV's bilinear resize and warpAffine, scipy's map_coordinates, and scikit-image's HSV conversions.
+ * Images are HWC arrays with explicit height, width and channels.
+ */
+import type { NumpyRandomState } from './rng.js';
+
+export type FloatArray = Float64Array | Float32Array;
+
+export interface Plane {
+  data: FloatArray;
+  h: number;
+  w: number;
+  c: number;
+}
+
+// ---------------------------------------------------------------- borders
+
+/** scipy 'nearest' (aaa|abcd|ddd) */
+export const nearest = (i: number, n: number): number => (i < 0 ? 0 : i >= n ? n - 1 : i);
+/** scipy 'reflect' = half-sample symmetric (cba|abcd|dcb) */
+export function reflect(i: number, n: number): number {
+  if (n === 1) return 0;
+  const p = 2 * n;
+  let k = i % p;
+  if (k < 0) k += p;
+  return k < n ? k : p - 1 - k;
+}
+/** OpenCV BORDER_REFLECT_101 = scipy 'mirror' (dcb|abcd|cba) */
+export function reflect101(i: number, n: number): number {
+  if (n === 1) return 0;
+  const p = 2 * n - 2;
+  let k = i % p;
+  if (k < 0) k += p;
+  return k < n ? k : p - k;
+}
+
+// ---------------------------------------------------------------- (a) Gaussian filter
+
+export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
+  const r = Math.trunc(truncate * sigma + 0.5);
+  const w = new Float64Array(2 * r + 1);
+  let sum = 0;
+  for (let t = -r; t <= r; t++) {
+    w[t + r] = Math.exp((-0.5 / (sigma * sigma)) * t * t);
+    sum += w[t + r];
+  }
+  for (let k = 0; k < w.length; k++) w[k] /= sum;
+  return w;
+}
+
+/**
+ * scipy.ndimage.gaussian_filter with σ on both spatial axes and 0 on channels (scikit-image's
+ * `gaussian(..., multichannel=True)`): axis 0 then axis 1, accumulated as scipy does (centre tap, then
+ * symmetric pairs from the outside in); a Float32Array input is rounded to float32 after each pass.
+ */
+export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'reflect' = 'nearest', truncate = 4): Plane {
+  if (sigma === 0) return { ...p, data: p.data.slice() };
+  const w = gaussianKernel1d(sigma, truncate);
+  const r = (w.length - 1) / 2;
+  const border = mode === 'nearest' ? nearest : reflect;
+  const f32 = p.data instanceof Float32Array;
+  const { h, w: W, c } = p;
+  const make = (n: number): FloatArray => (f32 ? new Float32Array(n) : new Float64Array(n));
+  const pass = (src: FloatArray, alongRows: boolean): FloatArray => {
+    const out = make(src.length);
+    const n = alongRows ? h : W;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < W; x++) {
+        const i = alongRows ? y : x;
+        for (let ch = 0; ch < c; ch++) {
+          const at = (j: number) => (alongRows ? src[(border(j, n) * W + x) * c + ch] : src[(y * W + border(j, n)) * c + ch]);
+          let acc = at(i) * w[r];
+          for (let k = r; k >= 1; k--) acc += (at(i - k) + at(i + k)) * w[r + k];
+          out[(y * W + x) * c + ch] = acc;
+        }
+      }
+    return out;
+  };
+  return { ...p, data: pass(pass(p.data, true), false) };
+}
+
+// ---------------------------------------------------------------- (c) clipped zoom
+
+/** scipy.ndimage.zoom order 1 (align-corners bilinear) of an H×W×C plane to oh×ow. */
+export function zoomLinear(p: Plane, oh: number, ow: number): Plane {
+  const f32 = p.data instanceof Float32Array;
+  const out = f32 ? new Float32Array(oh * ow * p.c) : new Float64Array(oh * ow * p.c);
+  const sy = oh > 1 ? (p.h - 1) / (oh - 1) : 0;
+  const sx = ow > 1 ? (p.w - 1) / (ow - 1) : 0;
+  for (let y = 0; y < oh; y++) {
+    const fy = y * sy;
+    const y0 = Math.min(Math.floor(fy), p.h - 1);
+    const y1 = Math.min(y0 + 1, p.h - 1);
+    const ty = fy - y0;
+    for (let x = 0; x < ow; x++) {
+      const fx = x * sx;
+      const x0 = Math.min(Math.floor(fx), p.w - 1);
+      const x1 = Math.min(x0 + 1, p.w - 1);
+      const tx = fx - x0;
+      for (let ch = 0; ch < p.c; ch++) {
+        const v00 = p.data[(y0 * p.w + x0) * p.c + ch];
+        const v01 = p.data[(y0 * p.w + x1) * p.c + ch];
+        const v10 = p.data[(y1 * p.w + x0) * p.c + ch];
+        const v11 = p.data[(y1 * p.w + x1) * p.c + ch];
+        out[(y * ow + x) * p.c + ch] = (1 - ty) * ((1 - tx) * v00 + tx * v01) + ty * ((1 - tx) * v10 + tx * v11);
+      }
+    }
+  }
+  return { data: out, h: oh, w: ow, c: p.c };
+}
+
+/** Python's round(): half to even */
+export function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Zoom into the centre by z and keep the size (rows and columns handled separately). */
+export function clippedZoom(p: Plane, z: number): Plane {
+  const ch = Math.ceil(p.h / z);
+  const cw = Math.ceil(p.w / z);
+  const top = Math.floor((p.h - ch) / 2);
+  const left = Math.floor((p.w - cw) / 2);
+  const crop = crop2d(p, top, left, ch, cw);
+  const nh = roundHalfEven(ch * z);
+  const nw = roundHalfEven(cw * z);
+  const zoomed = zoomLinear(crop, nh, nw);
+  return crop2d(zoomed, Math.floor((nh - p.h) / 2), Math.floor((nw - p.w) / 2), p.h, p.w);
+}
+
+export function crop2d(p: Plane, top: number, left: number, h: number, w: number): Plane {
+  const f32 = p.data instanceof Float32Array;
+  const out = f32 ? new Float32Array(h * w * p.c) : new Float64Array(h * w * p.c);
+  for (let y = 0; y < h; y++) {
+    const row = ((top + y) * p.w + left) * p.c;
+    out.set(p.data.subarray(row, row + w * p.c), y * w * p.c);
+  }
+  return { data: out, h, w, c: p.c };
+}
+
+// ---------------------------------------------------------------- (d) defocus disk kernel
+
+/** OpenCV getGaussianKernel for σ > 0 as a float32 kernel (weights t·(1/Σt) computed in double, then rounded) */
+function cvGaussian1d(ksize: number, sigma: number): Float32Array {
+  const t = new Float64Array(ksize);
+  const scale2 = -0.5 / (sigma * sigma);
+  let sum = 0;
+  for (let i = 0; i < ksize; i++) {
+    const x = i - (ksize - 1) * 0.5;
+    t[i] = Math.exp(scale2 * x * x);
+    sum += t[i];
+  }
+  const inv = 1 / sum;
+  return Float32Array.from(t, (v) => v * inv);
+}
+
+/** The defocus kernel: an anti-aliased disk, float32 as the reference computes it. */
+export function diskKernel(radius: number, aliasBlur: number): { k: Float32Array; size: number } {
+  const L = radius <= 8 ? 8 : Math.ceil(radius);
+  const ksize = radius <= 8 ? 3 : 5;
+  const size = 2 * L + 1;
+  const disk = new Float32Array(size * size);
+  let sum = 0;
+  for (let y = -L; y <= L; y++)
+    for (let x = -L; x <= L; x++) {
+      const v = x * x + y * y <= radius * radius ? 1 : 0;
+      disk[(y + L) * size + (x + L)] = v;
+      sum += v;
+    }
+  for (let i = 0; i < disk.length; i++) disk[i] = Math.fround(disk[i] / sum);
+  // cv2.GaussianBlur(kernel, (ksize, ksize), sigmaX=aliasBlur), separable, BORDER_REFLECT_101
+  const g = cvGaussian1d(ksize, aliasBlur);
+  const r = (ksize - 1) / 2;
+  const tmp = new Float32Array(disk.length);
+  // float32 arithmetic, as OpenCV filters a CV_32F image
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      let acc = 0;
+      for (let t = -r; t <= r; t++) acc = Math.fround(acc + Math.fround(disk[y * size + reflect101(x + t, size)] * g[t + r]));
+      tmp[y * size + x] = acc;
+    }
+  const k = new Float32Array(disk.length);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      let acc = 0;
+      for (let t = -r; t <= r; t++) acc = Math.fround(acc + Math.fround(tmp[reflect101(y + t, size) * size + x] * g[t + r]));
+      k[y * size + x] = acc;
+    }
+  return { k, size };
+}
+
+/** cv2.filter2D: correlation, anchor at the centre, BORDER_REFLECT_101, per channel (float output). */
+export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
+  const r = (size - 1) / 2;
+  const out = new Float64Array(p.data.length);
+  // skip the zero taps: CIFAR disks have a few non-zero weights in a 17×17 support
+  const taps: [number, number, number][] = [];
+  for (let dy = 0; dy < size; dy++) for (let dx = 0; dx < size; dx++) if (k[dy * size + dx] !== 0) taps.push([dy - r, dx - r, k[dy * size + dx]]);
+  for (let y = 0; y < p.h; y++)
+    for (let x = 0; x < p.w; x++)
+      for (let ch = 0; ch < p.c; ch++) {
+        let acc = 0;
+        for (const [dy, dx, v] of taps) acc += p.data[(reflect101(y + dy, p.h) * p.w + reflect101(x + dx, p.w)) * p.c + ch] * v;
+        out[(y * p.w + x) * p.c + ch] = acc;
+      }
+  return { ...p, data: out };
+}
+
+// ---------------------------------------------------------------- (e) plasma fractal
+
+/** Diamond-square on a wrap-around grid, drawing uniforms in numpy's C order (fog). */
+export function plasmaFractal(mapsize: number, wibbledecay: number, rng: NumpyRandomState): Float64Array {
+  const n = mapsize;
+  const m = new Float64Array(n * n);
+  const at = (i: number, j: number) => (((i % n) + n) % n) * n + (((j % n) + n) % n);
+  let step = n;
+  let wibble = 100;
+  while (step >= 2) {
+    const h = step / 2;
+    const cells = n / step;
+    // squares: centre = (c(i,j) + c(i+1,j) + (c(i,j+1) + c(i+1,j+1))) / 4 + noise, numpy's summation order
+    const sq = new Float64Array(cells * cells);
+    for (let i = 0; i < cells; i++)
+      for (let j = 0; j < cells; j++) {
+        const a = m[at(i * step, j * step)] + m[at((i + 1) * step, j * step)];
+        const b = m[at(i * step, (j + 1) * step)] + m[at((i + 1) * step, (j + 1) * step)];
+        sq[i * cells + j] = a + b;
+      }
+    for (let i = 0; i < cells; i++) for (let j = 0; j < cells; j++) m[at(i * step + h, j * step + h)] = sq[i * cells + j] / 4 + wibble * rng.uniform(-wibble, wibble);
+    // diamonds
+    const dr = (i: number, j: number) => m[at(i * step + h, j * step + h)];
+    const ul = (i: number, j: number) => m[at(i * step, j * step)];
+    const lt = new Float64Array(cells * cells);
+    const tt = new Float64Array(cells * cells);
+    for (let i = 0; i < cells; i++)
+      for (let j = 0; j < cells; j++) {
+        lt[i * cells + j] = dr(i, j) + dr(i - 1, j) + (ul(i, j) + ul(i, j + 1));
+        tt[i * cells + j] = dr(i, j) + dr(i, j - 1) + (ul(i, j) + ul(i + 1, j));
+      }
+    for (let i = 0; i < cells; i++) for (let j = 0; j < cells; j++) m[at(i * step, j * step + h)] = lt[i * cells + j] / 4 + wibble * rng.uniform(-wibble, wibble);
+    for (let i = 0; i < cells; i++) for (let j = 0; j < cells; j++) m[at(i * step + h, j * step)] = tt[i * cells + j] / 4 + wibble * rng.uniform(-wibble, wibble);
+    step /= 2;
+    wibble /= wibbledecay;
+  }
+  let min = Infinity;
+  for (const v of m) min = Math.min(min, v);
+  let max = -Infinity;
+  for (let k = 0; k < m.length; k++) {
+    m[k] -= min;
+    max = Math.max(max, m[k]);
+  }
+  for (let k = 0; k < m.length; k++) m[k] /= max;
+  return m;
+}
+
+// ---------------------------------------------------------------- (f) ImageMagick motion blur
+
+/**
+ * MagickMotionBlurImage(radius, sigma, angle) on a uint8 image: one-sided Gaussian line kernel of width
+ * 2·ceil(radius)+1, edge-clamped taps, 16-bit arithmetic rounded, then truncated back to 8 bit.
+ */
+export function motionBlur(src: Uint8Array, h: number, w: number, c: number, radius: number, sigma: number, angleDeg: number): Uint8Array {
+  const width = 2 * Math.ceil(radius) + 1;
+  const kernel = new Float64Array(width);
+  let norm = 0;
+  for (let i = 0; i < width; i++) {
+    kernel[i] = Math.exp(-(i * i) / (2 * sigma * sigma)) / (Math.sqrt(2 * Math.PI) * sigma);
+    norm += kernel[i];
+  }
+  for (let i = 0; i < width; i++) kernel[i] /= norm;
+  const theta = (Math.PI * angleDeg) / 180;
+  const px = width * Math.sin(theta);
+  const py = width * Math.cos(theta);
+  const hyp = Math.hypot(px, py);
+  const offX = new Int32Array(width);
+  const offY = new Int32Array(width);
+  for (let i = 0; i < width; i++) {
+    offX[i] = Math.ceil((i * py) / hyp - 0.5);
+    offY[i] = Math.ceil((i * px) / hyp - 0.5);
+  }
+  const out = new Uint8Array(src.length);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let ch = 0; ch < c; ch++) {
+        let acc = 0;
+        for (let i = 0; i < width; i++) acc += kernel[i] * src[(nearest(y + offY[i], h) * w + nearest(x + offX[i], w)) * c + ch] * 257;
+        const q16 = Math.min(65535, Math.max(0, Math.floor(acc + 0.5)));
+        out[(y * w + x) * c + ch] = Math.floor(q16 / 257);
+      }
+  return out;
+}
+
+// ---------------------------------------------------------------- (g) Pillow BOX resize
+
+function boxCoefficients(inSize: number, outSize: number): { start: Int32Array; count: Int32Array; weights: Int32Array[] } {
+  const scale = inSize / outSize;
+  const filterscale = Math.max(scale, 1);
+  const support = 0.5 * filterscale;
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights: Int32Array[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const centre = (o + 0.5) * scale;
+    const xmin = Math.max(Math.trunc(centre - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(centre + support + 0.5), inSize);
+    const k: number[] = [];
+    let total = 0;
+    for (let j = xmin; j < xmax; j++) {
+      const t = (j - centre + 0.5) / filterscale;
+      const v = t > -0.5 && t <= 0.5 ? 1 : 0;
+      k.push(v);
+      total += v;
+    }
+    start[o] = xmin;
+    count[o] = k.length;
+    weights.push(Int32Array.from(k, (v) => Math.trunc((total ? v / total : 0) * (1 << 22) + 0.5)));
+  }
+  return { start, count, weights };
+}
+
+/** PIL.Image.resize(..., BOX): horizontal pass then vertical, each to uint8 in 22-bit fixed point. */
+export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: number, ow: number): Uint8Array {
+  let cur = src;
+  let cw = w;
+  if (ow !== w) {
+    const { start, count, weights } = boxCoefficients(w, ow);
+    const out = new Uint8Array(h * ow * c);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < ow; x++)
+        for (let ch = 0; ch < c; ch++) {
+          let acc = 1 << 21;
+          for (let k = 0; k < count[x]; k++) acc += cur[(y * cw + start[x] + k) * c + ch] * weights[x][k];
+          out[(y * ow + x) * c + ch] = Math.min(255, Math.max(0, Math.floor(acc / (1 << 22))));
+        }
+    cur = out;
+    cw = ow;
+  }
+  if (oh !== h) {
+    const { start, count, weights } = boxCoefficients(h, oh);
+    const out = new Uint8Array(oh * cw * c);
+    for (let y = 0; y < oh; y++)
+      for (let x = 0; x < cw; x++)
+        for (let ch = 0; ch < c; ch++) {
+          let acc = 1 << 21;
+          for (let k = 0; k < count[y]; k++) acc += cur[((start[y] + k) * cw + x) * c + ch] * weights[y][k];
+          out[(y * cw + x) * c + ch] = Math.min(255, Math.max(0, Math.floor(acc / (1 << 22))));
+        }
+    cur = out;
+  }
+  return cur;
+}
+
+// ---------------------------------------------------------------- (h) OpenCV resize and warpAffine
+
+/** cv2.resize(img, fx=f, fy=f, INTER_LINEAR) for uint8: 11-bit weights, source coordinate from 1/f. */
+export function cvResizeLinear(src: Uint8Array, h: number, w: number, c: number, f: number): { data: Uint8Array; h: number; w: number } {
+  const oh = roundHalfEven(h * f);
+  const ow = roundHalfEven(w * f);
+  const coef = (n: number, o: number) => {
+    let s = (o + 0.5) / f - 0.5;
+    let i0 = Math.floor(s);
+    let frac = s - i0;
+    if (i0 < 0) [i0, frac] = [0, 0];
+    if (i0 >= n - 1) [i0, frac] = [n - 1, 0];
+    s = frac;
+    const w1 = Math.round(s * 2048);
+    return { i0, i1: Math.min(i0 + 1, n - 1), w0: 2048 - w1, w1 };
+  };
+  const cx = Array.from({ length: ow }, (_, o) => coef(w, o));
+  const cy = Array.from({ length: oh }, (_, o) => coef(h, o));
+  const out = new Uint8Array(oh * ow * c);
+  for (let y = 0; y < oh; y++) {
+    const { i0: y0, i1: y1, w0: a0, w1: a1 } = cy[y];
+    for (let x = 0; x < ow; x++) {
+      const { i0: x0, i1: x1, w0: b0, w1: b1 } = cx[x];
+      for (let ch = 0; ch < c; ch++) {
+        const r0 = src[(y0 * w + x0) * c + ch] * b0 + src[(y0 * w + x1) * c + ch] * b1;
+        const r1 = src[(y1 * w + x0) * c + ch] * b0 + src[(y1 * w + x1) * c + ch] * b1;
+        out[(y * ow + x) * c + ch] = Math.min(255, Math.floor((r0 * a0 + r1 * a1 + (1 << 21)) / (1 << 22)));
+      }
+    }
+  }
+  return { data: out, h: oh, w: ow };
+}
+
+/** Solve the affine map taking three source points to three destination points (cv2.getAffineTransform). */
+export function affineFromPoints(src: number[][], dst: number[][]): number[] {
+  // rows: [x y 1 0 0 0] · m = x', [0 0 0 x y 1] · m = y'
+  const A: number[][] = [];
+  const b: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    A.push([src[k][0], src[k][1], 1, 0, 0, 0]);
+    b.push(dst[k][0]);
+    A.push([0, 0, 0, src[k][0], src[k][1], 1]);
+    b.push(dst[k][1]);
+  }
+  // Gaussian elimination with partial pivoting (6×6)
+  for (let col = 0; col < 6; col++) {
+    let piv = col;
+    for (let r = col + 1; r < 6; r++) if (Math.abs(A[r][col]) > Math.abs(A[piv][col])) piv = r;
+    [A[col], A[piv]] = [A[piv], A[col]];
+    [b[col], b[piv]] = [b[piv], b[col]];
+    for (let r = col + 1; r < 6; r++) {
+      const f = A[r][col] / A[col][col];
+      for (let k = col; k < 6; k++) A[r][k] -= f * A[col][k];
+      b[r] -= f * b[col];
+    }
+  }
+  const m = new Array<number>(6).fill(0);
+  for (let r = 5; r >= 0; r--) {
+    let s = b[r];
+    for (let k = r + 1; k < 6; k++) s -= A[r][k] * m[k];
+    m[r] = s / A[r][r];
+  }
+  return m;
+}
+
+/** cv2.warpAffine (bilinear, BORDER_REFLECT_101) on a float32 plane, with OpenCV's fixed-point coordinates. */
+export function warpAffine(p: Plane, M: number[]): Plane {
+  const [m00, m01, m02, m10, m11, m12] = M;
+  const D = 1 / (m00 * m11 - m01 * m10);
+  const A00 = m11 * D;
+  const A01 = -m01 * D;
+  const A10 = -m10 * D;
+  const A11 = m00 * D;
+  const b0 = -(A00 * m02 + A01 * m12);
+  const b1 = -(A10 * m02 + A11 * m12);
+  const out = new Float32Array(p.h * p.w * p.c);
+  for (let y = 0; y < p.h; y++) {
+    const X0 = roundHalfEven((A01 * y + b0) * 1024);
+    const Y0 = roundHalfEven((A11 * y + b1) * 1024);
+    for (let x = 0; x < p.w; x++) {
+      const X = (X0 + roundHalfEven(A00 * x * 1024) + 16) >> 5;
+      const Y = (Y0 + roundHalfEven(A10 * x * 1024) + 16) >> 5;
+      const sx = X >> 5;
+      const sy = Y >> 5;
+      const fx = (X & 31) / 32;
+      const fy = (Y & 31) / 32;
+      const xa = reflect101(sx, p.w);
+      const xb = reflect101(sx + 1, p.w);
+      const ya = reflect101(sy, p.h);
+      const yb = reflect101(sy + 1, p.h);
+      for (let ch = 0; ch < p.c; ch++) {
+        const v = (1 - fy) * ((1 - fx) * p.data[(ya * p.w + xa) * p.c + ch] + fx * p.data[(ya * p.w + xb) * p.c + ch]) +
+          fy * ((1 - fx) * p.data[(yb * p.w + xa) * p.c + ch] + fx * p.data[(yb * p.w + xb) * p.c + ch]);
+        out[(y * p.w + x) * p.c + ch] = v;
+      }
+    }
+  }
+  return { data: out, h: p.h, w: p.w, c: p.c };
+}
+
+/** scipy map_coordinates order 1, mode 'reflect', sampling every channel at (row + dy, col + dx). */
+export function remapReflect(p: Plane, dy: FloatArray, dx: FloatArray): Plane {
+  const out = new Float32Array(p.data.length);
+  for (let y = 0; y < p.h; y++)
+    for (let x = 0; x < p.w; x++) {
+      const fy = y + dy[y * p.w + x];
+      const fx = x + dx[y * p.w + x];
+      const y0 = Math.floor(fy);
+      const x0 = Math.floor(fx);
+      const ty = fy - y0;
+      const tx = fx - x0;
+      const ya = reflect(y0, p.h);
+      const yb = reflect(y0 + 1, p.h);
+      const xa = reflect(x0, p.w);
+      const xb = reflect(x0 + 1, p.w);
+      for (let ch = 0; ch < p.c; ch++) {
+        out[(y * p.w + x) * p.c + ch] = (1 - ty) * ((1 - tx) * p.data[(ya * p.w + xa) * p.c + ch] + tx * p.data[(ya * p.w + xb) * p.c + ch]) +
+          ty * ((1 - tx) * p.data[(yb * p.w + xa) * p.c + ch] + tx * p.data[(yb * p.w + xb) * p.c + ch]);
+      }
+    }
+  return { data: out, h: p.h, w: p.w, c: p.c };
+}
+
+// ---------------------------------------------------------------- (i) HSV
+
+/** scikit-image rgb2hsv for one pixel in [0,1] */
+export function rgb2hsv(r: number, g: number, b: number): [number, number, number] {
+  const v = Math.max(r, g, b);
+  const delta = v - Math.min(r, g, b);
+  const s = delta === 0 || v === 0 ? 0 : delta / v;
+  let hh = 0;
+  if (delta !== 0) {
+    if (b === v) hh = 4 + (r - g) / delta;
+    else if (g === v) hh = 2 + (b - r) / delta;
+    else hh = (g - b) / delta;
+    hh = (hh / 6) % 1;
+    if (hh < 0) hh += 1;
+  }
+  return [hh, s, v];
+}
+
+export function hsv2rgb(h: number, s: number, v: number): [number, number, number] {
+  const i = Math.floor(h * 6);
+  const f = h * 6 - i;
+  const p = v * (1 - s);
+  const q = v * (1 - f * s);
+  const t = v * (1 - (1 - f) * s);
+  switch (((i % 6) + 6) % 6) {
+    case 0:
+      return [v, t, p];
+    case 1:
+      return [q, v, p];
+    case 2:
+      return [p, v, t];
+    case 3:
+      return [p, q, v];
+    case 4:
+      return [t, p, v];
+    default:
+      return [v, p, q];
+  }
+}
