@@ -153,9 +153,11 @@ const FNS: Record<CorruptionName, Fn> = {
     const x = unit32(img);
     const p = plane(img, x);
     const out = new Float32Array(x.length);
+    // numpy arange: length ceil((stop − start)/step), values start + i·δ with δ = (start + step) − start
     const n = Math.ceil((stop - 1) / step);
+    const delta = 1 + step - 1;
     for (let i = 0; i < n; i++) {
-      const z = clippedZoom(p, 1 + i * step).data;
+      const z = clippedZoom(p, 1 + i * delta).data;
       for (let k = 0; k < out.length; k++) out[k] = Math.fround(out[k] + z[k]);
     }
     const mixed = new Float32Array(x.length);

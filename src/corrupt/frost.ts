@@ -5,10 +5,10 @@
  * deterministically at the size the preset's resized photograph has. `frostDir` loads the originals for
  * exact parity (read as 8-bit RGB, alpha ignored).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeImage } from '../data/folder.js';
 import { ActbenchError } from '../errors.js';
+import { decodeWithLibjpeg } from './jpeg.js';
 import { gaussianFilter, plasmaFractal } from './ops.js';
 import { NumpyRandomState } from './rng.js';
 
@@ -26,7 +26,9 @@ const cache = new Map<string, Texture>();
 function loadOriginal(dir: string, idx: number): Texture {
   const file = join(dir, FILES[idx]);
   if (!existsSync(file)) throw new ActbenchError('FROST_MISSING', `${file} not found: --frost-dir needs frost1.png … frost5.jpg from hendrycks/robustness`, { file });
-  const img = decodeImage(file, 3);
+  // libjpeg/libpng as the reference's cv2.imread (jpeg-js decodes the JPEG textures slightly differently)
+  const img = decodeWithLibjpeg(readFileSync(file));
+  if (img.channels !== 3) throw new ActbenchError('FROST_BAD_FILE', `${file}: ${img.channels} channels after decoding, expected RGB`, { file });
   return { data: img.data, h: img.height, w: img.width };
 }
 

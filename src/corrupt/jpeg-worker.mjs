@@ -3,7 +3,12 @@
 import sharp from 'sharp';
 import { runAsWorker } from 'synckit';
 
-runAsWorker(async (data, width, height, channels, quality) => {
+runAsWorker(async (op, data, width, height, channels, quality) => {
+  if (op === 'decode') {
+    // any file libjpeg/libpng can read → RGB bytes
+    const { data: out, info } = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(out), width: info.width, height: info.height, channels: info.channels };
+  }
   const jpg = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } })
     .jpeg({ quality, chromaSubsampling: '4:2:0', mozjpeg: false, trellisQuantisation: false, overshootDeringing: false, optimiseScans: false, quantisationTable: 0 })
     .toBuffer();

@@ -5,14 +5,29 @@
  */
 import { createSyncFn } from 'synckit';
 
-type RoundTrip = (data: Uint8Array, width: number, height: number, channels: number, quality: number) => Uint8Array;
+interface Decoded {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+type Worker = {
+  (op: 'jpeg', data: Uint8Array, width: number, height: number, channels: number, quality: number): Uint8Array;
+  (op: 'decode', data: Uint8Array): Decoded;
+};
 
-let roundTrip: RoundTrip | undefined;
+let worker: Worker | undefined;
+function call(): Worker {
+  // plain JS worker: it loads the same from src/ (tsx) and dist/ without a TypeScript runner
+  worker ??= createSyncFn(new URL('./jpeg-worker.mjs', import.meta.url), { execArgv: [] }) as unknown as Worker;
+  return worker;
+}
 
 export function jpegRoundTrip(data: Uint8Array, width: number, height: number, channels: number, quality: number): Uint8Array {
-  if (!roundTrip) {
-    // plain JS worker: it loads the same from src/ (tsx) and dist/ without a TypeScript runner
-    roundTrip = createSyncFn(new URL('./jpeg-worker.mjs', import.meta.url), { execArgv: [] }) as unknown as RoundTrip;
-  }
-  return roundTrip(data, width, height, channels, quality);
+  return call()('jpeg', data, width, height, channels, quality);
+}
+
+/** Decode an image file's bytes with libjpeg/libpng (as OpenCV's imread does) to RGB. */
+export function decodeWithLibjpeg(bytes: Uint8Array): Decoded {
+  return call()('decode', bytes);
 }
