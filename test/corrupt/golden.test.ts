@@ -1,0 +1,58 @@
+/**
+ * Against the reference generator: the shared golden set (8 corruptions, hendrycks/robustness outputs)
+ * and test/fixtures/cifar_c_ref11 (the other 11, made with the same libraries; see make_ref11.py).
+ * uint8 outputs equal the reference bit for bit, or within 1 grey level on ≤ 1 % of pixels where the
+ * reference computes in float32 (defocus, zoom, elastic, spatter); JPEG within a mean |Δ| of 2.
+ * Seeding: np.random.seed(1000·severity + i) before image i.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { corrupt, NumpyRandomState } from '../../src/corrupt/index.js';
+import { readNpy } from '../../src/data/npy.js';
+
+const SHARED = new URL('../../../shared/data/', import.meta.url).pathname;
+const GOLDEN = `${SHARED}cifar_c_golden/`;
+const FROST = `${SHARED}frost`;
+const REF11 = new URL('../fixtures/cifar_c_ref11/', import.meta.url).pathname;
+const FLOAT32_REF = new Set(['defocus_blur', 'zoom_blur', 'elastic_transform', 'spatter']);
+
+function compare(name: string, refFile: string): void {
+  const input = readNpy(`${GOLDEN}input.npy`).data as Uint8Array;
+  const ref = readNpy(refFile).data as Uint8Array;
+  let differing = 0;
+  let maxDiff = 0;
+  let absSum = 0;
+  for (let row = 0; row < 16; row++) {
+    const severity = row < 8 ? 1 : 5;
+    const i = row % 8;
+    const img = { data: input.subarray(i * 3072, (i + 1) * 3072), height: 32, width: 32, channels: 3 };
+    const out = corrupt(img, name, severity, { rng: new NumpyRandomState(1000 * severity + i), frostDir: name === 'frost' ? FROST : undefined }).data;
+    for (let k = 0; k < 3072; k++) {
+      const d = Math.abs(out[k] - ref[row * 3072 + k]);
+      if (d) differing++;
+      maxDiff = Math.max(maxDiff, d);
+      absSum += d;
+    }
+  }
+  const n = 16 * 3072;
+  if (name === 'jpeg_compression') assert.ok(absSum / n <= 2, `${name}: mean |Δ| ${absSum / n}`);
+  else if (FLOAT32_REF.has(name)) assert.ok(maxDiff <= 1 && differing / n <= 0.01, `${name}: ${differing} pixels differ (max ${maxDiff})`);
+  else assert.equal(differing, 0, `${name}: ${differing} of ${n} values differ from the reference (max ${maxDiff})`);
+}
+
+describe('bit-exact against the reference generator (CIFAR preset)', () => {
+  for (const name of ['gaussian_noise', 'contrast', 'pixelate', 'defocus_blur', 'motion_blur', 'fog', 'glass_blur', 'saturate']) {
+    it(`${name} (shared golden set)`, (t) => {
+      if (!existsSync(`${GOLDEN}${name}.npy`)) return t.skip('../shared/data/cifar_c_golden not present');
+      compare(name, `${GOLDEN}${name}.npy`);
+    });
+  }
+  for (const name of ['shot_noise', 'impulse_noise', 'speckle_noise', 'gaussian_blur', 'zoom_blur', 'snow', 'frost', 'brightness', 'elastic_transform', 'jpeg_compression', 'spatter']) {
+    it(`${name} (fixtures made with the reference libraries)`, (t) => {
+      if (!existsSync(`${GOLDEN}input.npy`)) return t.skip('../shared/data/cifar_c_golden/input.npy not present');
+      if (name === 'frost' && !existsSync(FROST)) return t.skip('../shared/data/frost not present');
+      compare(name, `${REF11}${name}.npy`);
+    });
+  }
+});
