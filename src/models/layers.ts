@@ -23,9 +23,11 @@ export class ShortcutA extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const [n, h, w, c] = x.shape;
+      const c = x.shape[3];
       const s = this.stride;
-      const sub = s > 1 ? tf.stridedSlice(x, [0, 0, 0, 0], [n, h, w, c], [1, s, s, 1]) : x;
+      // a 1×1 max-pool with the block stride takes every s-th pixel (LayerAct's reference does exactly this);
+      // unlike stridedSlice it has a gradient in TF.js
+      const sub = s > 1 ? tf.maxPool(x, 1, s, 'valid') : x;
       return this.outChannels > c ? tf.pad(sub, [[0, 0], [0, 0], [0, 0], [0, this.outChannels - c]]) : sub;
     });
   }
