@@ -5,6 +5,7 @@ import { ActbenchError } from '../errors.js';
 import { registerActs } from './acts.js';
 import { registerTrain } from './train.js';
 import { registerReport } from './report.js';
+import { registerCorrupt } from './corrupt.js';
 
 export function buildProgram(): Command {
   const program = new Command('actbench')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerActs(program);
   registerTrain(program);
+  registerCorrupt(program);
   registerReport(program);
   return program;
 }

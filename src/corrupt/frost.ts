@@ -62,10 +62,12 @@ export function proceduralFrost(idx: number, h: number, w: number): Texture {
   }
   const soft = gaussianFilter({ data: ice, h, w, c: 1 }, Math.max(0.6, Math.max(h, w) / 400), 'nearest').data;
   const data = new Uint8Array(h * w * 3);
-  const tint = [0.86, 0.93, 1];
+  // calibrated on the originals after the CIFAR resize: channel means ≈ 80–215, std ≈ 20–45, bluish
+  const base = [0.42, 0.74, 0.7, 0.55, 0.46][idx];
+  const tint = [0.84, 0.92, 1];
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
-      const v = Math.min(1, 0.25 + 0.45 * cloud[y * size + x] ** 1.5 + 1.6 * soft[y * w + x] + 0.6 * ice[y * w + x]);
+      const v = Math.min(1, Math.max(0, base + 0.3 * (cloud[y * size + x] - 0.5) + 0.7 * soft[y * w + x] + 0.25 * ice[y * w + x]));
       for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = Math.round(255 * v * tint[c]);
     }
   return { data, h, w };

@@ -10,7 +10,7 @@ import { corruptionFn, type CorruptResult, type ImageU8 } from './corruptions.js
 import { CATEGORIES, CORRUPTIONS, PRESET_SIZE, PRESETS, presetForSize, type CorruptionName, type Preset } from './presets.js';
 import { deriveSeed, NumpyRandomState } from './rng.js';
 
-export { CATEGORIES, CORRUPTIONS, NumpyRandomState, PRESETS, deriveSeed, type CorruptionName, type ImageU8, type Preset };
+export { CATEGORIES, CORRUPTIONS, NumpyRandomState, PRESETS, deriveSeed, presetForSize, type CorruptionName, type ImageU8, type Preset };
 
 export interface CorruptOptions {
   preset?: Preset;

@@ -1,0 +1,74 @@
+/** Worker thread of the corruption pipeline: corrupts a chunk of images (or image files) it is sent. */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import sharp from 'sharp';
+import { decodeImage } from '../data/folder.js';
+import { corrupt, deriveSeed, NumpyRandomState, type Preset } from './index.js';
+
+export interface ArrayJob {
+  kind: 'array';
+  images: Uint8Array;
+  height: number;
+  width: number;
+  channels: number;
+  corruption: string;
+  severity: number;
+  /** dataset index of the first image (seeds are derived from it) */
+  start: number;
+  seed: number;
+  preset?: Preset;
+  frostDir?: string;
+}
+
+export interface FileJob {
+  kind: 'files';
+  files: { src: string; dst: string; index: number }[];
+  corruption: string;
+  severity: number;
+  seed: number;
+  preset?: Preset;
+  frostDir?: string;
+  /** JPEG quality of the outputs (ImageNet-C: 85) */
+  quality: number;
+}
+
+function corruptOne(img: { data: Uint8Array; height: number; width: number; channels: number }, job: ArrayJob | FileJob, index: number): Uint8Array {
+  const rng = new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, index));
+  return corrupt(img, job.corruption, job.severity, { rng, preset: job.preset, frostDir: job.frostDir }).data;
+}
+
+async function handle(job: ArrayJob | FileJob): Promise<Uint8Array | number> {
+  if (job.kind === 'array') {
+    const px = job.height * job.width * job.channels;
+    const n = job.images.length / px;
+    const out = new Uint8Array(job.images.length);
+    for (let k = 0; k < n; k++) {
+      const img = { data: job.images.subarray(k * px, (k + 1) * px), height: job.height, width: job.width, channels: job.channels };
+      out.set(corruptOne(img, job, job.start + k), k * px);
+    }
+    return out;
+  }
+  for (const f of job.files) {
+    const d = decodeImage(f.src, 3);
+    const data = corruptOne({ data: d.data, height: d.height, width: d.width, channels: 3 }, job, f.index);
+    const jpg = await sharp(Buffer.from(data), { raw: { width: d.width, height: d.height, channels: 3 } }).jpeg({ quality: job.quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
+    mkdirSync(dirname(f.dst), { recursive: true });
+    const tmp = `${f.dst}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, jpg);
+      renameSync(tmp, f.dst);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+  return job.files.length;
+}
+
+parentPort?.on('message', (job: ArrayJob | FileJob) => {
+  handle(job).then(
+    (result) => parentPort?.postMessage({ ok: true, result }, result instanceof Uint8Array ? [result.buffer as ArrayBuffer] : []),
+    (e: Error) => parentPort?.postMessage({ ok: false, error: e.message }),
+  );
+});
