@@ -1,11 +1,12 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations, training.
+ * asserted in tests. Suites: activations, training, corruptions.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
+import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
 
 const SUITES: Record<string, () => Promise<string>> = {
   async activations() {
@@ -31,6 +32,13 @@ SUITES.training = async () => {
   const r = await benchTraining({ log: (l) => console.error(l) });
   const file = 'reports/bench-training.md';
   writeFileAtomic(file, trainingBenchMarkdown(r, 'npm run bench -- training'));
+  return file;
+};
+
+SUITES.corruptions = async () => {
+  const r = await benchCorruptions({ log: (l) => console.error(l) });
+  const file = 'reports/bench-corruptions.md';
+  writeFileAtomic(file, corruptionBenchMarkdown(r, 'npm run bench -- corruptions'));
   return file;
 };
 
