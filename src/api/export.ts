@@ -1,6 +1,6 @@
 /**
  * `actbench export models/<name>`: the trained TF.js model → model.onnx, validated before it is kept:
- * logits on real test images (clean, and noisy ones) must match TF.js within the tolerance with full top-1
+ * logits on real test images (clean, and corrupted with a mix of the 19 corruptions at severity 3) must match TF.js within the tolerance with full top-1
  * agreement, and onnx.checker must accept the file.
  */
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { subset, type ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
 import { prng, shuffle } from '../data/split.js';
+import { corrupt, deriveSeed, NumpyRandomState, type CorruptionName } from '../corrupt/index.js';
 import { ActbenchError } from '../errors.js';
 import { checkModels } from '../onnx/checker.js';
 import { exportLayersModel } from '../onnx/export.js';
@@ -39,20 +40,22 @@ export interface ExportReport {
   nodes: number;
   foldedBatchNorms: number;
   clean: Fidelity;
-  noisy: Fidelity;
+  /** the same images corrupted (a mix of corruptions at severity 3) */
+  corrupted: Fidelity;
   checker: { version: string; ok: boolean } | null;
 }
 
-/** Gaussian pixel noise (σ = 0.08 of the range, CIFAR-10-C gaussian_noise severity 3) for the fidelity check. */
-function noisy(s: ImageSet, seed: number): ImageSet {
-  const rand = prng(seed);
+/** One corruption per image at severity 3, cycling through a mix of the 19 (export fidelity under corruption). */
+const CHECK_CORRUPTIONS: CorruptionName[] = ['gaussian_noise', 'defocus_blur', 'contrast', 'jpeg_compression', 'fog', 'elastic_transform', 'impulse_noise', 'frost'];
+function corrupted(s: ImageSet, seed: number): ImageSet {
+  const px = s.height * s.width * s.channels;
   const images = new Uint8Array(s.images.length);
-  for (let k = 0; k < images.length; k++) {
-    const u = Math.max(rand(), 1e-12);
-    const g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-    images[k] = Math.min(255, Math.max(0, Math.round(s.images[k] + g * 0.08 * 255)));
+  for (let i = 0; i < s.labels.length; i++) {
+    const name = CHECK_CORRUPTIONS[i % CHECK_CORRUPTIONS.length];
+    const img = { data: s.images.subarray(i * px, (i + 1) * px), height: s.height, width: s.width, channels: s.channels };
+    images.set(corrupt(img, name, 3, { rng: new NumpyRandomState(deriveSeed(seed, name, 3, i)) }).data, i * px);
   }
-  return { ...s, images, name: `${s.name}+noise` };
+  return { ...s, images, name: `${s.name}+corrupted` };
 }
 
 export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
@@ -85,8 +88,8 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
   const tol = req.tolerance ?? 1e-4;
   const uint8Input = !!req.uint8Input;
   const fClean = await compareOnImages(model, exported.bytes, clean, manifest.normalisation, { uint8Input });
-  const fNoisy = await compareOnImages(model, exported.bytes, noisy(clean, manifest.seed), manifest.normalisation, { uint8Input });
-  for (const [label, f] of [['clean', fClean], ['noisy', fNoisy]] as const) {
+  const fNoisy = await compareOnImages(model, exported.bytes, corrupted(clean, manifest.seed), manifest.normalisation, { uint8Input });
+  for (const [label, f] of [['clean', fClean], ['corrupted', fNoisy]] as const) {
     const limit = tol * Math.max(1, f.logitScale);
     if (!(f.maxAbsDiff <= limit) || f.top1Agreement < 1) {
       throw new ActbenchError(
@@ -109,7 +112,7 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
       }
     }
   }
-  const report: ExportReport = { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, noisy: fNoisy, checker };
+  const report: ExportReport = { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, corrupted: fNoisy, checker };
   writeFileAtomic(join(req.dir, 'export.json'), JSON.stringify({ ...report, opset: req.opset ?? 17, uint8Input, tolerance: tol, created: new Date().toISOString() }, null, 2));
   return report;
 }

@@ -108,7 +108,7 @@ export function registerTrain(program: Command): void {
 
   program
     .command('export <dir>')
-    .description('export a trained model to ONNX (NCHW), validated against TF.js on real and noisy test images and by onnx.checker')
+    .description('export a trained model to ONNX (NCHW), validated against TF.js on real and corrupted test images and by onnx.checker')
     .option('--opset <n>', 'ONNX opset (13–21)', positiveInt('--opset'), 17)
     .option('--out <file>', 'output file (default <dir>/model.onnx)')
     .option('--keep-bn', 'keep BatchNormalization (as Mul/Add) instead of folding it into the convolution')
@@ -123,7 +123,7 @@ export function registerTrain(program: Command): void {
         validationImages: f.images, backend: f.backend, log: (l) => console.error(l),
       });
       console.log(`wrote ${r.file} (${r.bytes} bytes, ${r.nodes} nodes, ${r.foldedBatchNorms} BatchNorms folded)`);
-      for (const [k, v] of [['clean', r.clean], ['noisy', r.noisy]] as const) {
+      for (const [k, v] of [['clean', r.clean], ['corrupted', r.corrupted]] as const) {
         console.log(`${k}: ${v.images} test images, max |Δlogit| ${v.maxAbsDiff.toExponential(2)} (logits up to ${v.logitScale.toFixed(2)}), top-1 agreement ${(100 * v.top1Agreement).toFixed(2)} %`);
       }
       console.log(r.checker ? `onnx.checker ${r.checker.version}: ok` : 'onnx.checker: not available or opset > 17 — skipped');

@@ -35,13 +35,13 @@ export function runsMarkdown(runs: RunSummary[], title: string, commands: string
         `${m0.recipe.epochs} epochs, batch ${m0.recipe.batchSize}, SGD momentum ${m0.recipe.momentum}, lr ${m0.recipe.lr} (${m0.recipe.schedule}, ÷10 at ${m0.recipe.milestones.join(', ')} of the run), weight decay ${m0.recipe.weightDecay}, seed ${m0.seed}.`
       : '',
     '',
-    '| activation | test acc % | val acc % | last-epoch train loss / acc % | train img/s | backend | train s | params | ONNX nodes | max abs Δlogit (clean / noisy) | top-1 agreement % (clean / noisy) | checker |',
+    '| activation | test acc % | val acc % | last-epoch train loss / acc % | train img/s | backend | train s | params | ONNX nodes | max abs Δlogit (clean / corrupted) | top-1 agreement % (clean / corrupted) | checker |',
     '|---|---:|---:|---:|---:|---|---:|---:|---:|---|---|---|',
     ...runs.map(({ manifest: m, exported: e, last }) => {
       const name = m.activation.name === 'custom' ? `\`${m.activation.expr}\`` : m.activation.name;
       const loss = m.result.stopped ? `stopped: ${m.result.stopped.reason}` : last ? `${last.loss.toFixed(4)} / ${pct(last.trainAcc)}` : '–';
-      const fid = e ? `${e.clean.maxAbsDiff.toExponential(1)} / ${e.noisy.maxAbsDiff.toExponential(1)}` : 'not exported';
-      const agree = e ? `${pct(e.clean.top1Agreement)} / ${pct(e.noisy.top1Agreement)} (${e.clean.images} images)` : '–';
+      const fid = e ? `${e.clean.maxAbsDiff.toExponential(1)} / ${e.corrupted.maxAbsDiff.toExponential(1)}` : 'not exported';
+      const agree = e ? `${pct(e.clean.top1Agreement)} / ${pct(e.corrupted.top1Agreement)} (${e.clean.images} images)` : '–';
       return `| ${name} | ${pct(m.result.testAcc)} | ${pct(m.result.valAcc)} | ${loss} | ${m.timings.imagesPerSecond.toFixed(0)} | ${m.backend} | ${m.timings.trainSeconds.toFixed(0)} | ${m.params.toLocaleString('en')} | ${e ? e.nodes : '–'} | ${fid} | ${agree} | ${e?.checker ? `onnx ${e.checker.version} ok` : '–'} |`;
     }),
     '',
