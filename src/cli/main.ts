@@ -6,6 +6,7 @@ import { registerActs } from './acts.js';
 import { registerTrain } from './train.js';
 import { registerReport } from './report.js';
 import { registerCorrupt } from './corrupt.js';
+import { registerEval } from './evaluate.js';
 
 export function buildProgram(): Command {
   const program = new Command('actbench')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerActs(program);
   registerTrain(program);
   registerCorrupt(program);
+  registerEval(program);
   registerReport(program);
   return program;
 }

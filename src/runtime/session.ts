@@ -5,6 +5,9 @@
  * falling back (onnx.md §2.4), so `auto` tries CUDA and then creates a CPU session itself, and every
  * session records the provider that was asked for and the one that actually runs.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ActbenchError } from '../errors.js';
 
@@ -53,6 +56,27 @@ function baseOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
   return opts;
 }
 
+/**
+ * Whether onnxruntime-node's CUDA provider library is installed (it is downloaded by the package's install
+ * script with ONNXRUNTIME_NODE_INSTALL=cuda12, not shipped). Checking first avoids a failing load that
+ * onnxruntime logs as an error for every session.
+ */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+    return existsSync(join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
+const warned = new Set<string>();
+function warnOnce(msg: string): void {
+  if (warned.has(msg)) return;
+  warned.add(msg);
+  process.emitWarning(msg, { code: 'ACTBENCH_EP_FALLBACK' });
+}
+
 async function tryCreate(
   model: string | Uint8Array,
   opts: ort.InferenceSession.SessionOptions,
@@ -80,14 +104,19 @@ export async function createSession(model: string | Uint8Array, o: SessionOption
 
   const gpu = requestedEp === 'webgpu' ? 'webgpu' : 'cuda';
   const provider = gpu === 'cuda' ? { name: 'cuda', deviceId: o.deviceId ?? 0 } : 'webgpu';
-  try {
-    return done(await tryCreate(model, { ...base, executionProviders: [provider] }), gpu);
-  } catch (e) {
-    const reason = `${gpu} provider unavailable: ${(e as Error).message.split('\n')[0]}`;
-    if (o.disableCpuFallback) throw new ActbenchError('RUNTIME_EP_UNAVAILABLE', `${reason}; CPU fallback is disabled`, { field: 'ep' });
-    process.emitWarning(`${reason} — running on the CPU execution provider`, { code: 'ACTBENCH_EP_FALLBACK' });
-    return done(await tryCreate(model, { ...base, executionProviders: ['cpu'] }), 'cpu', reason);
+  let reason: string;
+  if (gpu === 'cuda' && !cudaProviderInstalled()) {
+    reason = 'cuda provider unavailable: onnxruntime-node was installed without its CUDA provider (ONNXRUNTIME_NODE_INSTALL=cuda12 npm install)';
+  } else {
+    try {
+      return done(await tryCreate(model, { ...base, executionProviders: [provider] }), gpu);
+    } catch (e) {
+      reason = `${gpu} provider unavailable: ${(e as Error).message.split('\n')[0]}`;
+    }
   }
+  if (o.disableCpuFallback) throw new ActbenchError('RUNTIME_EP_UNAVAILABLE', `${reason}; CPU fallback is disabled`, { field: 'ep' });
+  warnOnce(`${reason} — running on the CPU execution provider`);
+  return done(await tryCreate(model, { ...base, executionProviders: ['cpu'] }), 'cpu', reason);
 }
 
 /** Run a single-input, single-output model on a float32 tensor. */

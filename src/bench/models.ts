@@ -1,0 +1,98 @@
+/**
+ * `actbench bench MODEL.onnx…`: deployed speed of whole models. All sessions are created first (creation
+ * and first-run time measured separately), then warm-up, then repetitions interleaved model by model and
+ * batch by batch so a drifting machine affects all alike. Throughput at several batch sizes, latency
+ * percentiles and CV at batch 1, process RSS growth per model, GPU memory via nvidia-smi under CUDA.
+ */
+import { spawnSync } from 'node:child_process';
+import * as ort from 'onnxruntime-node';
+import { quantile, mean, sampleStandardDeviation } from 'simple-statistics';
+import { readModelInfo } from '../eval/evaluate.js';
+import { packageVersion } from '../onnx/writer.js';
+import type { BenchRecord } from '../results/store.js';
+import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
+import { machineInfo, machineLine } from './machine.js';
+
+export interface ModelBenchOptions {
+  batches?: number[];
+  warmup?: number;
+  reps?: number;
+  ep?: EpName;
+  optLevel?: OptLevel;
+  threads?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** MiB of GPU memory in use (nvidia-smi), or undefined without a GPU. */
+export function gpuMemoryMiB(deviceId = 0): number | undefined {
+  const r = spawnSync('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-i', String(deviceId)], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const v = Number(r.stdout.trim());
+  return Number.isFinite(v) ? v : undefined;
+}
+
+export async function benchModels(paths: string[], o: ModelBenchOptions = {}): Promise<BenchRecord[]> {
+  const batches = o.batches ?? [1, 8, 32, 128];
+  const warmup = o.warmup ?? 5;
+  const reps = o.reps ?? 30;
+  const gpuBase = gpuMemoryMiB();
+  const entries: { path: string; info: ReturnType<typeof readModelInfo>; s: SessionInfo; firstRunMs: number; rssMiB: number; gpuMiB?: number; times: Map<number, number[]> }[] = [];
+  for (const path of paths) {
+    const info = readModelInfo(path);
+    const rss0 = process.memoryUsage().rss;
+    const s = await createSession(path, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? 'basic', ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}) });
+    const [c, h, w] = info.shape;
+    const feed = (n: number) =>
+      info.input === 'uint8-nhwc'
+        ? new ort.Tensor('uint8', new Uint8Array(n * h * w * c).map((_, k) => (k * 31) % 256), [n, h, w, c])
+        : new ort.Tensor('float32', new Float32Array(n * c * h * w).map((_, k) => Math.sin(k)), [n, c, h, w]);
+    const t0 = performance.now();
+    await s.session.run({ [info.inputName]: feed(1) });
+    const firstRunMs = performance.now() - t0;
+    entries.push({ path, info, s, firstRunMs, rssMiB: (process.memoryUsage().rss - rss0) / 2 ** 20, gpuMiB: gpuBase === undefined ? undefined : (gpuMemoryMiB() ?? gpuBase) - gpuBase, times: new Map(batches.map((b) => [b, []])) });
+  }
+  const feeds = entries.map((e) => {
+    const [c, h, w] = e.info.shape;
+    return new Map(
+      batches.map((n) => [
+        n,
+        e.info.input === 'uint8-nhwc'
+          ? new ort.Tensor('uint8', new Uint8Array(n * h * w * c).map((_, k) => (k * 31) % 256), [n, h, w, c])
+          : new ort.Tensor('float32', new Float32Array(n * c * h * w).map((_, k) => Math.sin(k)), [n, c, h, w]),
+      ]),
+    );
+  });
+  for (const [k, e] of entries.entries()) for (const b of batches) for (let i = 0; i < warmup; i++) await e.s.session.run({ [e.info.inputName]: feeds[k].get(b) as ort.Tensor });
+  const total = reps * entries.length * batches.length;
+  let done = 0;
+  for (let r = 0; r < reps; r++) {
+    for (let j = 0; j < entries.length; j++) {
+      const k = (j + r) % entries.length; // rotate the order every round
+      const e = entries[k];
+      for (const b of batches) {
+        const t0 = process.hrtime.bigint();
+        await e.s.session.run({ [e.info.inputName]: feeds[k].get(b) as ort.Tensor });
+        e.times.get(b)?.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        o.onProgress?.(++done, total);
+      }
+    }
+  }
+  const prov = { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() };
+  const records: BenchRecord[] = [];
+  for (const e of entries) {
+    for (const b of batches) {
+      const t = e.times.get(b) as number[];
+      const m = mean(t);
+      records.push({
+        kind: 'bench', model: e.path, modelHash: e.info.hash, activation: e.info.activation, batch: b,
+        imagesPerSecond: (b * 1000) / quantile(t, 0.5),
+        latencyMs: { p50: quantile(t, 0.5), p90: quantile(t, 0.9), p99: quantile(t, 0.99), mean: m, cv: t.length > 1 ? sampleStandardDeviation(t) / m : 0 },
+        sessionCreateMs: e.s.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB, ...(e.gpuMiB !== undefined ? { gpuMemoryMiB: e.gpuMiB } : {}),
+        warmup, reps, provider: e.s.actualEp, requestedProvider: e.s.requestedEp, ...(e.s.fallbackReason ? { fallbackReason: e.s.fallbackReason } : {}),
+        optLevel: e.s.optLevel, ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}), onnxruntime: e.s.ortVersion, provenance: prov,
+      });
+    }
+    await e.s.session.release();
+  }
+  return records;
+}

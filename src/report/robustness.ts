@@ -1,0 +1,256 @@
+/**
+ * The study report: from the results store to markdown with the tables of the papers — LayerAct's
+ * Clean | Total | Noise | Blur | Digital | Weather | Extra, the 15-corruption mean and severity-5-only means,
+ * per-corruption and per-severity tables, CE/mCE against a baseline activation, a speed/memory table after
+ * the VeLU paper — mean ± std across seeds with Welch's t-test (and Wilcoxon over corruptions) against the
+ * baseline, and SVG plots.
+ */
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { CORRUPTIONS, type CorruptionName } from '../corrupt/presets.js';
+import { aggregate, corruptionErrors, LAYERACT_CATEGORIES, type Aggregates, type ModelEval } from '../eval/metrics.js';
+import { meanStd, significance, welchTTest, wilcoxonSignedRank } from '../eval/stats.js';
+import type { BenchRecord, EvalRecord, ResultRecord } from '../results/store.js';
+
+export interface ModelRun {
+  activation: string;
+  seed: number | undefined;
+  modelHash: string;
+  model: string;
+  eval: ModelEval;
+  agg: Aggregates;
+  fidelity: number | null;
+  provider: string;
+}
+
+/** Group eval records by model (hash) for one dataset, and label each model by its activation. */
+export function collectRuns(records: ResultRecord[], dataset?: string): ModelRun[] {
+  const evals = records.filter((r): r is EvalRecord => r.kind === 'eval' && (dataset === undefined || r.dataset === dataset));
+  const byModel = new Map<string, EvalRecord[]>();
+  for (const r of evals) byModel.set(r.modelHash, [...(byModel.get(r.modelHash) ?? []), r]);
+  return [...byModel.values()].map((rs) => {
+    const clean = rs.find((r) => r.corruption === null);
+    const e: ModelEval = {
+      clean: clean ? { top1: clean.top1, top5: clean.top5, n: clean.n } : null,
+      cells: rs.filter((r) => r.corruption !== null).map((r) => ({ corruption: r.corruption as CorruptionName, severity: r.severity as number, top1: r.top1, top5: r.top5, n: r.n })),
+    };
+    const fid = rs.filter((r) => r.fidelity !== undefined && r.corruption !== null);
+    return {
+      activation: rs[0].activation ?? rs[0].model,
+      seed: rs[0].seed,
+      modelHash: rs[0].modelHash,
+      model: rs[0].model,
+      eval: e,
+      agg: aggregate(e),
+      fidelity: fid.length ? fid.reduce((a, r) => a + (r.fidelity as number) * r.n, 0) / fid.reduce((a, r) => a + r.n, 0) : null,
+      provider: rs[0].provider,
+    };
+  });
+}
+
+const pct = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? '–' : (100 * v).toFixed(digits));
+
+interface Column {
+  title: string;
+  get: (r: ModelRun) => number | null;
+}
+
+const COLUMNS: Column[] = [
+  { title: 'Clean', get: (r) => r.agg.clean?.top1 ?? null },
+  { title: 'Total (19)', get: (r) => r.agg.total19 },
+  ...Object.keys(LAYERACT_CATEGORIES).map((k) => ({ title: k, get: (r: ModelRun) => r.agg.categories[k as keyof typeof LAYERACT_CATEGORIES] })),
+  { title: 'mean of 15', get: (r) => r.agg.mean15 },
+  { title: 'sev. 5 only (15)', get: (r) => r.agg.severity5.mean15 },
+];
+
+function groups(runs: ModelRun[]): Map<string, ModelRun[]> {
+  const g = new Map<string, ModelRun[]>();
+  for (const r of runs) g.set(r.activation, [...(g.get(r.activation) ?? []), r]);
+  return g;
+}
+
+/** "mean ± std" with Welch significance marks against the baseline group (one-sided: better than baseline). */
+function cell(values: number[], base: number[] | null): string {
+  const m = meanStd(values);
+  if (values.length === 1) return pct(m.mean);
+  let mark = '';
+  if (base && base.length > 1 && values !== base) {
+    const t = welchTTest(values, base);
+    mark = significance(t.pGreater);
+  }
+  return `${pct(m.mean)} ± ${pct(m.std)}${mark}`;
+}
+
+export function mainTable(runs: ModelRun[], baseline?: string): { header: string[]; rows: string[][] } {
+  const g = groups(runs);
+  const base = baseline ? g.get(baseline) : undefined;
+  const header = ['activation', 'seeds', ...COLUMNS.map((c) => c.title)];
+  const rows = [...g.entries()].map(([act, rs]) => [
+    act + (act === baseline ? ' (baseline)' : ''),
+    String(rs.length),
+    ...COLUMNS.map((c) => {
+      const vals = rs.map(c.get).filter((v): v is number => v !== null);
+      const bvals = base ? base.map(c.get).filter((v): v is number => v !== null) : null;
+      return vals.length ? cell(vals, bvals && bvals.length ? bvals : null) : '–';
+    }),
+  ]);
+  return { header, rows };
+}
+
+const md = (header: string[], rows: string[][], align?: string[]) =>
+  [`| ${header.join(' | ')} |`, `|${(align ?? header.map((_, k) => (k === 0 ? '---' : '---:'))).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+async function svg(spec: vl.TopLevelSpec): Promise<string> {
+  return new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' }).toSVG();
+}
+
+export async function severityPlot(runs: ModelRun[]): Promise<string> {
+  const values: { activation: string; severity: number; accuracy: number }[] = [];
+  for (const [act, rs] of groups(runs)) {
+    for (let s = 1; s <= 5; s++) {
+      const per = rs.map((r) => {
+        const xs = CORRUPTIONS.map((c) => r.agg.grid[c]?.[s]).filter((v): v is number => v !== undefined);
+        return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+      }).filter((v) => !Number.isNaN(v));
+      if (per.length) values.push({ activation: act, severity: s, accuracy: (100 * per.reduce((a, b) => a + b, 0)) / per.length });
+    }
+    const clean = rs.map((r) => r.agg.clean?.top1).filter((v): v is number => v !== undefined);
+    if (clean.length) values.push({ activation: act, severity: 0, accuracy: (100 * clean.reduce((a, b) => a + b, 0)) / clean.length });
+  }
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Top-1 accuracy vs severity (mean over corruptions; 0 = clean)',
+    width: 420,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'severity', type: 'ordinal', title: 'severity' },
+      y: { field: 'accuracy', type: 'quantitative', title: 'top-1 %', scale: { zero: false } },
+      color: { field: 'activation', type: 'nominal' },
+    },
+  });
+}
+
+export async function categoryPlot(runs: ModelRun[]): Promise<string> {
+  const values: { activation: string; category: string; accuracy: number }[] = [];
+  for (const [act, rs] of groups(runs)) {
+    for (const cat of Object.keys(LAYERACT_CATEGORIES) as (keyof typeof LAYERACT_CATEGORIES)[]) {
+      const xs = rs.map((r) => r.agg.categories[cat]).filter((v): v is number => v !== null);
+      if (xs.length) values.push({ activation: act, category: cat, accuracy: (100 * xs.reduce((a, b) => a + b, 0)) / xs.length });
+    }
+  }
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Top-1 accuracy per corruption category',
+    data: { values },
+    mark: 'bar',
+    width: { step: 12 },
+    height: 220,
+    encoding: {
+      column: { field: 'category', type: 'nominal', title: null },
+      x: { field: 'activation', type: 'nominal', axis: null },
+      y: { field: 'accuracy', type: 'quantitative', title: 'top-1 %', scale: { zero: false } },
+      color: { field: 'activation', type: 'nominal' },
+    },
+  });
+}
+
+export interface ReportInput {
+  title: string;
+  intro: string[];
+  runs: ModelRun[];
+  bench: BenchRecord[];
+  baseline?: string;
+  trainSeconds?: Record<string, number[]>;
+  /** file names of the SVGs, relative to the markdown */
+  plots: { severity: string; categories: string; shapes?: string };
+  reproduce: string[];
+  machine: string;
+}
+
+export function robustnessMarkdown(o: ReportInput): string {
+  const { header, rows } = mainTable(o.runs, o.baseline);
+  const g = groups(o.runs);
+  const out: string[] = [`# ${o.title}`, '', ...o.intro, ''];
+  out.push('## Accuracy (top-1 %)', '');
+  out.push(md(header, rows), '');
+  out.push(
+    'Total = mean over all 19 corruptions, categories as LayerAct (Noise 3, Blur 4, Digital 4, Weather 4, Extra 4), ' +
+      '"mean of 15" = the 15 common corruptions (RobustBench convention); all three average every severity. ' +
+      '"sev. 5 only" is the mean over the 15 at severity 5 alone — a different, lower number.' +
+      (o.baseline ? ` With several seeds: mean ± sample std, and * / ** / *** where Welch's one-sided t-test finds the mean above the baseline (${o.baseline}) at p ≤ 0.05 / 0.01 / 0.001.` : ''),
+    '',
+  );
+  // per-corruption means
+  const corrHeader = ['activation', ...CORRUPTIONS.map((c) => c.replace(/_/g, ' '))];
+  const corrRows = [...g.entries()].map(([act, rs]) => [
+    act,
+    ...CORRUPTIONS.map((c) => {
+      const xs = rs.map((r) => r.agg.perCorruption[c]?.top1).filter((v): v is number => v !== undefined);
+      return xs.length ? pct(xs.reduce((a, b) => a + b, 0) / xs.length, 1) : '–';
+    }),
+  ]);
+  out.push('### Per corruption (mean over severities)', '', md(corrHeader, corrRows), '');
+  // per severity
+  const sevRows = [...g.entries()].map(([act, rs]) => [
+    act,
+    ...[1, 2, 3, 4, 5].map((s) => {
+      const xs = rs.flatMap((r) => CORRUPTIONS.map((c) => r.agg.grid[c]?.[s]).filter((v): v is number => v !== undefined));
+      return xs.length ? pct(xs.reduce((a, b) => a + b, 0) / xs.length, 2) : '–';
+    }),
+  ]);
+  out.push('### Per severity (mean over the 19 corruptions)', '', md(['activation', 's1', 's2', 's3', 's4', 's5'], sevRows), '');
+  out.push(`![accuracy vs severity](${o.plots.severity})`, '', `![accuracy per category](${o.plots.categories})`, '');
+  // CE / mCE against the baseline
+  if (o.baseline && g.get(o.baseline)) {
+    const base = (g.get(o.baseline) as ModelRun[])[0];
+    const ceRows = [...g.entries()].map(([act, rs]) => {
+      const ces = rs.map((r) => corruptionErrors(r.eval, base.eval, o.baseline));
+      const mce = ces.map((c) => c.mCE).filter((v): v is number => v !== null);
+      const rel = ces.map((c) => c.relativeMCE).filter((v): v is number => v !== null);
+      // paired over corruptions: is this activation's per-corruption accuracy different from the baseline's?
+      const a = CORRUPTIONS.map((c) => rs[0].agg.perCorruption[c]?.top1).filter((v): v is number => v !== undefined);
+      const b = CORRUPTIONS.map((c) => base.agg.perCorruption[c]?.top1).filter((v): v is number => v !== undefined);
+      const w = act === o.baseline || a.length !== b.length ? null : wilcoxonSignedRank(a, b);
+      return [act, mce.length ? pct(mce.reduce((x, y) => x + y, 0) / mce.length, 1) : '–', rel.length ? pct(rel.reduce((x, y) => x + y, 0) / rel.length, 1) : '–', w ? `${w.p.toFixed(3)}${significance(w.p)}` : '–'];
+    });
+    out.push(`### Corruption error relative to ${o.baseline}`, '');
+    out.push(md(['activation', 'mCE %', 'relative mCE %', 'Wilcoxon p (per-corruption accuracy vs baseline, 19 pairs)'], ceRows), '');
+    out.push(`CE_c = Σ_s E_{s,c} / Σ_s E^{${o.baseline}}_{s,c}; mCE = mean over the 15; relative CE subtracts each model's clean error (corruptions.md §7). AlexNet-normalised mCE applies to ImageNet-C only.`, '');
+  }
+  // fidelity
+  const fid = o.runs.filter((r) => r.fidelity !== null);
+  if (fid.length) {
+    out.push('### Export fidelity under corruption', '', md(['activation', 'seed', 'TF.js ↔ ONNX top-1 agreement on corrupted images %'], fid.map((r) => [r.activation, String(r.seed ?? '–'), pct(r.fidelity, 3)])), '');
+  }
+  // speed and memory
+  if (o.bench.length) {
+    const byAct = new Map<string, BenchRecord[]>();
+    for (const b of o.bench) byAct.set(b.activation ?? b.model, [...(byAct.get(b.activation ?? b.model) ?? []), b]);
+    const batches = [...new Set(o.bench.map((b) => b.batch))].sort((x, y) => x - y);
+    const big = batches[batches.length - 1];
+    const sp = [...byAct.entries()].map(([act, bs]) => {
+      const at = (n: number) => bs.filter((b) => b.batch === n);
+      const one = at(1);
+      const fps = at(big).map((b) => b.imagesPerSecond);
+      const train = o.trainSeconds?.[act];
+      return [
+        act,
+        fps.length ? meanStd(fps).mean.toFixed(0) : '–',
+        one.length ? meanStd(one.map((b) => b.latencyMs.p50)).mean.toFixed(3) : '–',
+        one.length ? meanStd(one.map((b) => b.latencyMs.p99)).mean.toFixed(3) : '–',
+        meanStd(bs.map((b) => b.rssMiB)).mean.toFixed(1),
+        meanStd(bs.map((b) => b.sessionCreateMs)).mean.toFixed(1),
+        train ? meanStd(train).mean.toFixed(0) : '–',
+      ];
+    });
+    const p = o.bench[0];
+    out.push('## Speed and memory (deployed, onnxruntime)', '');
+    out.push(md(['activation', `FPS (batch ${big})`, 'latency p50 ms (batch 1)', 'p99 ms', 'RSS growth MiB', 'session create ms', 'training s'], sp), '');
+    out.push(`Provider ${p.provider}${p.fallbackReason ? ` (requested ${p.requestedProvider}: ${p.fallbackReason})` : ''}, graph optimisation ${p.optLevel}, onnxruntime ${p.onnxruntime}, ${p.warmup} warm-up and ${p.reps} interleaved runs per batch size. RSS growth is the process's resident memory added by creating and running the session.`, '');
+  }
+  if (o.plots.shapes) out.push('## The activations', '', `![activation shapes](${o.plots.shapes})`, '');
+  out.push('## Machine and reproduction', '', `Machine: ${o.machine}.`, '', '```bash', ...o.reproduce, '```', '');
+  return out.join('\n');
+}
