@@ -237,6 +237,8 @@ export interface EvalOptions {
   fidelity?: boolean | { severities?: number[]; batches?: number };
   normalisation?: Normalisation;
   onCell?: (r: EvalRecord, skipped: boolean) => void;
+  /** after every batch (progress, memory sampling) */
+  onBatch?: () => void;
 }
 
 export async function evaluateModel(modelPath: string, source: EvalSource, o: EvalOptions): Promise<EvalRecord[]> {
@@ -269,6 +271,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         top1 += r.top1;
         top5 += r.top5;
         n += r.n;
+        o.onBatch?.();
         if (checkThis && tfModel && batchNo++ < (fid.batches ?? Infinity)) {
           const norm = info.normalisation ?? { mean: [0], std: [1] };
           const tfPred = tf.tidy(() => {
