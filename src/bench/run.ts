@@ -1,12 +1,13 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations, training, corruptions.
+ * asserted in tests. Suites: activations, training, corruptions, pipeline.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
+import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
 
 const SUITES: Record<string, () => Promise<string>> = {
   async activations() {
@@ -39,6 +40,13 @@ SUITES.corruptions = async () => {
   const r = await benchCorruptions({ log: (l) => console.error(l) });
   const file = 'reports/bench-corruptions.md';
   writeFileAtomic(file, corruptionBenchMarkdown(r, 'npm run bench -- corruptions'));
+  return file;
+};
+
+SUITES.pipeline = async () => {
+  const r = await benchPipeline({ log: (l) => console.error(l) });
+  const file = 'reports/bench-pipeline.md';
+  writeFileAtomic(file, pipelineBenchMarkdown(r, 'npm run bench -- pipeline'));
   return file;
 };
 

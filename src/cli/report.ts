@@ -1,19 +1,46 @@
-/** `actbench report`: markdown reports in reports/. */
+/** `actbench report`: markdown reports in reports/ (and a terminal table) from training runs or a results store. */
+import { dirname, join } from 'node:path';
+import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { machineInfo, machineLine } from '../bench/machine.js';
+import { categoryPlot, collectRuns, mainTable, robustnessMarkdown, severityPlot } from '../report/robustness.js';
 import { readRuns, runsMarkdown } from '../report/runs.js';
+import { ResultsStore, type BenchRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('render results as markdown in reports/')
-    .requiredOption('--runs <dirs...>', 'training run directories (models/<name>) to tabulate')
-    .option('--title <text>', 'report title', 'Training runs')
-    .option('--out <file>', 'output markdown', 'reports/runs.md')
-    .option('--command <line...>', 'commands that reproduce the runs, listed in the report')
-    .action((f: { runs: string[]; title: string; out: string; command?: string[] }) => {
-      const md = runsMarkdown(readRuns(f.runs), f.title, f.command ?? []);
-      writeFileAtomic(f.out, md);
-      console.log(`wrote ${f.out}`);
+    .description('render results as markdown in reports/: a results store (eval + bench) or training runs')
+    .option('--results <file>', 'results store written by eval / bench / study', 'reports/results.jsonl')
+    .option('--runs <dirs...>', 'training run directories (models/<name>) to tabulate instead')
+    .option('--dataset <key>', 'only the eval records of this dataset key')
+    .option('--baseline <activation>', 'baseline for significance marks and CE/mCE', 'relu')
+    .option('--title <text>', 'report title')
+    .option('--out <file>', 'output markdown (default: report.md next to the results, or reports/runs.md)')
+    .option('--command <line...>', 'commands that reproduce the results, listed in the report')
+    .action(async (f: { results: string; runs?: string[]; dataset?: string; baseline: string; title?: string; out?: string; command?: string[] }) => {
+      if (f.runs) {
+        const out = f.out ?? 'reports/runs.md';
+        writeFileAtomic(out, runsMarkdown(readRuns(f.runs), f.title ?? 'Training runs', f.command ?? []));
+        console.log(`wrote ${out}`);
+        return;
+      }
+      const records = new ResultsStore(f.results).read();
+      const runs = collectRuns(records, f.dataset);
+      if (runs.length === 0) throw new Error(`${f.results} holds no evaluation results${f.dataset ? ` for ${f.dataset}` : ''}`);
+      const out = f.out ?? join(dirname(f.results), 'report.md');
+      const base = runs.some((r) => r.activation === f.baseline) ? f.baseline : undefined;
+      writeFileAtomic(join(dirname(out), 'severity.svg'), await severityPlot(runs));
+      writeFileAtomic(join(dirname(out), 'categories.svg'), await categoryPlot(runs));
+      writeFileAtomic(out, robustnessMarkdown({
+        title: f.title ?? 'actbench results', intro: [`From ${f.results}.`], runs, bench: records.filter((r): r is BenchRecord => r.kind === 'bench'),
+        baseline: base, plots: { severity: 'severity.svg', categories: 'categories.svg' }, reproduce: f.command ?? [], machine: machineLine(machineInfo()),
+      }));
+      const { header, rows } = mainTable(runs, base);
+      const t = new Table({ head: header });
+      rows.forEach((r) => t.push(r));
+      console.log(t.toString());
+      console.log(`wrote ${out}`);
     });
 }

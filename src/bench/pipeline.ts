@@ -1,0 +1,113 @@
+/**
+ * Evaluation pipeline speed: images/s of `actbench eval` end to end (data loading or on-the-fly corruption
+ * included) against `session.run` alone on the same model and batches — the fraction tells how busy the
+ * pipeline keeps the session — and onnxruntime CPU inference of an exported resnet20 against the same
+ * model in TF.js.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { resolveActivation } from '../acts/define.js';
+import { corruptArraySet } from '../corrupt/pipeline.js';
+import { cifarCSource, classify, evaluateModel, onTheFlySource, readModelInfo } from '../eval/evaluate.js';
+import { createModel } from '../models/registry.js';
+import { exportLayersModel } from '../onnx/export.js';
+import { ResultsStore } from '../results/store.js';
+import { createSession } from '../runtime/session.js';
+import { selectBackend } from '../train/backend.js';
+import { benchImages } from './corruptions.js';
+import { machineInfo, machineLine } from './machine.js';
+
+export interface PipelineBench {
+  images: number;
+  batch: number;
+  runAlone: number;
+  fromNpy: number;
+  onTheFly: number;
+  ortResnet20: number;
+  tfjsResnet20: number;
+  tfjsBackend: string;
+  machine: string;
+}
+
+export async function benchPipeline(o: { images?: number; batch?: number; log?: (s: string) => void } = {}): Promise<PipelineBench> {
+  const n = o.images ?? 2048;
+  const batch = o.batch ?? 256;
+  const dir = mkdtempSync(join(tmpdir(), 'actbench-bench-pipeline-'));
+  try {
+    const backend = await selectBackend('auto', 'infer');
+    const norm = { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] };
+    const m = createModel('resnet20', { act: resolveActivation('relu'), numClasses: 10, inputShape: [32, 32, 3], seed: 1 });
+    const modelPath = join(dir, 'resnet20.onnx');
+    writeFileSync(modelPath, exportLayersModel(m, { preprocess: norm }).bytes);
+    const set = benchImages(n);
+    const info = readModelInfo(modelPath);
+
+    // session.run alone on in-memory batches
+    const s = await createSession(modelPath, { ep: 'cpu' });
+    await classify(s, info, set.images.subarray(0, batch * 3072), set.labels.subarray(0, batch), 32, 32, 3);
+    let t0 = performance.now();
+    for (let k = 0; k < n; k += batch) {
+      const e = Math.min(n, k + batch);
+      await classify(s, info, set.images.subarray(k * 3072, e * 3072), set.labels.subarray(k, e), 32, 32, 3);
+    }
+    const runAlone = n / ((performance.now() - t0) / 1000);
+    await s.session.release();
+    o.log?.(`session.run alone: ${runAlone.toFixed(0)} img/s`);
+
+    // end to end from a CIFAR-C directory (reads by ranges)
+    const cdir = join(dir, 'c');
+    await corruptArraySet(set, { corruptions: ['gaussian_noise'], severities: [3], seed: 0, out: cdir }, 'bench');
+    t0 = performance.now();
+    await evaluateModel(modelPath, cifarCSource(cdir, { batch }), { ep: 'cpu', store: new ResultsStore(join(dir, 'a.jsonl')) });
+    const fromNpy = n / ((performance.now() - t0) / 1000);
+    o.log?.(`eval from .npy: ${fromNpy.toFixed(0)} img/s`);
+
+    // end to end with on-the-fly corruption in worker threads
+    const src = onTheFlySource(set, { name: 'bench', corruptions: ['gaussian_noise'], severities: [3], seed: 0, batch, includeClean: false });
+    t0 = performance.now();
+    await evaluateModel(modelPath, src, { ep: 'cpu', store: new ResultsStore(join(dir, 'b.jsonl')) });
+    const onTheFly = n / ((performance.now() - t0) / 1000);
+    await src.close();
+    o.log?.(`eval with on-the-fly corruption: ${onTheFly.toFixed(0)} img/s`);
+
+    // TF.js inference of the same model, batch 128
+    const x = tf.tensor4d(Float32Array.from(set.images.subarray(0, 128 * 3072), (v) => v / 255), [128, 32, 32, 3]);
+    tf.tidy(() => m.predict(x) as tf.Tensor).dataSync();
+    t0 = performance.now();
+    const reps = 4;
+    for (let k = 0; k < reps; k++) tf.tidy(() => (m.predict(x) as tf.Tensor).dataSync());
+    const tfjsResnet20 = (128 * reps) / ((performance.now() - t0) / 1000);
+    x.dispose();
+    o.log?.(`TF.js (${backend.name}) resnet20 inference: ${tfjsResnet20.toFixed(0)} img/s`);
+    return { images: n, batch, runAlone, fromNpy, onTheFly, ortResnet20: runAlone, tfjsResnet20, tfjsBackend: backend.name, machine: machineLine(machineInfo()) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function pipelineBenchMarkdown(r: PipelineBench, command: string): string {
+  return [
+    '# Evaluation pipeline speed',
+    '',
+    `resnet20 (ReLU, exported with uint8 input), ${r.images} CIFAR-sized images, batch ${r.batch}, onnxruntime CPU provider (all cores), graph optimisation basic.`,
+    '',
+    `- machine: ${r.machine}`,
+    `- command: \`${command}\``,
+    '',
+    '| path | images / s | share of session.run alone |',
+    '|---|---:|---:|',
+    `| session.run alone (in-memory batches) | ${r.runAlone.toFixed(0)} | 100 % |`,
+    `| actbench eval from a CIFAR-C .npy (range reads) | ${r.fromNpy.toFixed(0)} | ${((100 * r.fromNpy) / r.runAlone).toFixed(0)} % |`,
+    `| actbench eval with on-the-fly corruption (worker threads) | ${r.onTheFly.toFixed(0)} | ${((100 * r.onTheFly) / r.runAlone).toFixed(0)} % |`,
+    '',
+    '| resnet20 inference | images / s |',
+    '|---|---:|',
+    `| onnxruntime-node, CPU provider (batch ${r.batch}) | ${r.ortResnet20.toFixed(0)} |`,
+    `| TF.js, ${r.tfjsBackend} backend (batch 128) | ${r.tfjsResnet20.toFixed(0)} |`,
+    '',
+    'On-the-fly corruption shares the cores with onnxruntime’s own threads, so on a 2-core machine it cannot keep the session fully busy; pre-corrupted files (actbench corrupt, or the released sets) do.',
+    '',
+  ].join('\n');
+}
