@@ -21,3 +21,35 @@ export { selectBackend, describeBackend, type BackendChoice, type BackendName } 
 // verbs
 export { exportActivation, listActivations, plotActivations, showActivation } from './api/acts.js';
 export { benchActivations, activationBenchMarkdown } from './bench/activations.js';
+// corruptions (CIFAR-10-C / ImageNet-C)
+export { corrupt, corruptFloat, getCorruptionNames, checkCorruptionName, checkSeverity, toUint8, CORRUPTIONS, CATEGORIES, PRESETS, NumpyRandomState, deriveSeed, presetForSize, type CorruptOptions, type CorruptionName, type ImageU8, type Preset } from './corrupt/index.js';
+export { SEVERITY } from './corrupt/presets.js';
+export { corruptArraySet, corruptFolder, type CorruptRunOptions, type CorruptRunResult } from './corrupt/pipeline.js';
+export { previewSvg } from './corrupt/preview.js';
+// data
+export type { ImageSet, DatasetSplits } from './data/dataset.js';
+export { loadDataset } from './data/sources.js';
+export { readNpy, encodeNpy, NpyFile } from './data/npy.js';
+export { readIdx, encodeIdx } from './data/idx.js';
+export { readCifar, encodeCifar } from './data/cifar.js';
+export { readImageFolder, decodeImage } from './data/folder.js';
+export { CifarC, openImagenetC } from './data/released.js';
+export { stratifiedSplit, channelStats } from './data/split.js';
+// models, training, export
+export { createModel, modelNames, describeModel, countMacs, type ModelOptions } from './models/registry.js';
+export { train, evaluate as evaluateAccuracyTfjs, type TrainOptions, type TrainState } from './train/loop.js';
+export { DEFAULT_RECIPE, learningRate, type Recipe } from './train/recipe.js';
+export { saveModel, loadModel } from './train/io.js';
+export { registerWasmTrainingKernels } from './train/wasm-kernels.js';
+export { exportLayersModel, type ExportOptions as OnnxExportOptions } from './onnx/export.js';
+export { compareOnImages, type Fidelity } from './onnx/validate.js';
+export { runTraining, readManifest, type Manifest } from './api/train.js';
+export { exportTrained } from './api/export.js';
+// evaluation, benchmarks, results, reports
+export { evaluateModel, cifarCSource, onTheFlySource, readModelInfo } from './eval/evaluate.js';
+export { aggregate, corruptionErrors, corruptionErrorsVsAlexNet, ALEXNET_ERR, LAYERACT_CATEGORIES, type Aggregates, type ModelEval } from './eval/metrics.js';
+export { welchTTest, wilcoxonSignedRank, meanStd, significance } from './eval/stats.js';
+export { benchModels } from './bench/models.js';
+export { ResultsStore, type EvalRecord, type BenchRecord, type ResultRecord } from './results/store.js';
+export { collectRuns, robustnessMarkdown } from './report/robustness.js';
+export { runStudy, type StudyOptions } from './api/study.js';
