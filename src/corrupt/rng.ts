@@ -131,6 +131,19 @@ export class NumpyRandomState {
     }
   }
 
+  /** The full generator state (for saving a search and resuming it exactly). */
+  getState(): { mt: number[]; mti: number; hasGauss: boolean; gauss: number } {
+    return { mt: Array.from(this.mt), mti: this.mti, hasGauss: this.hasGauss, gauss: this.gaussCache };
+  }
+
+  setState(s: { mt: number[]; mti: number; hasGauss: boolean; gauss: number }): void {
+    if (s.mt.length !== 624) throw new RangeError('RandomState: mt must have 624 words');
+    this.mt.set(s.mt);
+    this.mti = s.mti;
+    this.hasGauss = s.hasGauss;
+    this.gaussCache = s.gauss;
+  }
+
   /** C-order arrays, as numpy fills them */
   normalArray(n: number, loc = 0, scale = 1): Float64Array {
     const out = new Float64Array(n);
