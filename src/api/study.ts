@@ -4,7 +4,6 @@
  * every model on onnxruntime, benchmark them, and write one report. Every step is resumable: finished
  * runs, corruption files and result cells are skipped on a rerun.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { cifarCSource, evaluateModel } from '../eval/evaluate.js';
 import { collectRuns, categoryPlot, robustnessMarkdown, severityPlot } from '../report/robustness.js';
 import { ResultsStore, type BenchRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { inParallel, runCli } from '../util/child.js';
 import type { EpName } from '../runtime/session.js';
 
 export interface StudyOptions {
@@ -38,24 +38,6 @@ export interface StudyOptions {
 }
 
 export const DEFAULT_STUDY_ACTS = ['relu', 'silu', 'gelu', 'la_silu', 'la_hardsilu', 'velu'];
-
-/** Run the actbench CLI itself in a child process (from source under tsx, or the built dist). */
-function runCli(args: string[], log: (l: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(`  ${l}`)));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`actbench ${args.slice(0, 2).join(' ')} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`))));
-  });
-}
-
-async function inParallel<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: Math.max(1, width) }, async () => {
-    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await fn(t);
-  }));
-}
 
 export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; seconds: number }> {
   const t0 = performance.now();

@@ -7,6 +7,7 @@ import { registerTrain } from './train.js';
 import { registerReport } from './report.js';
 import { registerCorrupt } from './corrupt.js';
 import { registerEval } from './evaluate.js';
+import { registerSearch } from './search.js';
 
 export function buildProgram(): Command {
   const program = new Command('actbench')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerCorrupt(program);
   registerEval(program);
+  registerSearch(program);
   registerReport(program);
   return program;
 }

@@ -22,6 +22,7 @@ import { decodeModel, packageVersion } from '../onnx/writer.js';
 import { ResultsStore, type EvalRecord } from '../results/store.js';
 import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { loadModel } from '../train/io.js';
+import { selectBackend } from '../train/backend.js';
 import { WorkerPool } from '../util/pool.js';
 
 export interface OnnxModelInfo {
@@ -246,7 +247,11 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
   const session = await createSession(modelPath, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? 'basic' });
   let tfModel: tf.LayersModel | null = null;
   const tfDir = dirname(modelPath);
-  if (o.fidelity && existsSync(join(tfDir, 'model.json'))) tfModel = await loadModel(tfDir);
+  if (o.fidelity && existsSync(join(tfDir, 'model.json'))) {
+    // the pure-JS default backend would make the comparison the bottleneck
+    if (tf.getBackend() === 'cpu' || !tf.getBackend()) await selectBackend('auto', 'infer');
+    tfModel = await loadModel(tfDir);
+  }
   const manifest = existsSync(join(tfDir, 'manifest.json')) ? (JSON.parse(readFileSync(join(tfDir, 'manifest.json'), 'utf8')) as { seed?: number }) : null;
   const records: EvalRecord[] = [];
   try {
