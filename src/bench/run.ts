@@ -5,49 +5,39 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
-import { benchTraining, trainingBenchMarkdown } from './training.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
+import { benchTraining, trainingBenchMarkdown } from './training.js';
 
-const SUITES: Record<string, () => Promise<string>> = {
+const log = (l: string) => console.error(l);
+
+/** suite name → (run it, render its markdown) */
+const SUITES: Record<string, () => Promise<(command: string) => string>> = {
   async activations() {
     const bar = new SingleBar({ format: 'activations |{bar}| {value}/{total} runs', clearOnComplete: true }, Presets.shades_classic);
     let started = false;
     const r = await benchActivations({
       onProgress: (done, total) => {
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
+        if (!started) bar.start(total, 0);
+        started = true;
         bar.update(done);
       },
     });
     bar.stop();
-    const file = 'reports/bench-activations.md';
-    writeFileAtomic(file, activationBenchMarkdown(r, 'npm run bench -- activations'));
-    return file;
+    return (cmd) => activationBenchMarkdown(r, cmd);
   },
-};
-
-SUITES.training = async () => {
-  const r = await benchTraining({ log: (l) => console.error(l) });
-  const file = 'reports/bench-training.md';
-  writeFileAtomic(file, trainingBenchMarkdown(r, 'npm run bench -- training'));
-  return file;
-};
-
-SUITES.corruptions = async () => {
-  const r = await benchCorruptions({ log: (l) => console.error(l) });
-  const file = 'reports/bench-corruptions.md';
-  writeFileAtomic(file, corruptionBenchMarkdown(r, 'npm run bench -- corruptions'));
-  return file;
-};
-
-SUITES.pipeline = async () => {
-  const r = await benchPipeline({ log: (l) => console.error(l) });
-  const file = 'reports/bench-pipeline.md';
-  writeFileAtomic(file, pipelineBenchMarkdown(r, 'npm run bench -- pipeline'));
-  return file;
+  training: async () => {
+    const r = await benchTraining({ log });
+    return (cmd) => trainingBenchMarkdown(r, cmd);
+  },
+  corruptions: async () => {
+    const r = await benchCorruptions({ log });
+    return (cmd) => corruptionBenchMarkdown(r, cmd);
+  },
+  pipeline: async () => {
+    const r = await benchPipeline({ log });
+    return (cmd) => pipelineBenchMarkdown(r, cmd);
+  },
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -57,6 +47,9 @@ if (unknown.length) {
   process.exit(2);
 }
 for (const name of requested.length ? requested : Object.keys(SUITES)) {
-  const file = await SUITES[name]();
+  const render = await SUITES[name]();
+  const file = `reports/bench-${name}.md`;
+  writeFileAtomic(file, render(`npm run bench -- ${name}`));
   console.log(`${name}: wrote ${file}`);
 }
+process.exit(0);
