@@ -15,6 +15,8 @@ import { loadModel } from '../train/io.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { bestSoFar, initialState, loadState, runEvolution, type Candidate, type Evaluation, type SearchConfig, type SearchState } from '../search/evolution.js';
 import { makeFitness, type FitnessKind } from '../search/fitness.js';
+import { meanStd, significance, welchTTest } from '../eval/stats.js';
+import { inParallel, runCli } from '../util/child.js';
 import { toDefinition } from '../search/genome.js';
 
 export interface SearchOptions {
@@ -34,6 +36,8 @@ export interface SearchOptions {
   fitness: FitnessKind;
   latencyWeight: number;
   resume?: boolean;
+  /** add LayerAct-style layer statistics to the operators (off by default) */
+  layerOps?: boolean;
   log?: (l: string) => void;
 }
 
@@ -42,7 +46,7 @@ export async function runSearch(o: SearchOptions): Promise<{ state: SearchState;
   const stateFile = join(o.out, 'state.json');
   if (existsSync(stateFile) && !o.resume) throw new ActbenchError('SEARCH_EXISTS', `${stateFile} exists: pass --resume to continue that search, or another --out`, { file: stateFile });
   if (!existsSync(stateFile) && o.resume) throw new ActbenchError('SEARCH_NO_STATE', `--resume: ${stateFile} not found`, { file: stateFile });
-  const config: SearchConfig = { population: o.population, sample: o.sample, budget: o.budget, threshold: o.threshold, seed: o.seed, batch: o.workers };
+  const config: SearchConfig = { population: o.population, sample: o.sample, budget: o.budget, threshold: o.threshold, seed: o.seed, batch: o.workers, layerOps: !!o.layerOps };
   const state = o.resume ? { ...loadState(stateFile), config: { ...loadState(stateFile).config, budget: o.budget } } : initialState(config);
   writeFileAtomic(join(o.out, 'search.json'), JSON.stringify({ ...o, log: undefined }, null, 2));
   // functionally identical candidates reuse an earlier result: rebuild the table from the history
@@ -157,4 +161,57 @@ export function exportSearch(dir: string, top: number): string[] {
   const file = join(dir, 'export', 'catalogue.json');
   writeFileAtomic(file, JSON.stringify(catalogue, null, 2));
   return [file, ...written];
+}
+
+export interface RerankOptions {
+  top: number;
+  epochs: number;
+  seeds: number[];
+  limitTrain?: number;
+  workers: number;
+  log?: (l: string) => void;
+}
+
+/** The search's final step: retrain the top k (and ReLU) longer, on several seeds; mean ± std, Welch vs ReLU. */
+export async function rerankSearch(dir: string, o: RerankOptions): Promise<string> {
+  const state = loadState(join(dir, 'state.json'));
+  const cfg = JSON.parse(readFileSync(join(dir, 'search.json'), 'utf8')) as SearchOptions;
+  const ranked = [...state.history].filter((c) => c.status === 'ok').sort((a, b) => b.fitness - a.fitness).slice(0, o.top);
+  const entries = [{ label: 'relu', act: 'relu' }, ...ranked.map((c, k) => ({ label: `#${k + 1}`, act: c.expr }))];
+  const jobs = entries.flatMap((e) => o.seeds.map((seed) => ({ ...e, seed })));
+  const acc = new Map<string, number[]>();
+  await inParallel(jobs, o.workers, async (j) => {
+    const out = join(dir, 'rerank', `${j.label.replace('#', 'top')}-s${j.seed}`);
+    if (!existsSync(join(out, 'manifest.json'))) {
+      o.log?.(`rerank ${j.label} seed ${j.seed} …`);
+      try {
+        await runCli(['train', '--model', cfg.model, '--act', j.act, '--data', cfg.data, '--epochs', String(o.epochs), '--limit-train', String(o.limitTrain ?? cfg.limitTrain), '--limit-test', String(cfg.limitTest), '--lr', String(cfg.lr), '--seed', String(j.seed), '--out', out]);
+      } catch {
+        // a NaN stop exits with code 3 and still writes its manifest
+      }
+    }
+    if (!existsSync(join(out, 'manifest.json'))) return;
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { result: { testAcc: number | null } };
+    acc.set(j.label, [...(acc.get(j.label) ?? []), m.result.testAcc ?? 0]);
+  });
+  const base = acc.get('relu') ?? [];
+  const rows = entries.map((e) => {
+    const xs = acc.get(e.label) ?? [];
+    const m = meanStd(xs);
+    const t = e.label === 'relu' ? null : welchTTest(xs, base);
+    return `| ${e.label} | \`${e.act}\` | ${(100 * m.mean).toFixed(2)} ± ${(100 * m.std).toFixed(2)} | ${xs.length} | ${t ? `${t.pGreater.toFixed(3)}${significance(t.pGreater)}` : '–'} |`;
+  });
+  const md = [
+    '# Re-ranking of the top functions',
+    '',
+    `${cfg.model} on ${cfg.data}, ${o.epochs} epochs, seeds ${o.seeds.join(', ')}; test accuracy. p: Welch's one-sided t-test that the mean is above ReLU's.`,
+    '',
+    '| rank | function | test acc % (mean ± std) | runs | p vs ReLU |',
+    '|---|---|---:|---:|---:|',
+    ...rows,
+    '',
+  ].join('\n');
+  const file = join(dir, 'rerank.md');
+  writeFileAtomic(file, md);
+  return file;
 }

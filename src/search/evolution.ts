@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { NumpyRandomState } from '../corrupt/rng.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { mutate, parameterize, randomInitial, toExpression, type Gene, type Mutation } from './genome.js';
+import { LAYER_SPACE, mutate, PANGAEA_SPACE, parameterize, randomInitial, toExpression, type Gene, type Mutation } from './genome.js';
 
 export interface SearchConfig {
   population: number;
@@ -22,6 +22,8 @@ export interface SearchConfig {
   seed: number;
   /** children evaluated together */
   batch: number;
+  /** extend PANGAEA's operators with layer-level statistics (LayerAct-style) */
+  layerOps?: boolean;
 }
 
 export type CandidateStatus = 'ok' | 'nan' | 'parity' | 'duplicate' | 'error';
@@ -81,13 +83,14 @@ function generateBatch(state: SearchState): void {
   const remaining = state.config.budget - state.history.length;
   const size = Math.min(state.config.batch, remaining);
   const initialLeft = state.config.population - state.history.length;
+  const space = state.config.layerOps ? LAYER_SPACE : PANGAEA_SPACE;
   for (let k = 0; k < size; k++) {
     const id = state.history.length + k;
     if (k < initialLeft || state.population.length === 0) {
-      state.pending.push({ id, gene: parameterize(randomInitial(rng), rng), parent: null, mutation: 'initial' });
+      state.pending.push({ id, gene: parameterize(randomInitial(rng, space), rng), parent: null, mutation: 'initial' });
     } else {
       const parent = selectParent(state, rng);
-      const { child, mutation } = mutate(parent.gene, rng);
+      const { child, mutation } = mutate(parent.gene, rng, space);
       state.pending.push({ id, gene: parameterize(child, rng), parent: parent.id, mutation });
     }
   }

@@ -94,10 +94,19 @@ export function toDefinition(g: Gene): ActivationDef {
 
 const pick = <T>(rng: NumpyRandomState, xs: readonly T[]): T => xs[rng.randint(0, xs.length)];
 
+/** The operators a search draws from: PANGAEA's, optionally extended with layer-level statistics. */
+export interface SearchSpace {
+  unary: readonly string[];
+  binary: readonly string[];
+}
+export const PANGAEA_SPACE: SearchSpace = { unary: PANGAEA_UNARY, binary: PANGAEA_BINARY };
+/** LayerAct-style extension (off by default): per-sample normalisation and layer/channel means as unary operators. */
+export const LAYER_SPACE: SearchSpace = { unary: [...PANGAEA_UNARY, 'lnorm', 'lmean', 'cmean'], binary: PANGAEA_BINARY };
+
 /** unary1(unary2(x)) or binary(unary1(x), unary2(x)), equally likely, operators uniform. */
-export function randomInitial(rng: NumpyRandomState): Gene {
-  if (rng.random() < 0.5) return unary(pick(rng, PANGAEA_UNARY), unary(pick(rng, PANGAEA_UNARY), x()));
-  return binary(pick(rng, PANGAEA_BINARY), unary(pick(rng, PANGAEA_UNARY), x()), unary(pick(rng, PANGAEA_UNARY), x()));
+export function randomInitial(rng: NumpyRandomState, space: SearchSpace = PANGAEA_SPACE): Gene {
+  if (rng.random() < 0.5) return unary(pick(rng, space.unary), unary(pick(rng, space.unary), x()));
+  return binary(pick(rng, space.binary), unary(pick(rng, space.unary), x()), unary(pick(rng, space.unary), x()));
 }
 
 /** Replace the node at `target` (by identity) with `replacement` in a tree. */
@@ -118,14 +127,14 @@ export function neutralOperand(op: string, input: Gene): Gene {
   return clone(input); // max, min: a copy of x₁'s input
 }
 
-export function insert(g: Gene, rng: NumpyRandomState): Gene {
+export function insert(g: Gene, rng: NumpyRandomState, space: SearchSpace = PANGAEA_SPACE): Gene {
   const root = clone(g);
   const edge = pick(rng, edges(root));
-  const ops = [...PANGAEA_UNARY, ...PANGAEA_BINARY];
+  const ops = [...space.unary, ...space.binary];
   const op = pick(rng, ops);
   const { param, ...carried } = edge;
   const input = clone(carried as Gene);
-  const node: Gene = PANGAEA_BINARY.includes(op) ? binary(op, input, neutralOperand(op, input)) : unary(op, input);
+  const node: Gene = space.binary.includes(op) ? binary(op, input, neutralOperand(op, input)) : unary(op, input);
   if (param) node.param = param; // the edge keeps its parameter above the new node
   return replace(root, edge, node);
 }
@@ -146,19 +155,19 @@ function otherOp(rng: NumpyRandomState, from: readonly string[], current: string
   return pick(rng, choices);
 }
 
-export function change(g: Gene, rng: NumpyRandomState): Gene {
+export function change(g: Gene, rng: NumpyRandomState, space: SearchSpace = PANGAEA_SPACE): Gene {
   const root = clone(g);
   const node = pick(rng, operatorNodes(root));
-  if (node.kind === 'unary') node.op = otherOp(rng, PANGAEA_UNARY, node.op);
-  else if (node.kind === 'binary') node.op = otherOp(rng, PANGAEA_BINARY, node.op);
+  if (node.kind === 'unary') node.op = otherOp(rng, space.unary, node.op);
+  else if (node.kind === 'binary') node.op = otherOp(rng, space.binary, node.op);
   return root;
 }
 
-export function regenerate(g: Gene, rng: NumpyRandomState): Gene {
+export function regenerate(g: Gene, rng: NumpyRandomState, space: SearchSpace = PANGAEA_SPACE): Gene {
   const root = clone(g);
   for (const node of operatorNodes(root)) {
-    if (node.kind === 'unary') node.op = otherOp(rng, PANGAEA_UNARY, node.op);
-    else if (node.kind === 'binary') node.op = otherOp(rng, PANGAEA_BINARY, node.op);
+    if (node.kind === 'unary') node.op = otherOp(rng, space.unary, node.op);
+    else if (node.kind === 'binary') node.op = otherOp(rng, space.binary, node.op);
   }
   return root;
 }
@@ -171,10 +180,12 @@ export function chooseMutation(nodes: number, rng: NumpyRandomState): Mutation {
 }
 
 /** One mutation with the paper's special cases; returns the child and which mutation was applied. */
-export function mutate(g: Gene, rng: NumpyRandomState): { child: Gene; mutation: Mutation } {
+export function mutate(g: Gene, rng: NumpyRandomState, space: SearchSpace = PANGAEA_SPACE): { child: Gene; mutation: Mutation } {
   const mutation = chooseMutation(operatorNodes(g).length, rng);
-  const fn = { insert, remove, change, regenerate }[mutation];
-  return { child: fn(stripParams(g), rng), mutation };
+  const base = stripParams(g);
+  const child =
+    mutation === 'insert' ? insert(base, rng, space) : mutation === 'remove' ? remove(base, rng) : mutation === 'change' ? change(base, rng, space) : regenerate(base, rng, space);
+  return { child, mutation };
 }
 
 /** Parameters are re-drawn after every mutation (the paper parameterises each new child). */
