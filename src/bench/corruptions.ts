@@ -5,8 +5,9 @@
  * (corruptions.md §0; glass_blur 14.5 s, frost 7.2 s, zoom_blur 4.4 s).
  */
 import { cpus } from 'node:os';
-import { corrupt, CORRUPTIONS, deriveSeed, NumpyRandomState, type CorruptionName } from '../corrupt/index.js';
-import { corruptArraySet } from '../corrupt/pipeline.js';
+import { corrupt, corruptMany, CORRUPTIONS, deriveSeed, NumpyRandomState, type CorruptionName } from '../corrupt/index.js';
+import type { ArrayJob } from '../corrupt/worker.js';
+import { WorkerPool } from '../util/pool.js';
 import type { ImageSet } from '../data/dataset.js';
 import { machineInfo, machineLine, type MachineInfo } from './machine.js';
 
@@ -40,23 +41,28 @@ export async function benchCorruptions(o: { images?: number; log?: (s: string) =
   const n = set.labels.length;
   const workers = cpus().length;
   const rows: CorruptionBenchRow[] = [];
+  const pool = new WorkerPool<ArrayJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), workers);
   for (const name of CORRUPTIONS) {
-    // warm-up (JIT, the JPEG worker, frost textures)
-    corrupt({ data: set.images.subarray(0, 3072), height: 32, width: 32, channels: 3 }, name, 5);
+    // warm-up (JIT, the JPEG worker, all five frost textures, which are generated once per process)
+    for (let s = 0; s < (name === 'frost' ? 40 : 1); s++) corrupt({ data: set.images.subarray(0, 3072), height: 32, width: 32, channels: 3 }, name, 5, { seed: s });
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      const img = { data: set.images.subarray(i * 3072, (i + 1) * 3072), height: 32, width: 32, channels: 3 };
-      corrupt(img, name, 5, { rng: new NumpyRandomState(deriveSeed(0, name, 5, i)) });
-    }
+    corruptMany(set.images, { height: 32, width: 32, channels: 3 }, name, 5, (i) => new NumpyRandomState(deriveSeed(0, name, 5, i)));
     const single = (performance.now() - t0) / 1000;
+    // all cores: the pipeline's worker pool (started and warmed once, as a long `actbench corrupt` run has it)
+    const chunk = Math.ceil(n / (workers * 4));
+    const jobs = (seed: number) =>
+      Array.from({ length: Math.ceil(n / chunk) }, (_, k) => {
+        const images = set.images.slice(k * chunk * 3072, Math.min(n, (k + 1) * chunk) * 3072);
+        return pool.run({ kind: 'array', images, height: 32, width: 32, channels: 3, corruption: name, severity: 5, start: k * chunk, seed }, [images.buffer]);
+      });
+    await Promise.all(jobs(1)); // warm-up of this corruption in every worker
     const t1 = performance.now();
-    await corruptArraySet(set, { corruptions: [name], severities: [5], seed: 0, out: `/tmp/actbench-bench-corrupt-${process.pid}`, workers, chunk: Math.ceil(n / (workers * 4)) }, 'bench');
+    await Promise.all(jobs(0));
     const parallel = (performance.now() - t1) / 1000;
     rows.push({ corruption: name, singleSeconds: (single * 1000) / n, parallelSeconds: (parallel * 1000) / n });
     o.log?.(`${name}: ${single.toFixed(3)} s single, ${parallel.toFixed(3)} s with ${workers} workers`);
   }
-  const { rmSync } = await import('node:fs');
-  rmSync(`/tmp/actbench-bench-corrupt-${process.pid}`, { recursive: true, force: true });
+  await pool.close();
   return { rows, images: n, workers, machine: machineInfo() };
 }
 
@@ -65,8 +71,8 @@ export function corruptionBenchMarkdown(r: Awaited<ReturnType<typeof benchCorrup
   return [
     '# Corruption speed (CIFAR-sized images, severity 5)',
     '',
-    `Seconds per 1000 32×32 RGB images for each corruption at severity 5: one thread (\`corrupt()\` in a loop, seeds`,
-    `derived per image) and the \`actbench corrupt\` pipeline with ${r.workers} worker threads (including its .npy output).`,
+    `Seconds per 1000 32×32 RGB images for each corruption at severity 5: one thread (\`corruptMany()\`: corrupt() per image with`,
+    `derived seeds; JPEG in one codec call) and the \`actbench corrupt\` worker pool with ${r.workers} threads (started once).`,
     `${r.images} synthetic structured images. Reference generator (hendrycks/robustness, numpy/scipy/OpenCV/Wand) on this`,
     `machine class: ≈ ${REFERENCE_TOTAL_S} s for all 19 (corruptions.md §0).`,
     '',

@@ -80,6 +80,19 @@ function hsvMap(img: ImageU8, f: (h: number, s: number, v: number) => [number, n
   return out;
 }
 
+/** The frost texture after the preset's resize, computed once per (texture, preset, source). */
+const frostCache = new Map<string, { data: Uint8Array; h: number; w: number }>();
+function resizedFrost(idx: number, ctx: CorruptContext): { data: Uint8Array; h: number; w: number } {
+  const key = `${idx}:${ctx.preset}:${ctx.frostDir ?? ''}`;
+  let t = frostCache.get(key);
+  if (!t) {
+    const tex = frostTexture(idx, ctx.frostDir);
+    t = FROST_RESIZE[ctx.preset] === 1 ? tex : cvResizeLinear(tex.data, tex.h, tex.w, 3, FROST_RESIZE[ctx.preset]);
+    frostCache.set(key, t);
+  }
+  return t;
+}
+
 const FNS: Record<CorruptionName, Fn> = {
   gaussian_noise(img, ctx) {
     const c = sev(SEVERITY.gaussian_noise[ctx.preset], ctx);
@@ -193,8 +206,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const [a, b] = sev(SEVERITY.frost[ctx.preset], ctx);
     const { height: H, width: W, channels: C } = img;
     const idx = ctx.rng.randint(0, 5);
-    const tex = frostTexture(idx, ctx.frostDir);
-    const scaled = FROST_RESIZE[ctx.preset] === 1 ? tex : { ...cvResizeLinear(tex.data, tex.h, tex.w, 3, FROST_RESIZE[ctx.preset]), c: 3 };
+    const scaled = resizedFrost(idx, ctx);
     const r0 = ctx.rng.randint(0, scaled.h - H);
     const c0 = ctx.rng.randint(0, scaled.w - W);
     const out = new Float64Array(img.data.length);

@@ -7,7 +7,8 @@
  */
 import { ActbenchError, closeMatches } from '../errors.js';
 import { corruptionFn, type CorruptResult, type ImageU8 } from './corruptions.js';
-import { CATEGORIES, CORRUPTIONS, PRESET_SIZE, PRESETS, presetForSize, type CorruptionName, type Preset } from './presets.js';
+import { CATEGORIES, CORRUPTIONS, PRESET_SIZE, PRESETS, presetForSize, SEVERITY, type CorruptionName, type Preset } from './presets.js';
+import { jpegRoundTripMany } from './jpeg.js';
 import { deriveSeed, NumpyRandomState } from './rng.js';
 
 export { CATEGORIES, CORRUPTIONS, NumpyRandomState, PRESETS, deriveSeed, presetForSize, type CorruptionName, type ImageU8, type Preset };
@@ -87,4 +88,21 @@ export function corruptFloat(image: ImageU8, name: string, severity: number, opt
 
 export function corrupt(image: ImageU8, name: string, severity: number, options: CorruptOptions = {}): ImageU8 {
   return { ...image, data: toUint8(corruptFloat(image, name, severity, options)) };
+}
+
+/**
+ * Many same-sized images with per-image generators: the same results as corrupt() one by one, but JPEG
+ * compression goes to the codec in one call for the whole batch.
+ */
+export function corruptMany(images: Uint8Array, shape: { height: number; width: number; channels: number }, name: string, severity: number, rngFor: (k: number) => NumpyRandomState, options: Omit<CorruptOptions, 'rng' | 'seed'> = {}): Uint8Array {
+  const px = shape.height * shape.width * shape.channels;
+  const n = images.length / px;
+  if (checkCorruptionName(name) === 'jpeg_compression' && n > 0) {
+    const preset = options.preset ?? presetForSize(shape.height, shape.width);
+    corruptFloat({ data: images.subarray(0, px), ...shape }, name, severity, { ...options, preset, rng: rngFor(0) }); // validates
+    return jpegRoundTripMany(images, shape.width, shape.height, shape.channels, SEVERITY.jpeg_compression[preset][checkSeverity(severity) - 1]);
+  }
+  const out = new Uint8Array(images.length);
+  for (let k = 0; k < n; k++) out.set(corrupt({ data: images.subarray(k * px, (k + 1) * px), ...shape }, name, severity, { ...options, rng: rngFor(k) }).data, k * px);
+  return out;
 }

@@ -3,12 +3,7 @@
 import sharp from 'sharp';
 import { runAsWorker } from 'synckit';
 
-runAsWorker(async (op, data, width, height, channels, quality) => {
-  if (op === 'decode') {
-    // any file libjpeg/libpng can read → RGB bytes
-    const { data: out, info } = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    return { data: new Uint8Array(out), width: info.width, height: info.height, channels: info.channels };
-  }
+async function roundTrip(data, width, height, channels, quality) {
   const jpg = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } })
     .jpeg({ quality, chromaSubsampling: '4:2:0', mozjpeg: false, trellisQuantisation: false, overshootDeringing: false, optimiseScans: false, quantisationTable: 0 })
     .toBuffer();
@@ -18,4 +13,22 @@ runAsWorker(async (op, data, width, height, channels, quality) => {
   const res = new Uint8Array(width * height * channels);
   for (let p = 0; p < width * height; p++) for (let c = 0; c < channels; c++) res[p * channels + c] = out[p * info.channels + Math.min(c, info.channels - 1)];
   return res;
+}
+
+runAsWorker(async (op, data, width, height, channels, quality) => {
+  if (op === 'jpegMany') {
+    // data holds n images back to back; libvips encodes them concurrently on its own threads
+    const size = width * height * channels;
+    const n = data.length / size;
+    const outs = await Promise.all(Array.from({ length: n }, (_, k) => roundTrip(data.subarray(k * size, (k + 1) * size), width, height, channels, quality)));
+    const all = new Uint8Array(data.length);
+    outs.forEach((o, k) => all.set(o, k * size));
+    return all;
+  }
+  if (op === 'decode') {
+    // any file libjpeg/libpng can read → RGB bytes
+    const { data: out, info } = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(out), width: info.width, height: info.height, channels: info.channels };
+  }
+  return roundTrip(data, width, height, channels, quality);
 });

@@ -14,6 +14,7 @@ interface Decoded {
 type Worker = {
   (op: 'jpeg', data: Uint8Array, width: number, height: number, channels: number, quality: number): Uint8Array;
   (op: 'decode', data: Uint8Array): Decoded;
+  (op: 'jpegMany', data: Uint8Array, width: number, height: number, channels: number, quality: number): Uint8Array;
 };
 
 let worker: Worker | undefined;
@@ -25,6 +26,11 @@ function call(): Worker {
 
 export function jpegRoundTrip(data: Uint8Array, width: number, height: number, channels: number, quality: number): Uint8Array {
   return call()('jpeg', data, width, height, channels, quality);
+}
+
+/** Many same-sized images (back to back) in one call: the encoder runs them concurrently. */
+export function jpegRoundTripMany(data: Uint8Array, width: number, height: number, channels: number, quality: number): Uint8Array {
+  return call()('jpegMany', data, width, height, channels, quality);
 }
 
 /** Decode an image file's bytes with libjpeg/libpng (as OpenCV's imread does) to RGB. */

@@ -55,6 +55,7 @@ export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
  * scipy.ndimage.gaussian_filter with σ on both spatial axes and 0 on channels (scikit-image's
  * `gaussian(..., multichannel=True)`): axis 0 then axis 1, accumulated as scipy does (centre tap, then
  * symmetric pairs from the outside in); a Float32Array input is rounded to float32 after each pass.
+ * Each line is copied once into a bordered buffer so the inner loop has no index arithmetic.
  */
 export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'reflect' = 'nearest', truncate = 4): Plane {
   if (sigma === 0) return { ...p, data: p.data.slice() };
@@ -63,20 +64,23 @@ export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'refle
   const border = mode === 'nearest' ? nearest : reflect;
   const f32 = p.data instanceof Float32Array;
   const { h, w: W, c } = p;
-  const make = (n: number): FloatArray => (f32 ? new Float32Array(n) : new Float64Array(n));
   const pass = (src: FloatArray, alongRows: boolean): FloatArray => {
-    const out = make(src.length);
+    const out = f32 ? new Float32Array(src.length) : new Float64Array(src.length);
     const n = alongRows ? h : W;
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < W; x++) {
-        const i = alongRows ? y : x;
-        for (let ch = 0; ch < c; ch++) {
-          const at = (j: number) => (alongRows ? src[(border(j, n) * W + x) * c + ch] : src[(y * W + border(j, n)) * c + ch]);
-          let acc = at(i) * w[r];
-          for (let k = r; k >= 1; k--) acc += (at(i - k) + at(i + k)) * w[r + k];
-          out[(y * W + x) * c + ch] = acc;
-        }
+    const lines = alongRows ? W * c : h * c;
+    const line = new Float64Array(n + 2 * r);
+    const stride = alongRows ? W * c : c;
+    for (let l = 0; l < lines; l++) {
+      // line l: a column (x, ch) when filtering along rows, a row (y, ch) otherwise
+      const base = alongRows ? l : Math.floor(l / c) * W * c + (l % c);
+      for (let k = -r; k < n + r; k++) line[k + r] = src[base + border(k, n) * stride];
+      for (let i = 0; i < n; i++) {
+        const m = i + r;
+        let acc = line[m] * w[r];
+        for (let k = r; k >= 1; k--) acc += (line[m - k] + line[m + k]) * w[r + k];
+        out[base + i * stride] = acc;
       }
+    }
     return out;
   };
   return { ...p, data: pass(pass(p.data, true), false) };
@@ -84,28 +88,40 @@ export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'refle
 
 // ---------------------------------------------------------------- (c) clipped zoom
 
-/** scipy.ndimage.zoom order 1 (align-corners bilinear) of an H×W×C plane to oh×ow. */
+/** scipy.ndimage.zoom order 1 (align-corners bilinear) of an H×W×C plane to oh×ow (coefficients per axis computed once). */
 export function zoomLinear(p: Plane, oh: number, ow: number): Plane {
   const f32 = p.data instanceof Float32Array;
   const out = f32 ? new Float32Array(oh * ow * p.c) : new Float64Array(oh * ow * p.c);
-  const sy = oh > 1 ? (p.h - 1) / (oh - 1) : 0;
-  const sx = ow > 1 ? (p.w - 1) / (ow - 1) : 0;
+  const axis = (n: number, o: number) => {
+    const s = o > 1 ? (n - 1) / (o - 1) : 0;
+    const i0 = new Int32Array(o);
+    const i1 = new Int32Array(o);
+    const t = new Float64Array(o);
+    for (let k = 0; k < o; k++) {
+      const f = k * s;
+      i0[k] = Math.min(Math.floor(f), n - 1);
+      i1[k] = Math.min(i0[k] + 1, n - 1);
+      t[k] = f - i0[k];
+    }
+    return { i0, i1, t };
+  };
+  const ay = axis(p.h, oh);
+  const ax = axis(p.w, ow);
+  const C = p.c;
+  const d = p.data;
   for (let y = 0; y < oh; y++) {
-    const fy = y * sy;
-    const y0 = Math.min(Math.floor(fy), p.h - 1);
-    const y1 = Math.min(y0 + 1, p.h - 1);
-    const ty = fy - y0;
+    const ty = ay.t[y];
+    const r0 = ay.i0[y] * p.w;
+    const r1 = ay.i1[y] * p.w;
     for (let x = 0; x < ow; x++) {
-      const fx = x * sx;
-      const x0 = Math.min(Math.floor(fx), p.w - 1);
-      const x1 = Math.min(x0 + 1, p.w - 1);
-      const tx = fx - x0;
-      for (let ch = 0; ch < p.c; ch++) {
-        const v00 = p.data[(y0 * p.w + x0) * p.c + ch];
-        const v01 = p.data[(y0 * p.w + x1) * p.c + ch];
-        const v10 = p.data[(y1 * p.w + x0) * p.c + ch];
-        const v11 = p.data[(y1 * p.w + x1) * p.c + ch];
-        out[(y * ow + x) * p.c + ch] = (1 - ty) * ((1 - tx) * v00 + tx * v01) + ty * ((1 - tx) * v10 + tx * v11);
+      const tx = ax.t[x];
+      const a = (r0 + ax.i0[x]) * C;
+      const b = (r0 + ax.i1[x]) * C;
+      const c0 = (r1 + ax.i0[x]) * C;
+      const c1 = (r1 + ax.i1[x]) * C;
+      const o = (y * ow + x) * C;
+      for (let ch = 0; ch < C; ch++) {
+        out[o + ch] = (1 - ty) * ((1 - tx) * d[a + ch] + tx * d[b + ch]) + ty * ((1 - tx) * d[c0 + ch] + tx * d[c1 + ch]);
       }
     }
   }
@@ -121,17 +137,50 @@ export function roundHalfEven(v: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** Zoom into the centre by z and keep the size (rows and columns handled separately). */
+/**
+ * Zoom into the centre by z and keep the size (rows and columns handled separately): crop ceil(n/z)
+ * centred, zoom it to round(c·z) with scipy's order-1 zoom, trim back to n — fused into one sampling pass
+ * with the same arithmetic (no intermediate arrays; zoom_blur calls it up to 26 times per image).
+ */
 export function clippedZoom(p: Plane, z: number): Plane {
-  const ch = Math.ceil(p.h / z);
-  const cw = Math.ceil(p.w / z);
-  const top = Math.floor((p.h - ch) / 2);
-  const left = Math.floor((p.w - cw) / 2);
-  const crop = crop2d(p, top, left, ch, cw);
-  const nh = roundHalfEven(ch * z);
-  const nw = roundHalfEven(cw * z);
-  const zoomed = zoomLinear(crop, nh, nw);
-  return crop2d(zoomed, Math.floor((nh - p.h) / 2), Math.floor((nw - p.w) / 2), p.h, p.w);
+  const axis = (n: number) => {
+    const c = Math.ceil(n / z);
+    const top = Math.floor((n - c) / 2);
+    const m = roundHalfEven(c * z);
+    const trim = Math.floor((m - n) / 2);
+    const s = m > 1 ? (c - 1) / (m - 1) : 0;
+    const i0 = new Int32Array(n);
+    const i1 = new Int32Array(n);
+    const t = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const f = (k + trim) * s;
+      const a = Math.min(Math.floor(f), c - 1);
+      i0[k] = top + a;
+      i1[k] = top + Math.min(a + 1, c - 1);
+      t[k] = f - a;
+    }
+    return { i0, i1, t };
+  };
+  const ay = axis(p.h);
+  const ax = axis(p.w);
+  const C = p.c;
+  const d = p.data;
+  const out = p.data instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length);
+  for (let y = 0; y < p.h; y++) {
+    const ty = ay.t[y];
+    const r0 = ay.i0[y] * p.w;
+    const r1 = ay.i1[y] * p.w;
+    for (let x = 0; x < p.w; x++) {
+      const tx = ax.t[x];
+      const a = (r0 + ax.i0[x]) * C;
+      const b = (r0 + ax.i1[x]) * C;
+      const c0 = (r1 + ax.i0[x]) * C;
+      const c1 = (r1 + ax.i1[x]) * C;
+      const o = (y * p.w + x) * C;
+      for (let ch = 0; ch < C; ch++) out[o + ch] = (1 - ty) * ((1 - tx) * d[a + ch] + tx * d[b + ch]) + ty * ((1 - tx) * d[c0 + ch] + tx * d[c1 + ch]);
+    }
+  }
+  return { data: out, h: p.h, w: p.w, c: C };
 }
 
 export function crop2d(p: Plane, top: number, left: number, h: number, w: number): Plane {
@@ -199,16 +248,34 @@ export function diskKernel(radius: number, aliasBlur: number): { k: Float32Array
 export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
   const r = (size - 1) / 2;
   const out = new Float64Array(p.data.length);
-  // skip the zero taps: CIFAR disks have a few non-zero weights in a 17×17 support
-  const taps: [number, number, number][] = [];
-  for (let dy = 0; dy < size; dy++) for (let dx = 0; dx < size; dx++) if (k[dy * size + dx] !== 0) taps.push([dy - r, dx - r, k[dy * size + dx]]);
-  for (let y = 0; y < p.h; y++)
-    for (let x = 0; x < p.w; x++)
-      for (let ch = 0; ch < p.c; ch++) {
-        let acc = 0;
-        for (const [dy, dx, v] of taps) acc += p.data[(reflect101(y + dy, p.h) * p.w + reflect101(x + dx, p.w)) * p.c + ch] * v;
-        out[(y * p.w + x) * p.c + ch] = acc;
+  // pad once with REFLECT_101, and skip the zero taps (CIFAR disks have few non-zero weights in 17×17)
+  const PH = p.h + 2 * r;
+  const PW = p.w + 2 * r;
+  const C = p.c;
+  const pad = new Float64Array(PH * PW * C);
+  for (let y = 0; y < PH; y++)
+    for (let x = 0; x < PW; x++) {
+      const src = (reflect101(y - r, p.h) * p.w + reflect101(x - r, p.w)) * C;
+      for (let ch = 0; ch < C; ch++) pad[(y * PW + x) * C + ch] = p.data[src + ch];
+    }
+  const offs: number[] = [];
+  const vals: number[] = [];
+  for (let dy = 0; dy < size; dy++)
+    for (let dx = 0; dx < size; dx++)
+      if (k[dy * size + dx] !== 0) {
+        offs.push((dy * PW + dx) * C);
+        vals.push(k[dy * size + dx]);
       }
+  const T = offs.length;
+  for (let y = 0; y < p.h; y++)
+    for (let x = 0; x < p.w; x++) {
+      const o = (y * PW + x) * C;
+      for (let ch = 0; ch < C; ch++) {
+        let acc = 0;
+        for (let t = 0; t < T; t++) acc += pad[o + offs[t] + ch] * vals[t];
+        out[(y * p.w + x) * C + ch] = acc;
+      }
+    }
   return { ...p, data: out };
 }
 

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeImage } from '../data/folder.js';
-import { corrupt, deriveSeed, NumpyRandomState, type Preset } from './index.js';
+import { corrupt, corruptMany, deriveSeed, NumpyRandomState, type Preset } from './index.js';
 
 export interface ArrayJob {
   kind: 'array';
@@ -40,14 +40,8 @@ function corruptOne(img: { data: Uint8Array; height: number; width: number; chan
 
 async function handle(job: ArrayJob | FileJob): Promise<Uint8Array | number> {
   if (job.kind === 'array') {
-    const px = job.height * job.width * job.channels;
-    const n = job.images.length / px;
-    const out = new Uint8Array(job.images.length);
-    for (let k = 0; k < n; k++) {
-      const img = { data: job.images.subarray(k * px, (k + 1) * px), height: job.height, width: job.width, channels: job.channels };
-      out.set(corruptOne(img, job, job.start + k), k * px);
-    }
-    return out;
+    const shape = { height: job.height, width: job.width, channels: job.channels };
+    return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.start + k)), { preset: job.preset, frostDir: job.frostDir });
   }
   for (const f of job.files) {
     const d = decodeImage(f.src, 3);
