@@ -9,7 +9,7 @@
  */
 import { ActbenchError } from '../errors.js';
 import { compileActivation, type ActivationDef } from './define.js';
-import { exprKey, type Expr, type ParamDef } from './ir.js';
+import { exprKey, paramNames, type Expr, type ParamDef } from './ir.js';
 import type { PrimitiveOp } from './ops.js';
 import { fuseHardSwish, lowerMacros } from './rewrite.js';
 import type { Layout } from './tfjs.js';
@@ -290,7 +290,9 @@ export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFra
   const ctx: LCtx = { g, opts, rank };
 
   const params: Record<string, string> = {};
-  for (const name of compiled.paramNames) {
+  // parameters the lowered graph still uses (a macro such as zero(x) can drop one)
+  const used = new Set(paramNames(ir));
+  for (const name of compiled.paramNames.filter((n) => used.has(n))) {
     const p = def.params[name];
     const size = expectedParamSize(p, opts, rank);
     const given = opts.paramValues?.[name];
