@@ -6,7 +6,7 @@ import { DEFAULT_STUDY_ACTS, runStudy } from '../api/study.js';
 import { benchModels } from '../bench/models.js';
 import { subset } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
-import { cifarCSource, evaluateModel, onTheFlySource, type EvalSource } from '../eval/evaluate.js';
+import { cifarCSource, evaluateModel, imagenetCSource, onTheFlySource, type EvalSource } from '../eval/evaluate.js';
 import { corruptionErrorsVsAlexNet } from '../eval/metrics.js';
 import { collectRuns, mainTable } from '../report/robustness.js';
 import { ResultsStore } from '../results/store.js';
@@ -26,6 +26,7 @@ export function registerEval(program: Command): void {
     .description('clean and corrupted accuracy (top-1/top-5) of ONNX models; results appended to a store, reruns skip finished cells')
     .option('--data <spec>', 'clean data, corrupted on the fly: mnist | fashion-mnist | cifar10:DIR | cifar100:DIR | npy:I,L | folder:DIR', 'mnist')
     .option('--corrupted <dir>', 'a CIFAR-10-C style directory (released, or from actbench corrupt) instead of on-the-fly corruption')
+    .option('--imagenet-c <dir>', 'an ImageNet-C / Tiny-ImageNet-C tree <corruption>/<severity>/<class>/<file> (clean accuracy needs --data folder:VAL)')
     .option('--corruptions <list>', 'comma list, or all | common | noise | blur | weather | digital | extra', 'all')
     .option('--severity <s>', '5 | 1-5 | 1,3,5 | all', 'all')
     .option('--seed <n>', 'seed of the on-the-fly corruptions', (v) => Number.parseInt(v, 10), 0)
@@ -36,17 +37,19 @@ export function registerEval(program: Command): void {
     .option('--fidelity', 'also compare with the TF.js model next to each .onnx (agreement on corrupted images)')
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
     .option('--alexnet', 'also report CE/mCE against AlexNet’s published ImageNet-C errors')
-    .action(async (models: string[], f: { data: string; corrupted?: string; corruptions: string; severity: string; seed: number; limit?: number; batch: number; ep: EpName; optLevel: OptLevel; fidelity?: boolean; results: string; alexnet?: boolean }) => {
+    .action(async (models: string[], f: { data: string; corrupted?: string; imagenetC?: string; corruptions: string; severity: string; seed: number; limit?: number; batch: number; ep: EpName; optLevel: OptLevel; fidelity?: boolean; results: string; alexnet?: boolean }) => {
       const corruptions = parseCorruptions(f.corruptions);
       const severities = parseSeverities(f.severity);
-      const ds = loadDataset(f.data, f.seed);
-      const clean = f.limit && f.limit < ds.test.labels.length ? subset(ds.test, Array.from({ length: f.limit }, (_, k) => k), 'test') : ds.test;
+      const ds = f.imagenetC && !f.data.startsWith('folder:') ? null : loadDataset(f.data, f.seed);
+      const clean = !ds ? null : f.limit && f.limit < ds.test.labels.length ? subset(ds.test, Array.from({ length: f.limit }, (_, k) => k), 'test') : ds.test;
       const store = new ResultsStore(f.results);
       const bar = new SingleBar({ format: '{model} |{bar}| {value}/{total} cells  {cell}', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 }, Presets.shades_classic);
       for (const m of models) {
-        const source: EvalSource = f.corrupted
-          ? cifarCSource(f.corrupted, { corruptions: f.corruptions === 'all' ? undefined : corruptions, severities: f.severity === 'all' ? undefined : severities, batch: f.batch, clean })
-          : onTheFlySource(clean, { name: f.data, corruptions, severities, seed: f.seed, batch: f.batch });
+        const source: EvalSource = f.imagenetC
+          ? imagenetCSource(f.imagenetC, { corruptions: f.corruptions === 'all' ? undefined : corruptions, severities, batch: Math.min(f.batch, 64) })
+          : f.corrupted
+          ? cifarCSource(f.corrupted, { corruptions: f.corruptions === 'all' ? undefined : corruptions, severities: f.severity === 'all' ? undefined : severities, batch: f.batch, clean: clean ?? undefined })
+          : onTheFlySource(clean as NonNullable<typeof clean>, { name: f.data, corruptions, severities, seed: f.seed, batch: f.batch });
         bar.start(source.cells.length, 0, { model: m, cell: '' });
         let k = 0;
         try {

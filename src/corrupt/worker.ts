@@ -21,6 +21,13 @@ export interface ArrayJob {
   frostDir?: string;
 }
 
+/** Decode image files (same size) for evaluation: returns their RGB bytes back to back. */
+export interface DecodeJob {
+  kind: 'decode';
+  files: string[];
+  channels: 1 | 3;
+}
+
 export interface FileJob {
   kind: 'files';
   files: { src: string; dst: string; index: number }[];
@@ -38,7 +45,16 @@ function corruptOne(img: { data: Uint8Array; height: number; width: number; chan
   return corrupt(img, job.corruption, job.severity, { rng, preset: job.preset, frostDir: job.frostDir }).data;
 }
 
-async function handle(job: ArrayJob | FileJob): Promise<Uint8Array | number> {
+async function handle(job: ArrayJob | FileJob | DecodeJob): Promise<Uint8Array | number> {
+  if (job.kind === 'decode') {
+    const imgs = job.files.map((f) => decodeImage(f, job.channels));
+    const size = imgs[0].data.length;
+    const bad = imgs.findIndex((m) => m.data.length !== size);
+    if (bad >= 0) throw new Error(`${job.files[bad]}: ${imgs[bad].width}×${imgs[bad].height}, expected the size of ${job.files[0]}`);
+    const out = new Uint8Array(size * imgs.length);
+    imgs.forEach((m, k) => out.set(m.data, k * size));
+    return out;
+  }
   if (job.kind === 'array') {
     const shape = { height: job.height, width: job.width, channels: job.channels };
     return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.start + k)), { preset: job.preset, frostDir: job.frostDir });
@@ -60,7 +76,7 @@ async function handle(job: ArrayJob | FileJob): Promise<Uint8Array | number> {
   return job.files.length;
 }
 
-parentPort?.on('message', (job: ArrayJob | FileJob) => {
+parentPort?.on('message', (job: ArrayJob | FileJob | DecodeJob) => {
   handle(job).then(
     (result) => parentPort?.postMessage({ ok: true, result }, result instanceof Uint8Array ? [result.buffer as ArrayBuffer] : []),
     (e: Error) => parentPort?.postMessage({ ok: false, error: e.message }),

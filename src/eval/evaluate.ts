@@ -12,9 +12,10 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { checkCorruptionName, type CorruptionName } from '../corrupt/index.js';
-import type { ArrayJob } from '../corrupt/worker.js';
+import type { ArrayJob, DecodeJob } from '../corrupt/worker.js';
 import type { ImageSet } from '../data/dataset.js';
-import { CifarC } from '../data/released.js';
+import { CifarC, openImagenetC } from '../data/released.js';
+import { decodeImage } from '../data/folder.js';
 import type { Normalisation } from '../data/split.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
 import { ActbenchError } from '../errors.js';
@@ -228,6 +229,40 @@ export function cifarCSource(dir: string, o: { corruptions?: CorruptionName[]; s
     }
   }
   return { key: `cifar-c:${dir}`, cells, close: async () => {} };
+}
+
+/**
+ * ImageNet-C / Tiny-ImageNet-C trees (`<corruption>/<severity>/<class>/<file>`): JPEGs decoded in worker
+ * threads, one batch ahead of the session. Images must already have the model's input size (ImageNet-C:
+ * 224×224, Tiny-ImageNet-C: 64×64), as the released files do.
+ */
+export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[]; severities?: number[]; batch?: number; workers?: number; channels?: 1 | 3 }): EvalSource {
+  const tree = openImagenetC(root);
+  const pool = new WorkerPool<DecodeJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), o.workers ?? cpus().length);
+  const bs = o.batch ?? 64;
+  const channels = o.channels ?? 3;
+  const cells: EvalCellSpec[] = [];
+  for (const corruption of o.corruptions ?? tree.corruptions) {
+    for (const severity of o.severities ?? [1, 2, 3, 4, 5]) {
+      cells.push({
+        corruption,
+        severity,
+        async *batches() {
+          const { entries } = tree.list(corruption, severity);
+          const load = (k: number) => pool.run({ kind: 'decode', files: entries.slice(k, k + bs).map((e) => e.file), channels });
+          const probe = decodeImage(entries[0].file, channels);
+          let next = load(0);
+          for (let k = 0; k < entries.length; k += bs) {
+            const images = await next;
+            if (k + bs < entries.length) next = load(k + bs);
+            const labels = Int32Array.from(entries.slice(k, k + bs), (e) => e.label);
+            yield { images, labels, height: probe.height, width: probe.width, channels };
+          }
+        },
+      });
+    }
+  }
+  return { key: `imagenet-c:${root}`, cells, close: () => pool.close() };
 }
 
 export interface EvalOptions {

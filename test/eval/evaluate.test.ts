@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveActivation } from '../../src/acts/define.js';
 import { encodeNpy, NpyFile } from '../../src/data/npy.js';
-import { cifarCSource, evaluateModel, onTheFlySource } from '../../src/eval/evaluate.js';
+import { cifarCSource, evaluateModel, imagenetCSource, onTheFlySource } from '../../src/eval/evaluate.js';
+import { corruptFolder } from '../../src/corrupt/pipeline.js';
+import { PNG } from 'pngjs';
 import { createModel } from '../../src/models/registry.js';
 import { exportLayersModel } from '../../src/onnx/export.js';
 import { ResultsStore, type EvalRecord } from '../../src/results/store.js';
@@ -118,6 +120,32 @@ describe('actbench eval', () => {
     const [rec] = await evaluateModel(modelPath, cifarCSource(d, {}), { ep: 'cuda', store });
     assert.equal(rec.provider, 'cpu');
     assert.equal(rec.requestedProvider, 'cuda');
+  });
+
+  it('reads ImageNet-C style trees (<corruption>/<severity>/<class>/<file>), decoding in workers', async () => {
+    const root = join(dir, 'clean-folder');
+    for (const [cls, v] of [['ant', 30], ['bee', 220]] as const) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (let k = 0; k < 3; k++) {
+        const png = new PNG({ width: 32, height: 32 });
+        for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : (v + i * (k + 1)) % 256;
+        writeFileSync(join(root, cls, `${k}.png`), PNG.sync.write(png));
+      }
+    }
+    const tree = join(dir, 'tree-c');
+    await corruptFolder(root, { corruptions: ['contrast', 'pixelate'], severities: [1, 5], seed: 0, out: tree, workers: 2 });
+    const m = createModel('mlp', { act: resolveActivation('relu'), numClasses: 2, inputShape: [32, 32, 3], width: 0.25, seed: 1 });
+    const rgbModel = join(dir, 'rgb.onnx');
+    writeFileSync(rgbModel, exportLayersModel(m, { preprocess: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } }).bytes);
+    const src = imagenetCSource(tree, { severities: [1, 5], batch: 4, workers: 2 });
+    try {
+      const recs = await evaluateModel(rgbModel, src, { ep: 'cpu', store: new ResultsStore(join(dir, 'tree.jsonl')) });
+      // cells in the reference order of the corruptions, 6 images each (2 classes × 3)
+      assert.deepEqual(recs.map((r) => `${r.corruption}/${r.severity}/${r.n}`), ['contrast/1/6', 'contrast/5/6', 'pixelate/1/6', 'pixelate/5/6']);
+      assert.ok(recs.every((r) => r.top1 >= 0 && r.top1 <= 1));
+    } finally {
+      await src.close();
+    }
   });
 
   it('malformed inputs fail clearly and leave no partial results', async () => {
