@@ -12,7 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('actbench search', () => {
   const out = join(dir, 's');
-  const args = ['search', '--data', 'mnist', '--population', '2', '--sample', '2', '--epochs', '1', '--limit-train', '200', '--limit-test', '100', '--workers', '2', '--seed', '5', '--out', out];
+  const args = ['search', '--data', 'mnist', '--threshold', '0', '--population', '2', '--sample', '2', '--epochs', '1', '--limit-train', '200', '--limit-test', '100', '--workers', '2', '--seed', '5', '--out', out];
   it('runs a small search, evaluates ReLU under the same protocol and writes state and report', () => {
     const r = cli(...args, '--budget', '2');
     assert.equal(r.code, 0, r.stderr);
