@@ -88,8 +88,8 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
   const tol = req.tolerance ?? 1e-4;
   const uint8Input = !!req.uint8Input;
   const fClean = await compareOnImages(model, exported.bytes, clean, manifest.normalisation, { uint8Input });
-  const fNoisy = await compareOnImages(model, exported.bytes, corrupted(clean, manifest.seed), manifest.normalisation, { uint8Input });
-  for (const [label, f] of [['clean', fClean], ['corrupted', fNoisy]] as const) {
+  const fCorrupted = await compareOnImages(model, exported.bytes, corrupted(clean, manifest.seed), manifest.normalisation, { uint8Input });
+  for (const [label, f] of [['clean', fClean], ['corrupted', fCorrupted]] as const) {
     const limit = tol * Math.max(1, f.logitScale);
     if (!(f.maxAbsDiff <= limit) || f.top1Agreement < 1) {
       throw new ActbenchError(
@@ -112,7 +112,7 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
       }
     }
   }
-  const report: ExportReport = { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, corrupted: fNoisy, checker };
+  const report: ExportReport = { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, corrupted: fCorrupted, checker };
   writeFileAtomic(join(req.dir, 'export.json'), JSON.stringify({ ...report, opset: req.opset ?? 17, uint8Input, tolerance: tol, created: new Date().toISOString() }, null, 2));
   return report;
 }

@@ -56,7 +56,7 @@ function checkOptions(o: CorruptRunOptions, h: number, w: number): Preset {
   return preset;
 }
 
-function manifest(o: CorruptRunOptions, source: string, preset: Preset, layout: string, extra: Record<string, unknown>): string {
+function manifest(o: CorruptRunOptions, source: string, preset: Preset | 'by image size', layout: string, extra: Record<string, unknown>): string {
   return JSON.stringify(
     {
       source, layout, preset, corruptions: o.corruptions, severities: o.severities, seed: o.seed,
@@ -176,7 +176,7 @@ export async function corruptFolder(root: string, o: CorruptRunOptions): Promise
   const pool = new WorkerPool<FileJob, number>(workerUrl(), Math.max(1, o.workers ?? cpus().length));
   const chunk = o.chunk ?? 16;
   const stem = (f: string) => f.replace(/\.[^.]+$/, '');
-  let preset = o.preset;
+  const preset = o.preset;
   try {
     const jobs: Promise<void>[] = [];
     let total = 0;
@@ -210,8 +210,7 @@ export async function corruptFolder(root: string, o: CorruptRunOptions): Promise
   } finally {
     await pool.close();
   }
-  preset ??= 'auto (by image size)' as Preset;
-  writeFileAtomic(join(o.out, 'manifest.json'), manifest(o, `folder:${root}`, preset, 'imagenet-c', { images: entries.length, root: basename(root) }));
+  writeFileAtomic(join(o.out, 'manifest.json'), manifest(o, `folder:${root}`, preset ?? 'by image size', 'imagenet-c', { images: entries.length, root: basename(root) }));
   result.seconds = (performance.now() - t0) / 1000;
   return result;
 }

@@ -61,10 +61,9 @@ export interface Aggregates {
 }
 
 /** Means over a set of corruptions are reported only when every member is present. */
-function meanOf(per: Aggregates['perCorruption'], names: readonly CorruptionName[], pick: (c: CorruptionName) => number | undefined): number | null {
+function meanOf(names: readonly CorruptionName[], pick: (c: CorruptionName) => number | undefined): number | null {
   const vals = names.map(pick);
   return vals.every((v) => v !== undefined) ? mean(vals as number[]) : null;
-  void per;
 }
 
 export function aggregate(e: ModelEval): Aggregates {
@@ -83,10 +82,10 @@ export function aggregate(e: ModelEval): Aggregates {
     clean: e.clean,
     perCorruption,
     grid,
-    mean15: meanOf(perCorruption, COMMON_15, all),
-    total19: meanOf(perCorruption, CORRUPTIONS, all),
-    categories: Object.fromEntries(Object.entries(LAYERACT_CATEGORIES).map(([k, v]) => [k, meanOf(perCorruption, v, all)])) as Aggregates['categories'],
-    severity5: { mean15: meanOf(perCorruption, COMMON_15, s5), total19: meanOf(perCorruption, CORRUPTIONS, s5) },
+    mean15: meanOf(COMMON_15, all),
+    total19: meanOf(CORRUPTIONS, all),
+    categories: Object.fromEntries(Object.entries(LAYERACT_CATEGORIES).map(([k, v]) => [k, meanOf(v, all)])) as Aggregates['categories'],
+    severity5: { mean15: meanOf(COMMON_15, s5), total19: meanOf(CORRUPTIONS, s5) },
     severitiesUsed: [...new Set(e.cells.map((x) => x.severity))].sort(),
   };
 }
