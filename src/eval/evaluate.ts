@@ -20,7 +20,7 @@ import type { Normalisation } from '../data/split.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
 import { ActbenchError } from '../errors.js';
 import { decodeModel, packageVersion } from '../onnx/writer.js';
-import { ResultsStore, type EvalRecord } from '../results/store.js';
+import { cellKey, ResultsStore, type EvalRecord } from '../results/store.js';
 import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { loadModel } from '../train/io.js';
 import { selectBackend } from '../train/backend.js';
@@ -289,9 +289,11 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
   }
   const manifest = existsSync(join(tfDir, 'manifest.json')) ? (JSON.parse(readFileSync(join(tfDir, 'manifest.json'), 'utf8')) as { seed?: number }) : null;
   const records: EvalRecord[] = [];
+  // finished cells of this model and dataset, read once rather than per cell
+  const finished = o.store.evalCells(info.hash, source.key);
   try {
     for (const cell of source.cells) {
-      const done = o.store.evalCell(info.hash, source.key, cell.corruption, cell.severity);
+      const done = finished.get(cellKey(cell.corruption, cell.severity));
       if (done) {
         records.push(done);
         o.onCell?.(done, true);

@@ -82,9 +82,16 @@ export class ResultsStore {
     return out;
   }
 
-  evalCell(modelHash: string, dataset: string, corruption: string | null, severity: number | null): EvalRecord | undefined {
-    return this.read().find(
-      (r): r is EvalRecord => r.kind === 'eval' && r.modelHash === modelHash && r.dataset === dataset && r.corruption === corruption && r.severity === severity,
-    );
+  /** The finished eval cells of one model and dataset, read once (lookups by corruption/severity). */
+  evalCells(modelHash: string, dataset: string): Map<string, EvalRecord> {
+    const cells = new Map<string, EvalRecord>();
+    for (const r of this.read()) {
+      if (r.kind === 'eval' && r.modelHash === modelHash && r.dataset === dataset && !cells.has(cellKey(r.corruption, r.severity))) cells.set(cellKey(r.corruption, r.severity), r);
+    }
+    return cells;
   }
+}
+
+export function cellKey(corruption: string | null, severity: number | null): string {
+  return `${corruption ?? 'clean'}/${severity ?? '-'}`;
 }

@@ -107,6 +107,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: Record<st
       taps.push(r.run('Reshape', { x: s }, { shape: [1, ci, mult] }));
     }
   }
+  // wasm's Concat kernel takes its inputs as an array, not a name → tensor map
   const stacked = taps.length === 1 ? taps[0] : r.run('Concat', taps as unknown as Record<string, Info>, { axis: 0 });
   return r.finish(r.run('Reshape', { x: stacked }, { shape: [kh, kw, ci, mult] }));
 }
