@@ -6,12 +6,15 @@ export class ActbenchError extends Error {
   readonly code: string;
   readonly file?: string;
   readonly field?: string;
-  constructor(code: string, message: string, where: { file?: string; field?: string } = {}) {
+  /** the CLI's exit status for this error: 2 for usage (flags), 1 otherwise, 3 for a run that stopped */
+  readonly exit: number;
+  constructor(code: string, message: string, where: { file?: string; field?: string; exit?: number } = {}) {
     super(message);
     this.name = 'ActbenchError';
     this.code = code;
     this.file = where.file;
     this.field = where.field;
+    this.exit = where.exit ?? 1;
   }
 }
 
@@ -49,4 +52,17 @@ export function closeMatches(name: string, candidates: Iterable<string>, max = 3
     .sort((a, b) => a.d - b.d)
     .slice(0, max)
     .map(({ c }) => c);
+}
+
+/** Node's filesystem errors (ENOENT, EISDIR, EACCES, ENOSPC …) as coded errors naming the path. */
+export function fsError(e: unknown, path: string, doing: string): ActbenchError {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof ActbenchError) return e;
+  const why: Record<string, string> = {
+    ENOENT: 'does not exist', EISDIR: 'is a directory, a file was expected', ENOTDIR: 'is not a directory (or a parent is a file)',
+    EACCES: 'permission denied', EPERM: 'operation not permitted', ENOSPC: 'no space left on the device', EROFS: 'read-only file system',
+    EMFILE: 'too many open files', EEXIST: 'already exists',
+  };
+  const code = err?.code ?? 'EIO';
+  return new ActbenchError(`FS_${code}`, `cannot ${doing} ${path}: ${why[code] ?? err?.message ?? String(e)}`, { file: path });
 }

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { exportActivation, listActivations, plotActivations, showActivation } from '../api/acts.js';
 import { selectBackend, describeBackend, parseBackend } from '../train/backend.js';
-import { intList, numberPair, positiveInt } from './parse-flags.js';
+import { numberPair, positiveInt, shape } from './parse-flags.js';
 
 function printList(json: boolean): void {
   const rows = listActivations();
@@ -66,7 +66,7 @@ export function registerActs(program: Command): void {
   acts
     .command('export <activation>')
     .description('write a standalone ONNX model of the activation (input X, output Y, NCHW), checked against TF.js and onnx.checker')
-    .requiredOption('--shape <dims>', 'input shape N,C,H,W (or N,C)', intList('--shape'))
+    .requiredOption('--shape <dims>', 'input shape N,C,H,W (or N,C)', shape('--shape'))
     .requiredOption('--out <file>', 'output .onnx file')
     .option('--opset <n>', 'ONNX opset (7–21; the checker validates ≤ 17)', positiveInt('--opset'), 17)
     .option('--native-ops', 'keep ops the CUDA provider lacks instead of rewriting them')

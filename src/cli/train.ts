@@ -9,7 +9,7 @@ import { resolveActivation } from '../acts/define.js';
 import { countMacs, createModel, describeModel, modelNames } from '../models/registry.js';
 import { parseBackend, selectBackend, type BackendRequest } from '../train/backend.js';
 import type { Recipe } from '../train/recipe.js';
-import { intList, numberList, positiveInt, positiveNumber, nonNegativeNumber } from './parse-flags.js';
+import { shape, numberList, positiveInt, positiveNumber, nonNegativeNumber } from './parse-flags.js';
 
 interface TrainFlags {
   model: string;
@@ -132,7 +132,7 @@ export function registerTrain(program: Command): void {
   program
     .command('models')
     .description('the model zoo with parameter counts and multiply-accumulates for an input shape')
-    .option('--input <h,w,c>', 'input shape (default: each model’s own)', intList('--input'))
+    .option('--input <h,w,c>', 'input shape (default: each model’s own)', shape('--input', 3))
     .option('--classes <n>', 'number of classes', positiveInt('--classes'), 10)
     .option('--json', 'print as JSON')
     .action(async (f: { input?: number[]; classes: number; json?: boolean }) => {

@@ -64,3 +64,43 @@ export const KNOWN_STATS: Record<string, Normalisation> = {
   cifar10: { mean: [0.49139968, 0.48215841, 0.44653091], std: [0.24703223, 0.24348513, 0.26158784] },
   cifar100: { mean: [0.5071, 0.4867, 0.4408], std: [0.2675, 0.2565, 0.2761] },
 };
+
+/**
+ * The seed of every dataset split (test hold-out of `mnist`, `npy:` and flat `folder:` data): fixed and
+ * recorded, never the training seed, so no seed ever trains on another seed's test images.
+ */
+export const SPLIT_SEED = 20261202;
+
+/**
+ * A deterministic, class-stratified subset of `n` images (for --limit, --test-images, --limit-train):
+ * each class gets ⌊n·share⌋ images plus one for the classes with the largest remainders (ties → lower
+ * class), drawn by a seeded shuffle within the class; indices keep their original order.
+ * Returns the subset and how many images each class got.
+ */
+export function stratifiedSubset(s: ImageSet, n: number, seed = SPLIT_SEED): { set: ImageSet; perClass: Map<number, number>; indices: number[] } {
+  const total = s.labels.length;
+  const byClass = new Map<number, number[]>();
+  s.labels.forEach((l, i) => {
+    const list = byClass.get(l);
+    if (list) list.push(i);
+    else byClass.set(l, [i]);
+  });
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  if (n >= total) return { set: s, perClass: new Map(classes.map((c) => [c, (byClass.get(c) as number[]).length])), indices: Array.from({ length: total }, (_, k) => k) };
+  const quota = new Map<number, number>();
+  const rema: { c: number; r: number }[] = [];
+  let given = 0;
+  for (const c of classes) {
+    const exact = (n * (byClass.get(c) as number[]).length) / total;
+    quota.set(c, Math.floor(exact));
+    given += Math.floor(exact);
+    rema.push({ c, r: exact - Math.floor(exact) });
+  }
+  rema.sort((a, b) => b.r - a.r || a.c - b.c);
+  for (let k = 0; k < n - given; k++) quota.set(rema[k].c, (quota.get(rema[k].c) as number) + 1);
+  const rand = prng(seed ^ 0x51ab5e7);
+  const chosen: number[] = [];
+  for (const c of classes) chosen.push(...shuffle([...(byClass.get(c) as number[])], rand).slice(0, quota.get(c)));
+  chosen.sort((a, b) => a - b);
+  return { set: subset(s, chosen), perClass: quota, indices: chosen };
+}
