@@ -26,7 +26,7 @@ interface Case {
 const W = mkdtempSync(join(tmpdir(), 'actbench-probe-'));
 const root = new URL('..', import.meta.url).pathname;
 const cli = (...args: string[]): Run => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), ...args], { encoding: 'utf8', cwd: W, env: { ...process.env, NO_COLOR: '1' }, timeout: 600_000 });
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/bin.ts'), ...args], { encoding: 'utf8', cwd: W, env: { ...process.env, NO_COLOR: '1' }, timeout: 600_000 });
   return { code: r.status ?? (r.signal ? 128 : -1), stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 };
 const hash = (p: string): string => {
@@ -151,19 +151,19 @@ const cases: Case[] = [
   { id: 'eval --results equal to the model refused', cls: 'outputs never touch inputs', args: ['eval', ONNX, '--data', 'mnist', '--limit', '20', '--corruptions', 'contrast', '--severity', '1', '--results', ONNX], expect: 'refuse', protect: [ONNX] },
   // stack traces → coded errors
   { id: '--opt-level foo', cls: 'flag domain', args: ['eval', ONNX, '--opt-level', 'foo'], expect: 'refuse' },
-  { id: '--schedule foo', cls: 'flag domain', args: ['train', '--model', 'mlp', '--act', 'relu', '--schedule', 'foo', '--out', p('t-sched')], expect: 'refuse' },
-  { id: '--seed abc', cls: 'flag domain', args: ['train', '--model', 'mlp', '--act', 'relu', '--seed', 'abc', '--out', p('t-seed')], expect: 'refuse' },
-  { id: '--seed 2.5', cls: 'flag domain', args: ['train', '--model', 'mlp', '--act', 'relu', '--seed', '2.5', '--out', p('t-seed2')], expect: 'refuse' },
+  { id: '--schedule foo', cls: 'flag domain', args: ['train', '--model', 'mlp', '--act', 'relu', '--schedule', 'foo', '--epochs', '1', '--limit-train', '100', '--limit-test', '50', '--out', p('t-sched')], expect: 'refuse' },
+  { id: '--seed abc', cls: 'flag domain', args: ['train', '--model', 'mlp', '--act', 'relu', '--seed', 'abc', '--epochs', '1', '--limit-train', '100', '--limit-test', '50', '--out', p('t-seed')], expect: 'refuse' },
+  { id: '--seed 2.5', cls: 'flag domain', args: ['train', '--model', 'mlp', '--act', 'relu', '--seed', '2.5', '--epochs', '1', '--limit-train', '100', '--limit-test', '50', '--out', p('t-seed2')], expect: 'refuse' },
   { id: '--seed 2^32 (aliases 0)', cls: 'flag domain', args: ['corrupt', '--data', 'mnist', '--seed', String(2 ** 32), '--limit', '5', '--out', p('c-seed')], expect: 'refuse' },
-  { id: '--dropout 1', cls: 'flag domain', args: ['train', '--model', 'wrn_10_1', '--act', 'relu', '--dropout', '1', '--out', p('t-drop')], expect: 'refuse' },
-  { id: '--width 0.0001', cls: 'flag domain', args: ['train', '--model', 'cnn_small', '--act', 'relu', '--width', '0.0001', '--epochs', '1', '--limit-train', '100', '--out', p('t-width')], expect: 'refuse' },
+  { id: '--dropout 1', cls: 'flag domain', args: ['train', '--model', 'wrn_10_1', '--act', 'relu', '--dropout', '1', '--epochs', '1', '--limit-train', '100', '--limit-test', '50', '--out', p('t-drop')], expect: 'refuse' },
+  { id: '--width 0.0001', cls: 'flag domain', args: ['train', '--model', 'cnn_small', '--act', 'relu', '--width', '0.0001', '--epochs', '1', '--limit-train', '100', '--limit-test', '50', '--out', p('t-width')], expect: 'refuse' },
   { id: '--batches 8,,32', cls: 'flag domain', args: ['bench', ONNX, '--batches', '8,,32'], expect: 'refuse' },
-  { id: '--seeds 1,1', cls: 'flag domain', args: ['study', '--seeds', '1,1', '--out', p('st-dup')], expect: 'refuse' },
+  { id: '--seeds 1,1', cls: 'flag domain', args: ['study', '--seeds', '1,1', '--epochs', '1', '--limit-train', '200', '--test-images', '100', '--acts', 'relu', '--out', p('st-dup')], expect: 'refuse' },
   { id: '--corruptions noise,blur (README example)', cls: 'flag domain', args: ['corrupt', '--data', 'mnist', '--limit', '10', '--corruptions', 'noise,blur', '--severity', '1', '--out', p('c-nb')], expect: 'succeed' },
   { id: '--corruptions contrast,,fog', cls: 'flag domain', args: ['corrupt', '--data', 'mnist', '--limit', '10', '--corruptions', 'contrast,,fog', '--severity', '1', '--out', p('c-empty')], expect: 'refuse' },
   { id: 'truncated PNG in folder: dataset', cls: 'worker errors', args: ['corrupt', '--data', `folder:${trunc}`, '--corruptions', 'contrast', '--severity', '1', '--out', p('c-trunc')], expect: (r) => (r.code !== 0 && /\[[A-Z_]+\]/.test(r.stderr) && /1\.png/.test(r.stderr) ? 'good' : r.code === 0 ? 'silent-wrong' : `poor: ${r.stderr.slice(-300)}`) },
-  { id: '2-channel .npy', cls: 'dataset structure', args: ['train', '--model', 'mlp', '--act', 'relu', '--data', `npy:${join(odd, 'imgs2c.npy')},${join(odd, 'labels_ok.npy')}`, '--out', p('t-2c')], expect: 'refuse' },
-  { id: 'npy: a directory where a file is expected (EISDIR)', cls: 'fs errors', args: ['train', '--model', 'mlp', '--act', 'relu', '--data', `npy:${odd},${join(odd, 'labels_ok.npy')}`, '--out', p('t-dir')], expect: 'refuse' },
+  { id: '2-channel .npy', cls: 'dataset structure', args: ['train', '--model', 'mlp', '--act', 'relu', '--data', `npy:${join(odd, 'imgs2c.npy')},${join(odd, 'labels_ok.npy')}`, '--epochs', '1', '--limit-train', '100', '--limit-test', '50', '--out', p('t-2c')], expect: 'refuse' },
+  { id: 'npy: a directory where a file is expected (EISDIR)', cls: 'fs errors', args: ['train', '--model', 'mlp', '--act', 'relu', '--data', `npy:${odd},${join(odd, 'labels_ok.npy')}`, '--epochs', '1', '--limit-train', '100', '--limit-test', '50', '--out', p('t-dir')], expect: 'refuse' },
   { id: 'corrupted manifest.json of a run', cls: 'fs errors', setup: () => { cpSync(M, p('badrun'), { recursive: true }); writeFileSync(p('badrun', 'manifest.json'), '{"name": '); }, args: ['export', p('badrun'), '--out', p('badrun.onnx')], expect: 'refuse' },
   { id: 'export --opset 99', cls: 'flag domain', args: ['export', M, '--opset', '99', '--out', p('o99.onnx')], expect: 'refuse' },
   { id: 'clip(x, 1, 0)', cls: 'numbers', args: ['acts', 'show', 'clip(x, 1, 0)'], expect: 'refuse' },
@@ -179,7 +179,7 @@ const cases: Case[] = [
   { id: 'extra input', cls: 'model contract', args: ['eval', join(odd, 'extra_input.onnx'), '--data', 'mnist', '--limit', '20', '--corruptions', 'contrast', '--severity', '1', '--results', p('mc3.jsonl')], expect: 'refuse' },
   { id: 'integer input', cls: 'model contract', args: ['eval', join(odd, 'int_input.onnx'), '--data', 'mnist', '--limit', '20', '--corruptions', 'contrast', '--severity', '1', '--results', p('mc4.jsonl')], expect: 'refuse' },
   { id: 'two outputs', cls: 'model contract', args: ['eval', join(odd, 'two_outputs.onnx'), '--data', 'mnist', '--limit', '20', '--corruptions', 'contrast', '--severity', '1', '--results', p('mc5.jsonl')], expect: 'refuse' },
-  { id: 'labels ≥ C (12-class labels, 10 logits)', cls: 'model contract', args: ['eval', ONNX, '--data', `npy:${join(odd, 'imgs.npy')},${join(odd, 'labels_12.npy')}`, '--corruptions', 'contrast', '--severity', '1', '--results', p('mc6.jsonl')], expect: 'refuse' },
+  { id: 'labels ≥ C (12-class labels, 10 logits)', cls: 'model contract', args: ['eval', ONNX, '--data', `npy:${join(odd, 'imgs.npy')},${join(odd, 'labels_12.npy')}`, '--corruptions', 'contrast', '--severity', '1', '--limit', '20', '--results', p('mc6.jsonl')], expect: 'refuse' },
   { id: 'bench of a dynamic-H/W model', cls: 'model contract', args: ['bench', join(odd, 'dynamic_hw.onnx'), '--batches', '1', '--reps', '2', '--warmup', '1', '--results', p('b1.jsonl')], expect: (r) => (r.code === 0 || /\[[A-Z_]+\]/.test(r.stderr) ? (/\n\s+at /.test(r.stderr) ? 'crash' : 'good') : `poor: ${r.stderr.slice(-200)}`) },
   // dataset structure
   { id: 'folder train/val class sets differ', cls: 'dataset structure', args: ['train', '--model', 'mlp', '--act', 'relu', '--data', `folder:${folder}`, '--epochs', '1', '--out', p('t-fold')], expect: 'refuse' },
