@@ -88,7 +88,8 @@ export function resolveActivation(spec: string | ActivationDef, opts: ResolveOpt
   const entry = findEntry(head);
   if (entry) return validateDef(entryDef(entry, { ...opts, constants: { ...constants, ...(opts.constants ?? {}) } }));
   // a bare word that is neither a catalogue name nor an expression over x is most likely a typo
-  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(head) && !lookupOp(head)) {
+  // (inf/nan go on to the parser, which refuses them as non-finite constants)
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(head) && !lookupOp(head) && !/^(?:inf|infinity|nan)$/i.test(head)) {
     const close = closeMatches(head, catalogueNames());
     throw new ActbenchError(
       'ACT_UNKNOWN',

@@ -76,8 +76,10 @@ export function checkConstant(owner: string, name: string, value: number, domain
   const why = nonFiniteReason(value);
   if (why) throw new ActbenchError('ACT_CONSTANT_NONFINITE', `constant '${name}' of '${owner}': ${why}`, { field });
   if (!inDomain(value, domain)) {
+    // say so when float32 rounding is what takes the value out (alpha = 1e-50 is 0 in float32)
     const f = Math.fround(value);
-    const rounded = f !== value ? ` (${f} in float32)` : '';
+    const inFloat64 = (domain.min === undefined || (domain.minOpen ? value > domain.min : value >= domain.min)) && (domain.max === undefined || (domain.maxOpen ? value < domain.max : value <= domain.max));
+    const rounded = inFloat64 ? ` (${f} in float32)` : '';
     throw new ActbenchError('ACT_CONSTANT_DOMAIN', `constant '${name}' of '${owner}' must be in ${describeDomain(domain)}, got ${value}${rounded}`, { field });
   }
 }

@@ -31,7 +31,7 @@ export function checkOpset(opset: unknown, o: { min?: number; what?: string } = 
   const min = Math.max(o.min ?? SUPPORTED_OPSETS.min, SUPPORTED_OPSETS.min);
   const n = typeof opset === 'string' && /^\s*\d+\s*$/.test(opset) ? Number(opset) : opset;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > SUPPORTED_OPSETS.max) {
-    const got = typeof opset === 'string' ? `'${opset}'` : String(opset);
+    const got = typeof opset === 'string' ? opset.trim() || `''` : String(opset);
     throw new ActbenchError('ONNX_BAD_OPSET', `${o.what ?? 'opset'} must be an integer from ${min} to ${SUPPORTED_OPSETS.max}, got ${got}`, { field: 'opset' });
   }
   return n;
