@@ -204,9 +204,15 @@ export function checkFoldedConstants(owner: string, ir: Expr): void {
 // ---------------------------------------------------------------------------------------------------
 // the probe: is the function representable anywhere?
 
+let grid: Float64Array | undefined;
+/** The probe inputs as float32 values (shared; never written to). */
 export function probeGrid(): Float64Array {
-  const { lo, hi, points } = PROBE_GRID;
-  return Float64Array.from({ length: points }, (_, k) => Math.fround(lo + ((hi - lo) * k) / (points - 1)));
+  if (!grid) {
+    const { lo, hi, points } = PROBE_GRID;
+    grid = new Float64Array(points);
+    for (let k = 0; k < points; k++) grid[k] = Math.fround(lo + ((hi - lo) * k) / (points - 1));
+  }
+  return grid;
 }
 
 // A&S 7.1.26 (|error| ≤ 1.5e-7): only finiteness depends on it here.
@@ -292,8 +298,10 @@ export function evaluateOnProbe(ir: Expr, paramInit: Readonly<Record<string, num
         out = new Float64Array(P);
         const u = UNARY[n.op];
         const b = NARY[n.op];
-        if (u) for (let k = 0; k < P; k++) out[k] = Math.fround(u(args[0][k], n.attrs));
-        else if (b) for (let k = 0; k < P; k++) out[k] = Math.fround(b(args[0][k], args[1]?.[k] ?? 0, args[2]?.[k] ?? 0));
+        const [a0, a1 = a0, a2 = a0] = args;
+        const attrs = n.attrs;
+        if (u) for (let k = 0; k < P; k++) out[k] = Math.fround(u(a0[k], attrs));
+        else if (b) for (let k = 0; k < P; k++) out[k] = Math.fround(b(a0[k], a1[k], a2[k]));
         else if (n.op === 'lmean' || n.op === 'cmean' || n.op === 'lnorm') {
           const a = args[0];
           let s = 0;

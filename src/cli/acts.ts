@@ -56,6 +56,7 @@ export function registerActs(program: Command): void {
       }
       const lines = [
         `activation   ${d.def.name}`,
+        `label        ${d.label}`,
         ...(d.entry ? [`formula      ${d.entry.formula}`, `reference    ${d.entry.reference}`] : []),
         `expression   ${d.def.expr.replace(/\s+/g, ' ')}`,
         `constants    ${Object.entries(d.def.constants).map(([k, v]) => `${k} = ${v}`).join(', ') || '–'}`,
