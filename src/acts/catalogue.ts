@@ -4,6 +4,7 @@
  * where paper and code differ).
  */
 import type { ParamDef } from './ir.js';
+import { FINITE, POSITIVE, type Domain } from './validate.js';
 
 export type Family = 'classic' | 'layeract' | 'velu' | 'pangaea';
 
@@ -23,6 +24,8 @@ export interface CatalogueEntry {
   expr: string;
   formula: string;
   constants?: Readonly<Record<string, number>>;
+  /** the values each constant may take (every constant has one; checked by validate.ts where a spec is resolved) */
+  domains?: Readonly<Record<string, Domain>>;
   params?: Readonly<Record<string, ParamDef>>;
   aux?: AuxLossDef;
   reference: string;
@@ -39,7 +42,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { name: 'relu6', family: 'classic', expr: 'relu6(x)', formula: 'min(max(x, 0), 6)', reference: 'Krizhevsky 2010; LayerAct models/builder.py option relu6' },
   {
     name: 'leaky_relu', aliases: ['leakyrelu', 'lrelu'], family: 'classic', expr: 'leaky_relu(x, slope)',
-    formula: 'x if x ≥ 0 else 0.01·x', constants: { slope: 0.01 },
+    formula: 'x if x ≥ 0 else 0.01·x', constants: { slope: 0.01 }, domains: { slope: FINITE },
     reference: 'Maas et al. 2013; slope 0.01 as PyTorch/ONNX and the LayerAct and PANGAEA baselines',
     notes: 'TF.js op default is 0.2 and the tfjs-layers default 0.3; actbench always passes 0.01',
   },
@@ -73,13 +76,13 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { name: 'softsign', family: 'classic', expr: 'softsign(x)', formula: 'x/(1 + |x|)', reference: 'Bergstra et al. 2009' },
   { name: 'elish', family: 'classic', expr: 'elish(x)', formula: 'x·σ(x) if x ≥ 0 else (eˣ − 1)·σ(x)', reference: 'Basirat & Roth 2018; PANGAEA baseline' },
   {
-    name: 'la_silu', family: 'layeract', expr: 'x*sigmoid(lnorm(x, alpha))', constants: { alpha: 1e-5 },
+    name: 'la_silu', family: 'layeract', expr: 'x*sigmoid(lnorm(x, alpha))', constants: { alpha: 1e-5 }, domains: { alpha: POSITIVE },
     formula: 'y·σ(n), n = (y − μ)/√(v + α), μ, v (unbiased) per sample over C·H·W',
     reference: LAYERACT,
     notes: 'α = 1e-5 for CIFAR-scale models, 0.1 for ImageNet-scale ones (la_silu:alpha=0.1); no parameters, same in training and inference',
   },
   {
-    name: 'la_hardsilu', family: 'layeract', expr: 'x*hard_sigmoid6(lnorm(x, alpha))', constants: { alpha: 1e-5 },
+    name: 'la_hardsilu', family: 'layeract', expr: 'x*hard_sigmoid6(lnorm(x, alpha))', constants: { alpha: 1e-5 }, domains: { alpha: POSITIVE },
     formula: 'y·clip(n/6 + 1/2, 0, 1), n as in la_silu', reference: LAYERACT,
     notes: "the reference code's form; the paper's min/max form differs for negative y",
   },
@@ -88,6 +91,8 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     expr: `A = x*sigmoid(a*(atan(b1*x) + asin(clip(b2*x, -1, 1))))*(1 + gamma*tanh(m*fdiv(1, sqrt(cmean(x*x) + eps))));
       lambda*A`,
     constants: { a: 0.1, b1: 0.1, b2: 0.1, gamma: 0.1, m: 0.9, eps: 1e-6 },
+    // ε sits under a square root next to a mean of squares: it must keep the denominator positive
+    domains: { a: FINITE, b1: FINITE, b2: FINITE, gamma: FINITE, m: FINITE, eps: POSITIVE },
     params: { lambda: { init: 1, shape: 'scalar' } },
     aux: { kind: 'w2_normal', weight: 0.1, of: 'A' },
     formula: 'λ·x·σ(a(atan(b₁x) + asin(clip(b₂x, −1, 1))))·(1 + γ·tanh(m/√(mean_c(x²) + ε)))',
@@ -104,6 +109,13 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   { name: 'pangaea_p8', family: 'pangaea', expr: 'max(swish(x), 0)', formula: 'max(Swish(x), 0)', reference: PANGAEA },
   { name: 'pangaea_p9', family: 'pangaea', expr: 'selu(swish(x))', formula: 'SELU(Swish(x))', reference: PANGAEA },
 ];
+
+// every constant declares its domain, and only constants do
+for (const e of CATALOGUE) {
+  const c = Object.keys(e.constants ?? {}).sort().join(',');
+  const d = Object.keys(e.domains ?? {}).sort().join(',');
+  if (c !== d) throw new Error(`catalogue: '${e.name}' declares domains for [${d}] but has constants [${c}]`);
+}
 
 const byName = new Map<string, CatalogueEntry>();
 for (const e of CATALOGUE) {

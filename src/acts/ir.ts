@@ -31,7 +31,16 @@ export const call = (op: string, args: readonly Expr[], attrs: readonly number[]
   attrs,
 });
 
-/** A structural key: equal keys mean equal functions of x (used for common-subexpression sharing). */
+// Keys longer than this are replaced by a reference into one process-wide table, so a key's length stays
+// bounded: written out, a DAG with shared nodes has exponentially long keys (a = x*x; b = a*a; … or
+// atan's CUDA-safe form nested four deep) and would exhaust V8's maximum string length.
+const MAX_INLINE_KEY = 256;
+const interned = new Map<string, string>();
+
+/**
+ * A structural key: equal keys mean equal functions of x (used for common-subexpression sharing).
+ * Small expressions read as written (`add(1,mul(2,x))`); larger sub-expressions appear as `#n`.
+ */
 export function exprKey(e: Expr, memo: Map<Expr, string> = new Map()): string {
   const hit = memo.get(e);
   if (hit !== undefined) return hit;
@@ -49,6 +58,14 @@ export function exprKey(e: Expr, memo: Map<Expr, string> = new Map()): string {
     case 'call':
       key = `${e.op}(${e.args.map((a) => exprKey(a, memo)).join(',')}${e.attrs.length ? `;${e.attrs.join(',')}` : ''})`;
       break;
+  }
+  if (key.length > MAX_INLINE_KEY) {
+    let ref = interned.get(key);
+    if (ref === undefined) {
+      ref = `#${interned.size}`;
+      interned.set(key, ref);
+    }
+    key = ref;
   }
   memo.set(e, key);
   return key;

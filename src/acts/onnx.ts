@@ -8,6 +8,7 @@
  * input ≥ 18.
  */
 import { ActbenchError } from '../errors.js';
+import { SUPPORTED_OPSETS } from '../onnx/writer.js';
 import { compileActivation, type ActivationDef } from './define.js';
 import { exprKey, paramNames, type Expr, type ParamDef } from './ir.js';
 import type { PrimitiveOp } from './ops.js';
@@ -343,9 +344,9 @@ export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFra
   return { nodes: g.nodes, initializers: g.initializers };
 }
 
-/** Lowest opset (≥ 7, onnxruntime's floor) at which the activation lowers to standard ops. */
+/** Lowest supported opset (≥ 7, onnxruntime's floor) at which the activation lowers to standard ops. */
 export function minOpset(def: ActivationDef, featureShape: readonly number[] = [4, 4, 4], cudaSafe = true): number {
-  for (let opset = 7; opset <= 21; opset++) {
+  for (let opset = SUPPORTED_OPSETS.min; opset <= SUPPORTED_OPSETS.max; opset++) {
     try {
       lowerActivation(def, { opset, layout: 'NCHW', featureShape, input: 'X', output: 'Y', cudaSafe });
       return opset;
@@ -353,5 +354,5 @@ export function minOpset(def: ActivationDef, featureShape: readonly number[] = [
       if (!(e instanceof OpsetTooLow)) throw e;
     }
   }
-  throw new Error(`activation '${def.name}' does not lower at any opset ≤ 21`);
+  throw new Error(`activation '${def.name}' does not lower at any opset ≤ ${SUPPORTED_OPSETS.max}`);
 }

@@ -7,6 +7,7 @@
  * `cudaSafe` is a rewrite rule for ops onnxruntime's CUDA provider has no kernel for, applied on the
  * ONNX side only when the export asks for a GPU-clean graph (the default).
  */
+import { POSITIVE, type Domain } from './validate.js';
 
 export const PRIMITIVE_OPS = [
   // element-wise unary
@@ -26,6 +27,8 @@ export type OpGroup = 'unary' | 'binary' | 'layer' | 'activation';
 export interface AttrDef {
   name: string;
   default?: number;
+  /** values the attribute may take (default: any finite float32); checked where a call is parsed */
+  domain?: Domain;
 }
 
 export interface OpDef {
@@ -161,7 +164,7 @@ const defs: OpDef[] = [
   { name: 'lmean', arity: 1, formula: 'mean of x over all non-batch axes of the sample', group: 'layer' },
   { name: 'cmean', arity: 1, formula: 'mean of x over the channel axis, per sample and position', group: 'layer' },
   {
-    name: 'lnorm', arity: 1, attrs: [{ name: 'eps', default: 1e-5 }],
+    name: 'lnorm', arity: 1, attrs: [{ name: 'eps', default: 1e-5, domain: POSITIVE }],
     formula: '(x − μ)/√(v + eps), μ, v (unbiased) over all non-batch axes of the sample', group: 'layer',
   },
 ];

@@ -13,10 +13,15 @@
  * letter name (alpha … omega); undeclared ones are per-channel and initialised to 1 (PANGAEA's rule).
  * Anything else is an error naming the position and the closest valid names.
  * `/` is the safe division of PANGAEA (0 where the divisor is 0), `^` the safe power (0 for base ≤ 0).
+ *
+ * Validation that needs a position happens here (rules in validate.ts): numbers must be finite in
+ * float32, operator attributes in their domain, and nesting and size within LIMITS — checked as the
+ * parser descends, so no input can overflow the stack here or in the recursive IR walks downstream.
  */
-import { closeMatches, ExpressionError } from '../errors.js';
+import { ActbenchError, closeMatches, ExpressionError } from '../errors.js';
 import { call, constant, input, param, type Expr } from './ir.js';
 import { lookupOp, opNamesAndAliases } from './ops.js';
+import { attrIssue, LIMITS, nonFiniteReason } from './validate.js';
 
 const GREEK = [
   'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu', 'nu',
@@ -96,12 +101,36 @@ class Parser {
   private readonly tokens: Token[];
   readonly lets: Record<string, Expr> = {};
   readonly params = new Set<string>();
+  /** nesting depth of every node the parser built (bound macro arguments count as 1) */
+  private readonly depths = new Map<Expr, number>();
+  private nodes = 0;
+  /** current recursion depth of the descent (every nesting level passes through unary()) */
+  private nesting = 0;
 
   constructor(
     private readonly src: string,
     private readonly opts: ParseOptions,
   ) {
+    if (src.length > LIMITS.sourceChars) {
+      throw new ActbenchError('ACT_TOO_LARGE', `the expression is ${src.length} characters long (limit ${LIMITS.sourceChars})`, { field: 'expression' });
+    }
     this.tokens = tokenize(src);
+  }
+
+  /** Record a node the parser built: depth and size limits, and float32-finite folded constants. */
+  private track(e: Expr, tok: Token): Expr {
+    if (this.depths.has(e)) return e;
+    if (e.kind === 'const') {
+      const why = nonFiniteReason(e.value);
+      if (why) this.fail('ACT_CONSTANT_NONFINITE', `this constant cannot be represented: ${why}`, tok);
+    }
+    const d = e.kind === 'call' ? 1 + Math.max(0, ...e.args.map((a) => this.depths.get(a) ?? 1)) : 1;
+    if (d > LIMITS.depth) {
+      this.fail('ACT_TOO_DEEP', `the expression nests deeper than ${LIMITS.depth} operations here (a chain of + or * counts one level per term)`, tok);
+    }
+    if (++this.nodes > LIMITS.nodes) this.fail('ACT_TOO_LARGE', `the expression has more than ${LIMITS.nodes} operations`, tok);
+    this.depths.set(e, d);
+    return e;
   }
 
   private peek(): Token {
@@ -147,7 +176,7 @@ class Parser {
       const t = this.peek();
       if (t.kind === 'op' && (t.text === '+' || t.text === '-')) {
         this.next();
-        left = arith(t.text === '+' ? 'add' : 'sub', left, this.term());
+        left = this.track(arith(t.text === '+' ? 'add' : 'sub', left, this.term()), t);
       } else return left;
     }
   }
@@ -158,22 +187,29 @@ class Parser {
       const t = this.peek();
       if (t.kind === 'op' && (t.text === '*' || t.text === '/')) {
         this.next();
-        left = arith(t.text === '*' ? 'mul' : 'div', left, this.unary());
+        left = this.track(arith(t.text === '*' ? 'mul' : 'div', left, this.unary()), t);
       } else return left;
     }
   }
 
   private unary(): Expr {
     const t = this.peek();
-    if (t.kind === 'op' && t.text === '-') {
-      this.next();
-      return arith('neg', this.unary());
+    if (++this.nesting > LIMITS.depth) {
+      this.fail('ACT_TOO_DEEP', `the expression nests deeper than ${LIMITS.depth} levels here (parentheses, calls and signs)`, t);
     }
-    if (t.kind === 'op' && t.text === '+') {
-      this.next();
-      return this.unary();
+    try {
+      if (t.kind === 'op' && t.text === '-') {
+        this.next();
+        return this.track(arith('neg', this.unary()), t);
+      }
+      if (t.kind === 'op' && t.text === '+') {
+        this.next();
+        return this.unary();
+      }
+      return this.power();
+    } finally {
+      this.nesting--;
     }
-    return this.power();
   }
 
   private power(): Expr {
@@ -181,14 +217,14 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'op' && (t.text === '^' || t.text === '**')) {
       this.next();
-      return arith('pow', base, this.unary());
+      return this.track(arith('pow', base, this.unary()), t);
     }
     return base;
   }
 
   private primary(): Expr {
     const t = this.next();
-    if (t.kind === 'num') return constant(Number(t.text));
+    if (t.kind === 'num') return this.track(constant(Number(t.text)), t);
     if (t.kind === 'op' && t.text === '(') {
       const e = this.expr();
       this.expect(')');
@@ -207,12 +243,19 @@ class Parser {
     if (name === 'x') return this.opts.bindings?.x ?? input;
     if (name in this.lets) return this.lets[name];
     if (this.opts.bindings && name in this.opts.bindings) return this.opts.bindings[name];
-    if (this.opts.constants && name in this.opts.constants) return constant(this.opts.constants[name]);
-    if (name === 'pi') return constant(Math.PI);
+    if (this.opts.constants && name in this.opts.constants) {
+      const why = nonFiniteReason(this.opts.constants[name]);
+      if (why) this.fail('ACT_CONSTANT_NONFINITE', `constant '${name}': ${why}`, t);
+      return this.track(constant(this.opts.constants[name]), t);
+    }
+    if (name === 'pi') return this.track(constant(Math.PI), t);
+    if (/^(?:inf|infinity|nan)$/i.test(name)) {
+      this.fail('ACT_CONSTANT_NONFINITE', `'${name}' is not a number an activation can compute with: constants must be finite in float32`, t);
+    }
     if (lookupOp(name)) this.fail('EXPR_NOT_A_VALUE', `'${name}' is an operator: call it as ${name}(x)`, t);
     if (this.opts.allowParams !== false && isParamName(name)) {
       this.params.add(name);
-      return param(name);
+      return this.track(param(name), t);
     }
     const known = ['x', 'pi', ...Object.keys(this.lets), ...Object.keys(this.opts.constants ?? {})];
     const close = closeMatches(name, [...known, ...opNamesAndAliases()]);
@@ -265,7 +308,9 @@ class Parser {
       }
       return arg.e.value;
     });
-    return call(def.name, args.slice(0, def.arity).map((a) => a.e), attrs);
+    const issue = attrIssue(def, attrs);
+    if (issue) this.fail(issue.code, issue.message, issue.index !== undefined ? (args[def.arity + issue.index]?.tok ?? nameTok) : nameTok);
+    return this.track(call(def.name, args.slice(0, def.arity).map((a) => a.e), attrs), nameTok);
   }
 }
 

@@ -5,10 +5,12 @@
 import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { CATALOGUE, type Family } from '../acts/catalogue.js';
-import { compileActivation, resolveActivation, type ActivationDef } from '../acts/define.js';
+import { compileActivation, probeActivation, resolveActivation, type ActivationDef } from '../acts/define.js';
 import { opsUsed } from '../acts/ir.js';
+import { activationLabel } from '../acts/label.js';
 import { lowerActivation, minOpset, onnxIr } from '../acts/onnx.js';
 import { evaluateTfjs, paramShape, tfjsIr } from '../acts/tfjs.js';
+import type { ProbeReport } from '../acts/validate.js';
 import { ActbenchError } from '../errors.js';
 import { activationModel, checkOpset } from '../onnx/activation-model.js';
 import { checkModels } from '../onnx/checker.js';
@@ -49,7 +51,11 @@ export function listActivations(): CatalogueRow[] {
 
 export interface ActivationDescription {
   def: ActivationDef;
+  /** the canonical label results are recorded under (acts/label.ts) */
+  label: string;
   entry?: CatalogueRow;
+  /** non-finite points on the probe grid; an activation non-finite on all of them is refused */
+  probe: ProbeReport[];
   irOps: string[];
   onnx: { opset: number; ops: Record<string, number>; nodes: number; minOpset: number; cudaSafe: boolean };
 }
@@ -63,7 +69,9 @@ export function showActivation(spec: string, o: { opset?: number; cudaSafe?: boo
   for (const n of fragment.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   return {
     def,
+    label: activationLabel(def),
     entry: listActivations().find((r) => r.name === def.name),
+    probe: probeActivation(def),
     irOps: opsUsed(onnxIr(compileActivation(def).ir, opset, cudaSafe)),
     onnx: { opset, ops, nodes: fragment.nodes.length, minOpset: minOpset(def, [8, 4, 4], cudaSafe), cudaSafe },
   };
@@ -83,6 +91,8 @@ export interface ExportResult {
   bytes: number;
   nodes: number;
   maxDiff: number;
+  /** validation points where both TF.js and onnxruntime gave ±inf/NaN (agreeing); never all of them */
+  nonFinite: number;
   checker: { version: string; ok: boolean; error?: string } | null;
 }
 
@@ -116,10 +126,17 @@ export async function exportActivation(spec: string, o: ExportOptions): Promise<
     return (o.shape.length === 4 ? out.transpose([0, 3, 1, 2]) : out).dataSync() as Float32Array;
   });
   let maxDiff = 0;
+  let nonFinite = 0;
   for (let k = 0; k < n; k++) {
+    if (!Number.isFinite(y[k]) && !Number.isFinite(t[k])) nonFinite++;
     if (Number.isNaN(y[k]) && Number.isNaN(t[k])) continue;
     if (y[k] === t[k]) continue;
     maxDiff = Math.max(maxDiff, Math.abs(y[k] - t[k]) / Math.max(1, Math.abs(t[k])) || Infinity);
+  }
+  // NaN = NaN counts as agreement only where some output is a number: an all-NaN graph agrees with
+  // anything all-NaN and proves nothing (the probe refuses such functions; this guards the tensor used)
+  if (nonFinite === n) {
+    throw new ActbenchError('ACT_NONFINITE_EVERYWHERE', `'${activationLabel(def)}' is ±inf or NaN on every one of the ${n} validation inputs in TF.js and onnxruntime: parity cannot be established; nothing was written`, { file: o.out, field: 'expression' });
   }
   const tol = o.tolerance ?? 1e-5;
   if (!(maxDiff <= tol)) {
@@ -138,7 +155,7 @@ export async function exportActivation(spec: string, o: ExportOptions): Promise<
       }
     }
   }
-  return { file: o.out, bytes: bytes.length, nodes, maxDiff, checker };
+  return { file: o.out, bytes: bytes.length, nodes, maxDiff, nonFinite, checker };
 }
 
 export interface PlotOptions {
@@ -170,7 +187,7 @@ export async function plotActivations(specs: string[], o: PlotOptions): Promise<
       const x = tf.tensor2d(xs, shape);
       return [f(x).dataSync() as Float32Array, tf.grad((v: tf.Tensor) => f(v).sum())(x).dataSync() as Float32Array];
     });
-    const label = def.name === 'custom' ? spec : def.name;
+    const label = activationLabel(def);
     series.push({ name: label, panel: 'f(x)', x: xs, y }, { name: label, panel: "f′(x)", x: xs, y: dy });
   }
   const svg = await linePlotSvg(series, { xTitle: 'x' });

@@ -3,7 +3,12 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { exportActivation, listActivations, plotActivations, showActivation } from '../api/acts.js';
 import { selectBackend, describeBackend, parseBackend } from '../train/backend.js';
-import { numberPair, positiveInt, shape } from './parse-flags.js';
+import { checkOpset, SUPPORTED_OPSETS } from '../onnx/writer.js';
+import { numberPair, shape } from './parse-flags.js';
+
+// --opset goes through the one opset check: a coded error naming the supported range (exit 1)
+const opsetFlag = (v: string): number => checkOpset(v);
+const OPSETS = `${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`;
 
 function printList(json: boolean): void {
   const rows = listActivations();
@@ -40,7 +45,7 @@ export function registerActs(program: Command): void {
   acts
     .command('show <activation>')
     .description('formula, parameters, the ONNX ops it lowers to and its minimum opset (NAME, NAME:const=v or an expression)')
-    .option('--opset <n>', 'ONNX opset', positiveInt('--opset'), 17)
+    .option('--opset <n>', `ONNX opset (${OPSETS})`, opsetFlag, SUPPORTED_OPSETS.default)
     .option('--native-ops', 'keep Asin/Atan/Sinh/Cosh/Asinh (no CUDA kernels) instead of rewriting them')
     .option('--json', 'print as JSON')
     .action((spec: string, o: { opset: number; nativeOps?: boolean; json?: boolean }) => {
@@ -51,6 +56,7 @@ export function registerActs(program: Command): void {
       }
       const lines = [
         `activation   ${d.def.name}`,
+        `label        ${d.label}`,
         ...(d.entry ? [`formula      ${d.entry.formula}`, `reference    ${d.entry.reference}`] : []),
         `expression   ${d.def.expr.replace(/\s+/g, ' ')}`,
         `constants    ${Object.entries(d.def.constants).map(([k, v]) => `${k} = ${v}`).join(', ') || '–'}`,
@@ -59,6 +65,7 @@ export function registerActs(program: Command): void {
         ...(d.entry?.notes ? [`notes        ${d.entry.notes}`] : []),
         `ONNX         opset ${d.onnx.opset}${d.onnx.cudaSafe ? ', CUDA-safe' : ', native ops'}: ${d.onnx.nodes} nodes — ${Object.entries(d.onnx.ops).map(([k, v]) => (v > 1 ? `${k}×${v}` : k)).join(', ')}`,
         `min opset    ${d.onnx.minOpset}`,
+        `probe        ${d.probe.map((p) => `${p.form}: ${p.nonFinite ? `±inf/NaN at ${p.nonFinite} of ${p.points}` : `finite at all ${p.points}`} points in [${p.range[0]}, ${p.range[1]}]`).join('; ')}`,
       ];
       console.log(lines.join('\n'));
     });
@@ -68,7 +75,7 @@ export function registerActs(program: Command): void {
     .description('write a standalone ONNX model of the activation (input X, output Y, NCHW), checked against TF.js and onnx.checker')
     .requiredOption('--shape <dims>', 'input shape N,C,H,W (or N,C)', shape('--shape'))
     .requiredOption('--out <file>', 'output .onnx file')
-    .option('--opset <n>', 'ONNX opset (7–21; the checker validates ≤ 17)', positiveInt('--opset'), 17)
+    .option('--opset <n>', `ONNX opset (${OPSETS}; the checker validates ≤ 17)`, opsetFlag, SUPPORTED_OPSETS.default)
     .option('--native-ops', 'keep ops the CUDA provider lacks instead of rewriting them')
     .option('--backend <name>', 'TF.js backend for the numeric check (auto, tensorflow-gpu, tensorflow, wasm, cpu)', parseBackend, 'auto')
     .action(async (spec: string, o: { shape: number[]; out: string; opset: number; nativeOps?: boolean; backend: ReturnType<typeof parseBackend> }) => {
@@ -76,7 +83,7 @@ export function registerActs(program: Command): void {
       console.error(describeBackend(backend));
       const r = await exportActivation(spec, { shape: o.shape, out: o.out, opset: o.opset, cudaSafe: !o.nativeOps });
       console.log(`wrote ${r.file} (${r.bytes} bytes, ${r.nodes} nodes, opset ${o.opset})`);
-      console.log(`TF.js (${backend.name}) vs onnxruntime (cpu): max rel diff ${r.maxDiff.toExponential(2)}`);
+      console.log(`TF.js (${backend.name}) vs onnxruntime (cpu): max rel diff ${r.maxDiff.toExponential(2)}${r.nonFinite ? ` (both ±inf/NaN at ${r.nonFinite} inputs)` : ''}`);
       console.log(r.checker ? `onnx.checker ${r.checker.version} (full check + strict shape inference): ok` : 'onnx.checker: not available (install python3-onnx) or opset > 17 — skipped');
     });
 

@@ -6,7 +6,10 @@ import { compileActivation, type ActivationDef } from '../acts/define.js';
 import { lowerActivation } from '../acts/onnx.js';
 import type { Layout } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
-import { encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
+import { checkOpset, encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
+
+/** The opset check lives with the opset table in writer.ts; re-exported for existing callers. */
+export { checkOpset };
 
 export interface ActivationModelOptions {
   /** full input shape including batch, in `layout` order, e.g. [N, C, H, W] */
@@ -18,13 +21,6 @@ export interface ActivationModelOptions {
   cudaSafe?: boolean;
   /** parameter values in TF.js (channels-last) order */
   paramValues?: Readonly<Record<string, Float32Array | number[]>>;
-}
-
-export function checkOpset(opset: number): number {
-  if (!Number.isInteger(opset) || opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max) {
-    throw new ActbenchError('ONNX_BAD_OPSET', `opset must be an integer from ${SUPPORTED_OPSETS.min} to ${SUPPORTED_OPSETS.max}, got ${opset}`, { field: 'opset' });
-  }
-  return opset;
 }
 
 export function activationModel(def: ActivationDef, o: ActivationModelOptions): Uint8Array {

@@ -14,7 +14,7 @@ import { ActivationLayer } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
 import { ShortcutA } from '../models/layers.js';
 import { pair } from '../util/pair.js';
-import { encodeModel, makeGraph, makeModel, makeValueInfo } from './writer.js';
+import { checkOpset, encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
 
 export interface ExportOptions {
   opset?: number;
@@ -147,8 +147,7 @@ function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
 }
 
 export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}): ExportedModel {
-  const opset = o.opset ?? 17;
-  if (opset < 13) throw new ActbenchError('ONNX_BAD_OPSET', `network export needs opset ≥ 13, got ${opset}`, { field: 'opset' });
+  const opset = checkOpset(o.opset ?? SUPPORTED_OPSETS.default, { min: SUPPORTED_OPSETS.network, what: 'network export opset' });
   const foldBn = o.foldBatchNorm ?? true;
   const g = new Graph(opset);
   const values = new Map<string, Value>(); // layer name → its output value

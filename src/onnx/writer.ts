@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { OnnxAttr, OnnxFragment, OnnxNodeSpec, OnnxTensorSpec } from '../acts/onnx.js';
+import { ActbenchError } from '../errors.js';
 import { onnx } from './proto/onnx.js';
 
 /** ONNX's release pairing (onnx/helper.py VERSION_TABLE); IR ≥ 4 so initializers need not be inputs. */
@@ -16,7 +17,25 @@ export function irVersionFor(opset: number): number {
   return ir;
 }
 
-export const SUPPORTED_OPSETS = { min: 7, max: 21, default: 17 } as const;
+/**
+ * The one home of the supported opset range: 7 is onnxruntime's floor, 21 the newest opset the lowering
+ * is tested at, 17 what Debian's onnx.checker validates. Network export needs ≥ 13 (see export.ts).
+ */
+export const SUPPORTED_OPSETS = { min: 7, max: 21, default: 17, network: 13 } as const;
+
+/**
+ * An opset from a flag, an API call or a config: an integer in the supported range (raised to
+ * `min` where a caller needs newer ops), else ONNX_BAD_OPSET naming the range.
+ */
+export function checkOpset(opset: unknown, o: { min?: number; what?: string } = {}): number {
+  const min = Math.max(o.min ?? SUPPORTED_OPSETS.min, SUPPORTED_OPSETS.min);
+  const n = typeof opset === 'string' && /^\s*\d+\s*$/.test(opset) ? Number(opset) : opset;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > SUPPORTED_OPSETS.max) {
+    const got = typeof opset === 'string' ? opset.trim() || `''` : String(opset);
+    throw new ActbenchError('ONNX_BAD_OPSET', `${o.what ?? 'opset'} must be an integer from ${min} to ${SUPPORTED_OPSETS.max}, got ${got}`, { field: 'opset' });
+  }
+  return n;
+}
 
 function attribute(name: string, a: OnnxAttr): onnx.AttributeProto.$Properties {
   const T = onnx.AttributeProto.AttributeType;

@@ -31,6 +31,10 @@ describe('actbench acts', () => {
     assert.deepEqual(Object.keys(d.def.params), ['a', 'b']);
     assert.deepEqual(Object.keys(d.onnx.ops).sort(), ['Elu', 'Min', 'Mul', 'Relu', 'Sigmoid']);
     assert.equal(d.onnx.minOpset, 8);
+    // the probe: finite everywhere on [−12, 12]; log(x) is reported, not refused
+    const log = cli('acts', 'show', 'log(x)');
+    assert.equal(log.code, 0, log.stderr);
+    assert.match(log.stdout, /probe +tfjs: ±inf\/NaN at 120[01] of 2401 points in \[-12, 12\]/);
   });
 
   it('export writes a model onnxruntime runs, with the definition in its metadata', async () => {
