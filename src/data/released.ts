@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CORRUPTIONS, type CorruptionName } from '../corrupt/presets.js';
 import { ActbenchError } from '../errors.js';
 import { listImageFolder, type FolderEntry } from './folder.js';
+import { npyLabels } from './labels.js';
 import { NpyFile, readNpy } from './npy.js';
 
 export interface CifarCSlice {
@@ -32,7 +33,7 @@ export class CifarC {
     const labelsFile = join(dir, 'labels.npy');
     if (!existsSync(labelsFile)) throw new ActbenchError('CIFARC_MISSING', `${labelsFile} not found: a CIFAR-10-C directory has labels.npy and <corruption>.npy files`, { file: labelsFile });
     const l = readNpy(labelsFile);
-    this.labels = Int32Array.from(l.data as ArrayLike<number | bigint>, (v) => Number(v));
+    this.labels = npyLabels(labelsFile, l.header, l.data);
     this.corruptions = CORRUPTIONS.filter((c) => existsSync(join(dir, `${c}.npy`)));
     if (this.corruptions.length === 0) throw new ActbenchError('CIFARC_EMPTY', `${dir} has no <corruption>.npy files (e.g. gaussian_noise.npy)`, { file: dir });
     // the released sets stack 5 severities of 10 000; a set made by `actbench corrupt` records its own in manifest.json
