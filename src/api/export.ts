@@ -80,7 +80,7 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
     },
   });
 
-  const ds = loadDataset(manifest.dataset.spec, manifest.seed);
+  const ds = loadDataset(manifest.dataset.spec);
   const n = Math.min(req.validationImages ?? 256, ds.test.labels.length);
   const rand = prng(manifest.seed + 99);
   const pick = shuffle(Array.from({ length: ds.test.labels.length }, (_, k) => k), rand).slice(0, n).sort((a, b) => a - b);

@@ -78,7 +78,7 @@ export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; 
   });
 
   // 3. the corrupted test set (first `testImages` test images, 19 corruptions × 5 severities)
-  const ds = loadDataset(data, 0);
+  const ds = loadDataset(data);
   const test = subset(ds.test, Array.from({ length: Math.min(testImages, ds.test.labels.length) }, (_, k) => k), 'test');
   const cdir = join('corruptions', `study-${data.split(':')[0]}-${test.labels.length}`);
   log(`corrupt ${test.labels.length} test images × 19 corruptions × 5 severities → ${cdir}`);

@@ -79,7 +79,7 @@ export async function runTraining(req: TrainRequest): Promise<{ dir: string; man
   const backend = await selectBackend(req.backend ?? 'auto', 'train');
   log(describeBackend(backend));
 
-  const ds = loadDataset(req.data, req.seed);
+  const ds = loadDataset(req.data);
   const { train: trainFull, val } = recipe.valFraction > 0 ? stratifiedSplit(ds.train, recipe.valFraction, req.seed) : { train: ds.train, val: null };
   const trainSet = limit(trainFull, req.limitTrain, req.seed);
   const valSet = val ? limit(val, req.limitTrain ? Math.max(200, Math.round(req.limitTrain * recipe.valFraction)) : undefined, req.seed) : null;

@@ -71,7 +71,7 @@ export function registerCorrupt(program: Command): void {
       const preset = f.preset as Preset | undefined;
       const name = f.data.split(':')[0];
       if (f.preview) {
-        const ds = loadDataset(f.data, f.seed);
+        const ds = loadDataset(f.data);
         const set = f.split === 'train' ? ds.train : ds.test;
         const images = Array.from({ length: Math.min(f.previewImages, set.labels.length) }, (_, k) => {
           const px = set.height * set.width * set.channels;
@@ -97,7 +97,7 @@ export function registerCorrupt(program: Command): void {
       if (f.data.startsWith('folder:')) {
         r = await corruptFolder(f.data.slice('folder:'.length), { ...common, out: f.out ?? join('corruptions', 'folder-c') });
       } else {
-        const ds = loadDataset(f.data, f.seed);
+        const ds = loadDataset(f.data);
         let set = f.split === 'train' ? ds.train : ds.test;
         if (f.limit && f.limit < set.labels.length) set = subset(set, Array.from({ length: f.limit }, (_, k) => k));
         r = await corruptArraySet(set, { ...common, out: f.out ?? join('corruptions', `${name}-c`) }, `${ds.source} (${f.split}${f.limit ? `, first ${f.limit}` : ''})`);

@@ -40,7 +40,7 @@ export function registerEval(program: Command): void {
     .action(async (models: string[], f: { data: string; corrupted?: string; imagenetC?: string; corruptions: string; severity: string; seed: number; limit?: number; batch: number; ep: EpName; optLevel: OptLevel; fidelity?: boolean; results: string; alexnet?: boolean }) => {
       const corruptions = parseCorruptions(f.corruptions);
       const severities = parseSeverities(f.severity);
-      const ds = f.imagenetC && !f.data.startsWith('folder:') ? null : loadDataset(f.data, f.seed);
+      const ds = f.imagenetC && !f.data.startsWith('folder:') ? null : loadDataset(f.data);
       const clean = !ds ? null : f.limit && f.limit < ds.test.labels.length ? subset(ds.test, Array.from({ length: f.limit }, (_, k) => k), 'test') : ds.test;
       const store = new ResultsStore(f.results);
       const bar = new SingleBar({ format: '{model} |{bar}| {value}/{total} cells  {cell}', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 }, Presets.shades_classic);

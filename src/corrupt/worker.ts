@@ -1,9 +1,10 @@
 /** Worker thread of the corruption pipeline: corrupts a chunk of images (or image files) it is sent. */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeImage } from '../data/folder.js';
+import { ActbenchError } from '../errors.js';
+import { serveJobs } from '../util/pool.js';
 import { corrupt, corruptMany, deriveSeed, NumpyRandomState, type Preset } from './index.js';
 
 export interface ArrayJob {
@@ -45,12 +46,14 @@ function corruptOne(img: { data: Uint8Array; height: number; width: number; chan
   return corrupt(img, job.corruption, job.severity, { rng, preset: job.preset, frostDir: job.frostDir }).data;
 }
 
-async function handle(job: ArrayJob | FileJob | DecodeJob): Promise<Uint8Array | number> {
+async function handle(job: ArrayJob | FileJob | DecodeJob, at: (file: string | undefined) => void): Promise<Uint8Array | number> {
   if (job.kind === 'decode') {
-    const imgs = job.files.map((f) => decodeImage(f, job.channels));
+    const imgs = job.files.map((f) => (at(f), decodeImage(f, job.channels)));
     const size = imgs[0].data.length;
     const bad = imgs.findIndex((m) => m.data.length !== size);
-    if (bad >= 0) throw new Error(`${job.files[bad]}: ${imgs[bad].width}×${imgs[bad].height}, expected the size of ${job.files[0]}`);
+    if (bad >= 0) {
+      throw new ActbenchError('IMAGE_SIZE', `${job.files[bad]}: ${imgs[bad].width}×${imgs[bad].height}, expected ${imgs[0].width}×${imgs[0].height} like ${job.files[0]}`, { file: job.files[bad] });
+    }
     const out = new Uint8Array(size * imgs.length);
     imgs.forEach((m, k) => out.set(m.data, k * size));
     return out;
@@ -60,6 +63,7 @@ async function handle(job: ArrayJob | FileJob | DecodeJob): Promise<Uint8Array |
     return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.start + k)), { preset: job.preset, frostDir: job.frostDir });
   }
   for (const f of job.files) {
+    at(f.src);
     const d = decodeImage(f.src, 3);
     const data = corruptOne({ data: d.data, height: d.height, width: d.width, channels: 3 }, job, f.index);
     const jpg = await sharp(Buffer.from(data), { raw: { width: d.width, height: d.height, channels: 3 } }).jpeg({ quality: job.quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
@@ -76,9 +80,5 @@ async function handle(job: ArrayJob | FileJob | DecodeJob): Promise<Uint8Array |
   return job.files.length;
 }
 
-parentPort?.on('message', (job: ArrayJob | FileJob | DecodeJob) => {
-  handle(job).then(
-    (result) => parentPort?.postMessage({ ok: true, result }, result instanceof Uint8Array ? [result.buffer as ArrayBuffer] : []),
-    (e: Error) => parentPort?.postMessage({ ok: false, error: e.message }),
-  );
-});
+// errors reach the parent with their code and file (see util/pool.ts)
+serveJobs(handle);

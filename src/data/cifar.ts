@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
 import type { DatasetSplits, ImageSet } from './dataset.js';
 
 const PIXELS = 32 * 32 * 3;
@@ -14,7 +14,7 @@ export function readCifarBatch(file: string, variant: 'cifar10' | 'cifar100'): {
   try {
     buf = readFileSync(file);
   } catch (e) {
-    throw new ActbenchError('CIFAR_UNREADABLE', `cannot read ${file}: ${(e as Error).message}`, { file });
+    throw fsError(e, file, 'read');
   }
   const labelBytes = variant === 'cifar10' ? 1 : 2;
   const record = labelBytes + PIXELS;
@@ -52,6 +52,7 @@ function concat(parts: { images: Uint8Array; labels: Int32Array }[]): { images: 
 export function readCifar(dir: string, variant: 'cifar10' | 'cifar100'): DatasetSplits {
   const trainFiles = variant === 'cifar10' ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['train.bin'];
   const testFiles = variant === 'cifar10' ? ['test_batch.bin'] : ['test.bin'];
+  if (!existsSync(dir)) throw new ActbenchError('DATA_MISSING', `${variant} directory ${dir} does not exist`, { file: dir });
   for (const f of [...trainFiles, ...testFiles]) {
     if (!existsSync(join(dir, f))) {
       throw new ActbenchError('CIFAR_MISSING', `${join(dir, f)} not found: a ${variant} binary directory has ${[...trainFiles, ...testFiles].join(', ')}`, { file: join(dir, f) });
@@ -65,7 +66,12 @@ export function readCifar(dir: string, variant: 'cifar10' | 'cifar100'): Dataset
     channels: 3,
     numClasses: variant === 'cifar10' ? 10 : 100,
   });
-  return { name: variant, train: set(`${variant}-train`, trainFiles), test: set(`${variant}-test`, testFiles), source: `${variant}:${dir}` };
+  const train = set(`${variant}-train`, trainFiles);
+  const test = set(`${variant}-test`, testFiles);
+  return {
+    name: variant, train, test, source: `${variant}:${dir}`, spec: { kind: variant, dir },
+    split: { method: 'files', seed: null, testFraction: test.labels.length / (train.labels.length + test.labels.length) },
+  };
 }
 
 /** Encode records (tests, and exporting subsets). */

@@ -2,11 +2,11 @@
  * ImageNet-style folders: <root>/<class>/<image>.{jpg,jpeg,png}, decoded with real codecs (jpeg-js,
  * pngjs). With <root>/train and <root>/val (or test) the split is taken from disk.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
 import type { ImageSet } from './dataset.js';
 
 const EXTS = new Set(['.jpg', '.jpeg', '.png']);
@@ -17,7 +17,7 @@ export function decodeImage(file: string, channels: 1 | 3 = 3): { data: Uint8Arr
   try {
     buf = readFileSync(file);
   } catch (e) {
-    throw new ActbenchError('IMAGE_UNREADABLE', `cannot read ${file}: ${(e as Error).message}`, { file });
+    throw fsError(e, file, 'read');
   }
   let rgba: Uint8Array;
   let width: number;
@@ -50,14 +50,32 @@ export interface FolderEntry {
   label: number;
 }
 
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    throw fsError(e, dir, 'list');
+  }
+}
+
+/** True for a directory (symlinks followed); false when absent; a coded error when it cannot be read. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw fsError(e, path, 'stat');
+  }
+}
+
 /** The files of a <class>/<file> tree, classes sorted by name (torchvision's ImageFolder order). */
 export function listImageFolder(root: string): { classes: string[]; entries: FolderEntry[] } {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ActbenchError('FOLDER_MISSING', `${root} is not a directory`, { file: root });
-  const classes = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
+  if (!isDirectory(root)) throw new ActbenchError('FOLDER_MISSING', `${root} is not a directory (expected <root>/<class>/<image>)`, { file: root });
+  const classes = list(root).filter((d) => isDirectory(join(root, d))).sort();
   if (classes.length === 0) throw new ActbenchError('FOLDER_EMPTY', `${root} has no class sub-directories (expected <root>/<class>/<image>)`, { file: root });
   const entries: FolderEntry[] = [];
   classes.forEach((c, label) => {
-    for (const f of readdirSync(join(root, c)).sort()) {
+    for (const f of list(join(root, c)).sort()) {
       if (EXTS.has(extname(f).toLowerCase())) entries.push({ file: join(root, c, f), relative: join(c, f), label });
     }
   });

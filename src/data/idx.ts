@@ -1,14 +1,15 @@
 /** MNIST / Fashion-MNIST idx files (raw or gzip), validated. */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
+import { checkLabelRange } from './labels.js';
 
 function load(path: string): Buffer {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
   } catch (e) {
-    throw new ActbenchError('IDX_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`, { file: path });
+    throw fsError(e, path, 'read');
   }
   if (buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
@@ -55,8 +56,7 @@ export function readIdxLabels(path: string, numClasses: number): Int32Array {
   const a = readIdx(path);
   if (a.dims.length !== 1) throw new ActbenchError('IDX_BAD_HEADER', `${path}: ${a.dims.length} dimensions, expected 1 for labels`, { file: path, field: 'dims' });
   const labels = Int32Array.from(a.data);
-  const bad = labels.findIndex((l) => l >= numClasses);
-  if (bad >= 0) throw new ActbenchError('IDX_BAD_LABEL', `${path}: label ${labels[bad]} at index ${bad} is outside 0..${numClasses - 1}`, { file: path, field: `labels[${bad}]` });
+  checkLabelRange(path, labels, numClasses, 'IDX_BAD_LABEL');
   return labels;
 }
 

@@ -3,12 +3,12 @@
  * The header is parsed and validated on its own so large files can be read by ranges.
  */
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
 
-export type NpyDtype = 'uint8' | 'float32' | 'float64' | 'int32' | 'int64';
-const DESCR: Record<string, NpyDtype> = { '|u1': 'uint8', '<u1': 'uint8', '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64' };
-const BYTES: Record<NpyDtype, number> = { uint8: 1, float32: 4, float64: 8, int32: 4, int64: 8 };
-const DESCR_OUT: Record<NpyDtype, string> = { uint8: '|u1', float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8' };
+export type NpyDtype = 'uint8' | 'float32' | 'float64' | 'int32' | 'int64' | 'uint64';
+const DESCR: Record<string, NpyDtype> = { '|u1': 'uint8', '<u1': 'uint8', '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64', '<u8': 'uint64' };
+const BYTES: Record<NpyDtype, number> = { uint8: 1, float32: 4, float64: 8, int32: 4, int64: 8, uint64: 8 };
+const DESCR_OUT: Record<NpyDtype, string> = { uint8: '|u1', float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8', uint64: '<u8' };
 
 export interface NpyHeader {
   dtype: NpyDtype;
@@ -18,7 +18,7 @@ export interface NpyHeader {
   bytesPerItem: number;
 }
 
-export type NpyData = Uint8Array | Float32Array | Float64Array | Int32Array | BigInt64Array;
+export type NpyData = Uint8Array | Float32Array | Float64Array | Int32Array | BigInt64Array | BigUint64Array;
 
 export function parseNpyHeader(buf: Uint8Array, file: string, fileSize: number): NpyHeader {
   const magic = Buffer.from(buf.subarray(0, 6)).toString('latin1');
@@ -63,6 +63,8 @@ function typed(dtype: NpyDtype, bytes: Uint8Array): NpyData {
       return new Int32Array(b);
     case 'int64':
       return new BigInt64Array(b);
+    case 'uint64':
+      return new BigUint64Array(b);
   }
 }
 
@@ -72,15 +74,20 @@ export class NpyFile {
   private readonly fd: number;
   readonly rowItems: number;
   constructor(readonly file: string) {
+    let fd: number | undefined;
     try {
-      this.fd = openSync(file, 'r');
+      fd = openSync(file, 'r');
+      // opening a directory succeeds on Linux; reading it fails with a bare EISDIR
+      const st = fstatSync(fd);
+      if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+      const head = new Uint8Array(Math.min(st.size, 65536 + 12));
+      readSync(fd, head, 0, head.length, 0);
+      this.header = parseNpyHeader(head, file, st.size);
     } catch (e) {
-      throw new ActbenchError('NPY_UNREADABLE', `cannot read ${file}: ${(e as Error).message}`, { file });
+      if (fd !== undefined) closeSync(fd);
+      throw fsError(e, file, 'read');
     }
-    const size = fstatSync(this.fd).size;
-    const head = new Uint8Array(Math.min(size, 65536 + 12));
-    readSync(this.fd, head, 0, head.length, 0);
-    this.header = parseNpyHeader(head, file, size);
+    this.fd = fd;
     this.rowItems = this.header.shape.slice(1).reduce((a, b) => a * b, 1);
   }
   get rows(): number {
@@ -90,7 +97,13 @@ export class NpyFile {
   read(start = 0, end = this.rows): NpyData {
     if (start < 0 || end > this.rows || start > end) throw new ActbenchError('NPY_BAD_RANGE', `${this.file}: rows ${start}..${end} outside 0..${this.rows}`, { file: this.file });
     const bytes = new Uint8Array((end - start) * this.rowItems * this.header.bytesPerItem);
-    readSync(this.fd, bytes, 0, bytes.length, this.header.offset + start * this.rowItems * this.header.bytesPerItem);
+    let got: number;
+    try {
+      got = readSync(this.fd, bytes, 0, bytes.length, this.header.offset + start * this.rowItems * this.header.bytesPerItem);
+    } catch (e) {
+      throw fsError(e, this.file, 'read');
+    }
+    if (got !== bytes.length) throw new ActbenchError('NPY_TRUNCATED', `${this.file}: rows ${start}..${end} cut short (${got} of ${bytes.length} bytes; was the file changed while reading?)`, { file: this.file, field: 'data' });
     return typed(this.header.dtype, bytes);
   }
   close(): void {

