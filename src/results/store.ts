@@ -65,6 +65,7 @@ export type ResultRecord = EvalRecord | BenchRecord;
 
 /** Records are written with `kind` first, so a torn line of ours always starts like this. */
 const RECORD_START = /^\{"kind":"(eval|bench)"/;
+const RECORD_PREFIXES = ['{"kind":"eval"', '{"kind":"bench"'];
 
 type Check = (v: unknown) => boolean;
 const str: Check = (v) => typeof v === 'string';
@@ -138,7 +139,9 @@ export function parseStore(file: string, text: string): StoreContents {
       problem = { field: 'json', message: `not valid JSON (${(e as Error).message})` };
     }
     if (problem) {
-      if (i === lastIndex && !endsClean && RECORD_START.test(line)) {
+      // the start of one of our records (or, after whole records, any prefix of one), cut off
+      const ours = RECORD_START.test(line) || (seen > 0 && RECORD_PREFIXES.some((p) => p.startsWith(line)));
+      if (i === lastIndex && !endsClean && ours) {
         torn = line; // the start of one of our records, cut off: a killed writer
         break;
       }
@@ -184,9 +187,12 @@ export class ResultsStore {
    */
   prepareAppend(): string | null {
     const t = this.text();
-    this.prepared = true;
-    if (t === null) return null;
+    if (t === null) {
+      this.prepared = true;
+      return null;
+    }
     const c = parseStore(this.file, t);
+    this.prepared = true;
     let said: string | null = null;
     if (c.torn !== null) {
       const side = `${this.file}.torn`;
