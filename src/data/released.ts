@@ -42,7 +42,6 @@ export class CifarC {
   readonly shape: [number, number, number];
 
   constructor(readonly dir: string) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ActbenchError('CIFARC_MISSING', `${dir} is not a directory: a CIFAR-10-C directory has labels.npy and <corruption>.npy files`, { file: dir });
     const labelsFile = join(dir, 'labels.npy');
     if (!existsSync(labelsFile)) throw new ActbenchError('CIFARC_MISSING', `${labelsFile} not found: a CIFAR-10-C directory has labels.npy and <corruption>.npy files`, { file: labelsFile });
     const l = readNpy(labelsFile);
@@ -113,7 +112,9 @@ export class CifarC {
   block(severity: number): number {
     const k = this.severities.indexOf(severity);
     if (k < 0) {
-      throw new ActbenchError('CIFARC_BAD_SEVERITY', `${this.dir} holds severities ${this.severities.join(',')}${this.manifest ? ' (manifest.json)' : ' (released layout)'}, not ${severity}`, { file: this.dir, field: 'severity' });
+      const sv = this.severities;
+      const run = sv.every((v, i) => i === 0 || v === sv[i - 1] + 1) && sv.length > 2 ? `${sv[0]}..${sv[sv.length - 1]}` : sv.join(',');
+      throw new ActbenchError('CIFARC_BAD_SEVERITY', `severity ${severity} outside ${run}: the severities ${this.dir} holds${this.manifest ? ' (manifest.json)' : ' (released layout)'}`, { file: this.dir, field: 'severity' });
     }
     return k;
   }

@@ -114,7 +114,7 @@ describe('corrupted directories', () => {
 
   it('a severity the directory does not hold is refused; released files without a manifest must stack 5 × n rows', async () => {
     const d = await corruptDir('sev15', set, ['contrast'], [1, 5]);
-    assert.throws(() => cifarCSource(d, { severities: [3] }), (e: unknown) => e instanceof ActbenchError && e.code === 'CIFARC_BAD_SEVERITY' && /holds severities 1,5/.test(e.message));
+    assert.throws(() => cifarCSource(d, { severities: [3] }), (e: unknown) => e instanceof ActbenchError && e.code === 'CIFARC_BAD_SEVERITY' && /severity 3 outside 1,5: the severities .* holds \(manifest\.json\)/.test(e.message));
     const released = (name: string, rows: number) => {
       const r = join(dir, name);
       mkdirSync(r);
