@@ -87,9 +87,12 @@ export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; 
   // 4. evaluate on onnxruntime (clean + 95 cells), export fidelity on the severity-5 cells
   const store = new ResultsStore(join(out, 'results.jsonl'));
   const models = jobs.map(({ act, seed }) => join(modelsDir, runName(act, seed), 'model.onnx')).filter((p) => existsSync(p));
+  let datasetKey = '';
   for (const m of models) {
     log(`eval ${m}`);
-    await evaluateModel(m, cifarCSource(cdir, { clean: test }), { ep: o.ep ?? 'auto', store, fidelity: { severities: [5], batches: 1 } });
+    const src = cifarCSource(cdir, { clean: test });
+    datasetKey = src.key;
+    await evaluateModel(m, src, { ep: o.ep ?? 'auto', store, fidelity: { severities: [5], batches: 1 } });
   }
 
   // 5. deployed speed, interleaved
@@ -99,7 +102,7 @@ export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; 
   if (previous.length === 0) for (const b of benchRecords) store.append(b);
 
   // 6. the report
-  const runs = collectRuns(store.read(), `cifar-c:${cdir}`);
+  const runs = collectRuns(store.read(), datasetKey);
   const trainSeconds: Record<string, number[]> = {};
   for (const { act, seed } of jobs) {
     const mf = join(modelsDir, runName(act, seed), 'manifest.json');

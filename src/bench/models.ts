@@ -7,9 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { quantile, mean, sampleStandardDeviation } from 'simple-statistics';
-import { readModelInfo } from '../eval/evaluate.js';
+import { ActbenchError } from '../errors.js';
+import { probeClasses, readModelInfo } from '../eval/evaluate.js';
 import { packageVersion } from '../onnx/writer.js';
 import type { BenchRecord } from '../results/store.js';
+import { checkBatches, checkModelContract, type ModelContract } from '../runtime/contract.js';
 import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { machineInfo, machineLine } from './machine.js';
 
@@ -20,6 +22,8 @@ export interface ModelBenchOptions {
   ep?: EpName;
   optLevel?: OptLevel;
   threads?: number;
+  /** [C, H, W] for models whose image size is dynamic (checked against static sizes) */
+  inputShape?: [number, number, number];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -36,33 +40,36 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   const warmup = o.warmup ?? 5;
   const reps = o.reps ?? 30;
   const gpuBase = gpuMemoryMiB();
-  const entries: { path: string; info: ReturnType<typeof readModelInfo>; s: SessionInfo; firstRunMs: number; rssMiB: number; gpuMiB?: number; times: Map<number, number[]> }[] = [];
-  for (const path of paths) {
+  // the model contract of every model before any session is created
+  const checked = paths.map((path) => {
     const info = readModelInfo(path);
+    const contract = checkModelContract(info.desc, undefined, o.inputShape);
+    checkBatches(contract, batches);
+    return { path, info, contract };
+  });
+  const feed = (c: ModelContract, n: number) => {
+    const [ch, h, w] = c.shape;
+    return c.input === 'uint8-nhwc'
+      ? new ort.Tensor('uint8', new Uint8Array(n * h * w * ch).map((_, k) => (k * 31) % 256), [n, h, w, ch])
+      : new ort.Tensor('float32', new Float32Array(n * ch * h * w).map((_, k) => Math.sin(k)), [n, ch, h, w]);
+  };
+  const entries: { path: string; info: ReturnType<typeof readModelInfo>; contract: ModelContract; s: SessionInfo; firstRunMs: number; rssMiB: number; gpuMiB?: number; times: Map<number, number[]> }[] = [];
+  for (const { path, info, contract } of checked) {
     const rss0 = process.memoryUsage().rss;
     const s = await createSession(path, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? 'basic', ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}) });
-    const [c, h, w] = info.shape;
-    const feed = (n: number) =>
-      info.input === 'uint8-nhwc'
-        ? new ort.Tensor('uint8', new Uint8Array(n * h * w * c).map((_, k) => (k * 31) % 256), [n, h, w, c])
-        : new ort.Tensor('float32', new Float32Array(n * c * h * w).map((_, k) => Math.sin(k)), [n, c, h, w]);
+    const first = feed(contract, contract.batch ?? 1);
     const t0 = performance.now();
-    await s.session.run({ [info.inputName]: feed(1) });
+    try {
+      await s.session.run({ [contract.inputName]: first });
+    } catch (e) {
+      throw new ActbenchError('MODEL_RUN_FAILED', `${path}: onnxruntime could not run the model on input [${first.dims.join(', ')}]: ${(e as Error).message.split('\n')[0]}`, { file: path, field: contract.inputName });
+    }
     const firstRunMs = performance.now() - t0;
-    entries.push({ path, info, s, firstRunMs, rssMiB: (process.memoryUsage().rss - rss0) / 2 ** 20, gpuMiB: gpuBase === undefined ? undefined : (gpuMemoryMiB() ?? gpuBase) - gpuBase, times: new Map(batches.map((b) => [b, []])) });
+    await probeClasses(s, contract); // the output is [N, K]
+    entries.push({ path, info, contract, s, firstRunMs, rssMiB: (process.memoryUsage().rss - rss0) / 2 ** 20, gpuMiB: gpuBase === undefined ? undefined : (gpuMemoryMiB() ?? gpuBase) - gpuBase, times: new Map(batches.map((b) => [b, []])) });
   }
-  const feeds = entries.map((e) => {
-    const [c, h, w] = e.info.shape;
-    return new Map(
-      batches.map((n) => [
-        n,
-        e.info.input === 'uint8-nhwc'
-          ? new ort.Tensor('uint8', new Uint8Array(n * h * w * c).map((_, k) => (k * 31) % 256), [n, h, w, c])
-          : new ort.Tensor('float32', new Float32Array(n * c * h * w).map((_, k) => Math.sin(k)), [n, c, h, w]),
-      ]),
-    );
-  });
-  for (const [k, e] of entries.entries()) for (const b of batches) for (let i = 0; i < warmup; i++) await e.s.session.run({ [e.info.inputName]: feeds[k].get(b) as ort.Tensor });
+  const feeds = entries.map((e) => new Map(batches.map((n) => [n, feed(e.contract, n)])));
+  for (const [k, e] of entries.entries()) for (const b of batches) for (let i = 0; i < warmup; i++) await e.s.session.run({ [e.contract.inputName]: feeds[k].get(b) as ort.Tensor });
   const total = reps * entries.length * batches.length;
   let done = 0;
   for (let r = 0; r < reps; r++) {
@@ -71,7 +78,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
       const e = entries[k];
       for (const b of batches) {
         const t0 = process.hrtime.bigint();
-        await e.s.session.run({ [e.info.inputName]: feeds[k].get(b) as ort.Tensor });
+        await e.s.session.run({ [e.contract.inputName]: feeds[k].get(b) as ort.Tensor });
         e.times.get(b)?.push(Number(process.hrtime.bigint() - t0) / 1e6);
         o.onProgress?.(++done, total);
       }

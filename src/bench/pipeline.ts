@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { resolveActivation } from '../acts/define.js';
 import { corruptArraySet } from '../corrupt/pipeline.js';
-import { cifarCSource, classify, evaluateModel, onTheFlySource, readModelInfo } from '../eval/evaluate.js';
+import { cifarCSource, classify, evaluateModel, onTheFlySource, prepareModel, readModelInfo } from '../eval/evaluate.js';
 import { createModel } from '../models/registry.js';
 import { exportLayersModel } from '../onnx/export.js';
 import { ResultsStore } from '../results/store.js';
@@ -42,7 +42,7 @@ export async function benchPipeline(o: { images?: number; batch?: number; log?: 
     const modelPath = join(dir, 'resnet20.onnx');
     writeFileSync(modelPath, exportLayersModel(m, { preprocess: norm }).bytes);
     const set = benchImages(n);
-    const info = readModelInfo(modelPath);
+    const info = prepareModel(readModelInfo(modelPath), { height: 32, width: 32, channels: 3, labelSets: [] });
 
     // session.run alone on in-memory batches
     const s = await createSession(modelPath, { ep: 'cpu' });

@@ -14,13 +14,14 @@ import * as tf from '@tensorflow/tfjs';
 import { checkCorruptionName, type CorruptionName } from '../corrupt/index.js';
 import type { ArrayJob, DecodeJob } from '../corrupt/worker.js';
 import type { ImageSet } from '../data/dataset.js';
-import { CifarC, openImagenetC } from '../data/released.js';
+import { CifarC, openImagenetC, type ImagenetCTree } from '../data/released.js';
 import { decodeImage } from '../data/folder.js';
-import type { Normalisation } from '../data/split.js';
+import { SPLIT_SEED, stratifiedSubset, type Normalisation } from '../data/split.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
 import { decodeModel, packageVersion } from '../onnx/writer.js';
 import { cellKey, ResultsStore, type EvalRecord } from '../results/store.js';
+import { checkLabels, checkModelContract, checkOutputDims, describeGraph, type DataDesc, type ModelContract, type ModelDesc } from '../runtime/contract.js';
 import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { loadModel } from '../train/io.js';
 import { selectBackend } from '../train/backend.js';
@@ -29,93 +30,170 @@ import { WorkerPool } from '../util/pool.js';
 export interface OnnxModelInfo {
   path: string;
   hash: string;
-  inputName: string;
-  /** 'uint8-nhwc': preprocessing inside the graph; 'float-nchw': normalised float input */
-  input: 'uint8-nhwc' | 'float-nchw';
-  /** [C, H, W] */
-  shape: [number, number, number];
+  /** the declared inputs and outputs, checked by the model contract (runtime/contract.ts) */
+  desc: ModelDesc;
   normalisation: Normalisation | null;
   activation?: string;
   seed?: number;
   classes?: string[];
 }
 
+/** A model with its contract checked against the data it will be fed. */
+export interface PreparedModel extends OnnxModelInfo {
+  contract: ModelContract;
+}
+
+function metaJson<T>(path: string, meta: Record<string, string>, key: string): T | undefined {
+  if (meta[key] === undefined) return undefined;
+  try {
+    return JSON.parse(meta[key]) as T;
+  } catch (e) {
+    throw new ActbenchError('EVAL_BAD_MODEL', `${path}: metadata '${key}' is not valid JSON (${(e as Error).message})`, { file: path, field: key });
+  }
+}
+
+function checkNormalisation(path: string, n: Normalisation): Normalisation {
+  const ok = (xs: unknown) => Array.isArray(xs) && xs.length > 0 && xs.every((v) => typeof v === 'number' && Number.isFinite(v));
+  if (!n || !ok(n.mean) || !ok(n.std) || n.mean.length !== n.std.length || n.std.some((v) => v <= 0)) {
+    throw new ActbenchError('EVAL_BAD_MODEL', `${path}: normalisation ${JSON.stringify(n)} must be { mean: [...], std: [...] } of finite numbers with std > 0, one per channel`, { file: path, field: 'actbench.normalisation' });
+  }
+  return n;
+}
+
 export function readModelInfo(path: string, normalisation?: Normalisation): OnnxModelInfo {
   if (!existsSync(path)) throw new ActbenchError('EVAL_MODEL_MISSING', `${path} not found`, { file: path });
-  const bytes = readFileSync(path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw fsError(e, path, 'read the model');
+  }
   let model;
   try {
     model = decodeModel(bytes);
   } catch (e) {
     throw new ActbenchError('EVAL_BAD_MODEL', `${path} is not an ONNX model: ${(e as Error).message}`, { file: path });
   }
+  if (!model.graph) throw new ActbenchError('EVAL_BAD_MODEL', `${path} is not an ONNX model (no graph)`, { file: path });
   const meta = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key, p.value]));
-  const input = model.graph?.input?.[0];
-  const dims = (input?.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue ?? 0));
-  const elem = input?.type?.tensorType?.elemType;
-  if (!input?.name || dims.length !== 4) throw new ActbenchError('EVAL_BAD_MODEL', `${path}: the first input must be a rank-4 image tensor`, { file: path, field: 'input' });
-  const uint8 = elem === 2; // TensorProto.UINT8
-  const shape: [number, number, number] = uint8 ? [dims[3], dims[1], dims[2]] : [dims[1], dims[2], dims[3]];
-  const norm = normalisation ?? (meta['actbench.normalisation'] ? (JSON.parse(meta['actbench.normalisation']) as Normalisation) : null);
-  const act = meta['actbench.activation'] ? (JSON.parse(meta['actbench.activation']) as { name: string; expr: string; constants: Record<string, number> }) : undefined;
+  const stored = metaJson<Normalisation>(path, meta, 'actbench.normalisation');
+  const norm = normalisation ?? (stored ? checkNormalisation(path, stored) : null);
+  const act = metaJson<{ name: string; expr: string; constants: Record<string, number> }>(path, meta, 'actbench.activation');
   return {
     path,
     hash: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
-    inputName: input.name,
-    input: uint8 ? 'uint8-nhwc' : 'float-nchw',
-    shape,
+    desc: describeGraph(path, model.graph),
     normalisation: norm,
     activation: act ? (act.name === 'custom' ? act.expr : act.name + (act.constants && 'alpha' in act.constants && act.constants.alpha !== 1e-5 ? `:alpha=${act.constants.alpha}` : '')) : undefined,
-    classes: meta['actbench.classes'] ? (JSON.parse(meta['actbench.classes']) as string[]) : undefined,
+    classes: metaJson<string[]>(path, meta, 'actbench.classes'),
   };
 }
 
-/** A batch of uint8 NHWC images as the model's input tensor. */
-function toInput(info: OnnxModelInfo, images: Uint8Array, n: number, h: number, w: number, c: number): ort.Tensor {
-  if (c !== info.shape[0] || h !== info.shape[1] || w !== info.shape[2]) {
-    throw new ActbenchError('EVAL_SHAPE_MISMATCH', `${info.path} expects ${info.shape[1]}×${info.shape[2]}×${info.shape[0]} images, the data has ${h}×${w}×${c}`, { file: info.path, field: 'input' });
+/** The model contract against the data (every label of every set included), before any work. */
+export function prepareModel(info: OnnxModelInfo, data: DataDesc): PreparedModel {
+  const contract = checkModelContract(info.desc, data);
+  const norm = info.normalisation;
+  if (contract.input === 'float-nchw' && norm && norm.mean.length !== 1 && norm.mean.length !== contract.shape[0]) {
+    throw new ActbenchError('EVAL_BAD_MODEL', `${info.path}: normalisation has ${norm.mean.length} channels, the input has ${contract.shape[0]}`, { file: info.path, field: 'actbench.normalisation' });
   }
-  if (info.input === 'uint8-nhwc') return new ort.Tensor('uint8', images, [n, h, w, c]);
-  const norm = info.normalisation ?? { mean: Array(c).fill(0), std: Array(c).fill(1) };
-  const out = new Float32Array(n * c * h * w);
+  return { ...info, contract };
+}
+
+/** A batch of uint8 NHWC images (padded to `rows`) as the model's input tensor. */
+function toInput(m: PreparedModel, images: Uint8Array, n: number, rows: number, h: number, w: number, c: number): ort.Tensor {
+  const [C, H, W] = m.contract.shape;
+  if (c !== C || h !== H || w !== W) {
+    throw new ActbenchError('MODEL_INPUT_SHAPE', `${m.path}: input '${m.contract.inputName}' expects ${H}×${W}×${C} images (H×W×C), the data has ${h}×${w}×${c}`, { file: m.path, field: m.contract.inputName });
+  }
+  if (m.contract.input === 'uint8-nhwc') {
+    const data = rows === n ? images : new Uint8Array(rows * h * w * c);
+    if (rows !== n) data.set(images.subarray(0, n * h * w * c));
+    return new ort.Tensor('uint8', data, [rows, h, w, c]);
+  }
+  const norm = m.normalisation ?? { mean: [0], std: [1] };
+  const out = new Float32Array(rows * c * h * w);
   for (let i = 0; i < n; i++)
     for (let ch = 0; ch < c; ch++) {
-      const scale = 1 / (255 * norm.std[ch]);
-      const shift = -norm.mean[ch] / norm.std[ch];
+      const mean = norm.mean[norm.mean.length === 1 ? 0 : ch];
+      const std = norm.std[norm.std.length === 1 ? 0 : ch];
+      const scale = 1 / (255 * std);
+      const shift = -mean / std;
       for (let p = 0; p < h * w; p++) out[((i * c + ch) * h * w) + p] = images[(i * h * w + p) * c + ch] * scale + shift;
     }
-  return new ort.Tensor('float32', out, [n, c, h, w]);
+  return new ort.Tensor('float32', out, [rows, c, h, w]);
 }
 
 export interface CountedBatch {
   top1: number;
   top5: number;
+  /** predictions with a non-finite logit (NaN or ±Inf): never counted correct */
+  nonFinite: number;
   n: number;
+  /** argmax over the finite logits; −1 when none is finite */
   predictions: Int32Array;
 }
 
-export async function classify(s: SessionInfo, info: OnnxModelInfo, images: Uint8Array, labels: Int32Array, h: number, w: number, c: number): Promise<CountedBatch> {
+/**
+ * Top-1 / top-5 of a batch of logits. A prediction is correct only when the true class's logit is finite
+ * and strictly larger than every other (ties and NaN count against it); top-5 when fewer than 5 other
+ * logits are ≥ it (or NaN). A model that outputs NaN, or the same value for every class, scores 0.
+ */
+export function scoreLogits(logits: ArrayLike<number>, labels: ArrayLike<number>, k: number): CountedBatch {
   const n = labels.length;
-  const out = await s.session.run({ [info.inputName]: toInput(info, images, n, h, w, c) });
-  const logits = out[s.session.outputNames[0]].data as Float32Array;
-  const k = logits.length / n;
   let top1 = 0;
   let top5 = 0;
+  let nonFinite = 0;
   const predictions = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const row = logits.subarray(i * k, (i + 1) * k);
-    const target = row[labels[i]];
-    let above = 0;
-    let best = 0;
+    const o = i * k;
+    const t = labels[i];
+    const target = logits[o + t];
+    let notBelow = 0;
+    let best = -1;
+    let finite = true;
     for (let j = 0; j < k; j++) {
-      if (row[j] > target) above++;
-      if (row[j] > row[best]) best = j;
+      const v = logits[o + j];
+      if (!Number.isFinite(v)) finite = false;
+      else if (best < 0 || v > logits[o + best]) best = j;
+      // `!(v < target)`: ties, larger values and NaN all count against the true class
+      if (j !== t && !(v < target)) notBelow++;
     }
     predictions[i] = best;
-    if (above === 0) top1++;
-    if (above < 5) top5++;
+    if (!finite) nonFinite++;
+    if (!Number.isFinite(target)) continue;
+    if (notBelow === 0) top1++;
+    if (notBelow < 5) top5++;
   }
-  return { top1, top5, n, predictions };
+  return { top1, top5, nonFinite, n, predictions };
+}
+
+export async function classify(s: SessionInfo, m: PreparedModel, images: Uint8Array, labels: Int32Array, h: number, w: number, c: number): Promise<CountedBatch> {
+  const n = labels.length;
+  const px = h * w * c;
+  // a static batch is fed in chunks of exactly that size, the last one padded (padding rows are dropped)
+  const step = m.contract.batch ?? n;
+  const parts: CountedBatch[] = [];
+  for (let a = 0; a < n; a += step) {
+    const e = Math.min(n, a + step);
+    const rows = m.contract.batch ?? e - a;
+    const out = await s.session.run({ [m.contract.inputName]: toInput(m, images.subarray(a * px, e * px), e - a, rows, h, w, c) });
+    const y = out[m.contract.outputName] ?? out[s.session.outputNames[0]];
+    const k = checkOutputDims(m.contract, y.dims, rows);
+    const part = labels.subarray(a, e);
+    for (let i = 0; i < part.length; i++) {
+      if (!(part[i] >= 0 && part[i] < k)) {
+        throw new ActbenchError('MODEL_LABEL_RANGE', `${m.path}: output '${m.contract.outputName}' has ${k} classes, but a label is ${part[i]}; expected labels in [0, ${k})`, { file: m.path, field: 'labels' });
+      }
+    }
+    parts.push(scoreLogits((y.data as Float32Array).subarray(0, (e - a) * k), part, k));
+  }
+  const predictions = new Int32Array(n);
+  let off = 0;
+  for (const p of parts) {
+    predictions.set(p.predictions, off);
+    off += p.n;
+  }
+  return { top1: parts.reduce((x, p) => x + p.top1, 0), top5: parts.reduce((x, p) => x + p.top5, 0), nonFinite: parts.reduce((x, p) => x + p.nonFinite, 0), n, predictions };
 }
 
 export interface Batch {
@@ -133,36 +211,68 @@ export interface EvalCellSpec {
 }
 
 export interface EvalSource {
-  /** key of the dataset in the results store (includes seed and image count for on-the-fly data) */
+  /**
+   * key of the dataset in the results store: names the images exactly (the subset's size, how it was
+   * chosen and a hash of its identity; the corruption seed for on-the-fly data), so a rerun with another
+   * --limit or seed never reuses a cell
+   */
   key: string;
   cells: EvalCellSpec[];
+  /** the image shape and every label set the cells will feed (for the model contract, before any work) */
+  describe(): DataDesc;
   close(): Promise<void>;
 }
 
-/** On-the-fly: clean images, corrupted in a worker pool with per-image seeds; one batch prefetched. */
-export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch?: number; workers?: number; includeClean?: boolean }): EvalSource {
-  const pool = new WorkerPool<ArrayJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), o.workers ?? cpus().length);
+const sha = (...parts: (Uint8Array | string)[]) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex').slice(0, 12);
+};
+const bytesOf = (a: Int32Array | number[]) => (Array.isArray(a) ? Buffer.from(Int32Array.from(a).buffer) : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+
+/** The identity of a clean image set: count, how it was chosen, and a hash of its pixels and labels. */
+export function subsetId(set: ImageSet, selection = 'given'): string {
+  return `n=${set.labels.length},sel=${selection},h=${sha(set.images, bytesOf(set.labels))}`;
+}
+
+const cleanCell = (clean: ImageSet, bs: number): EvalCellSpec => ({
+  corruption: null,
+  severity: null,
+  async *batches() {
+    const px = clean.height * clean.width * clean.channels;
+    for (let s = 0; s < clean.labels.length; s += bs) {
+      const e = Math.min(clean.labels.length, s + bs);
+      yield { images: clean.images.subarray(s * px, e * px), labels: clean.labels.subarray(s, e), height: clean.height, width: clean.width, channels: clean.channels };
+    }
+  },
+});
+
+/**
+ * On-the-fly: clean images, corrupted in a worker pool with per-image seeds; one batch prefetched.
+ * `selection` says how `clean` was chosen (e.g. 'stratified:SPLIT_SEED'); it is part of the store key.
+ */
+export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch?: number; workers?: number; includeClean?: boolean; selection?: string }): EvalSource {
   const bs = o.batch ?? 256;
   const { height: H, width: W, channels: C } = clean;
   const px = H * W * C;
   const n = clean.labels.length;
-  const cell = (corruption: CorruptionName | null, severity: number | null): EvalCellSpec => ({
+  let pool: WorkerPool<ArrayJob, Uint8Array> | null = null;
+  // created on the first corrupted batch, so a refused contract starts no threads
+  const workers = () => (pool ??= new WorkerPool<ArrayJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), o.workers ?? cpus().length));
+  const cell = (corruption: CorruptionName, severity: number): EvalCellSpec => ({
     corruption,
     severity,
     async *batches() {
-      const job = (start: number) => {
-        const end = Math.min(n, start + bs);
+      const job = (start: number, end: number) => {
         const images = clean.images.slice(start * px, end * px);
-        return corruption === null
-          ? Promise.resolve(images)
-          : pool.run({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity: severity as number, start, seed: o.seed }, [images.buffer]);
+        return workers().run({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed }, [images.buffer]);
       };
       // split each batch across the workers so all cores corrupt while the model runs
       const split = (start: number) => {
         const end = Math.min(n, start + bs);
         const parts: Promise<Uint8Array>[] = [];
         const step = Math.ceil((end - start) / Math.max(1, o.workers ?? cpus().length));
-        for (let s = start; s < end; s += step) parts.push(job(s).then((x) => x.subarray(0, (Math.min(end, s + step) - s) * px)));
+        for (let s = start; s < end; s += step) parts.push(job(s, Math.min(end, s + step)).then((x) => x.subarray(0, (Math.min(end, s + step) - s) * px)));
         return Promise.all(parts).then((xs) => {
           const all = new Uint8Array((end - start) * px);
           let off = 0;
@@ -181,75 +291,149 @@ export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: 
       }
     },
   });
-  const cells: EvalCellSpec[] = [...(o.includeClean === false ? [] : [cell(null, null)])];
+  const cells: EvalCellSpec[] = [...(o.includeClean === false ? [] : [cleanCell(clean, bs)])];
   for (const c of o.corruptions) for (const s of o.severities) cells.push(cell(c, s));
-  return { key: `${o.name}@seed${o.seed}:${n}`, cells, close: () => pool.close() };
+  return {
+    key: `${o.name}#${subsetId(clean, o.selection)}@seed${o.seed}`,
+    cells,
+    describe: () => ({ height: H, width: W, channels: C, numClasses: clean.numClasses, labelSets: [{ what: `the clean set (${o.name})`, labels: clean.labels }] }),
+    close: async () => {
+      await pool?.close();
+    },
+  };
 }
 
-/** A CIFAR-10-C style directory (released, or from `actbench corrupt`), read by ranges. */
-export function cifarCSource(dir: string, o: { corruptions?: CorruptionName[]; severities?: number[]; batch?: number; clean?: ImageSet }): EvalSource {
+export interface CifarCSourceOptions {
+  corruptions?: CorruptionName[];
+  severities?: number[];
+  batch?: number;
+  /**
+   * the clean set the directory was made from: adds the clean cell, and is checked to describe the same
+   * images as every severity block (count, labels, H×W×C) before any work
+   */
+  clean?: ImageSet;
+  /** --limit: a stratified subset (data/split.ts) of `clean`; the same images in the clean and the corrupted cells */
+  limit?: number;
+  /** a name for `clean` in messages (its --data spec) */
+  cleanName?: string;
+}
+
+/**
+ * A CIFAR-10-C style directory (released, or from `actbench corrupt`), read by ranges. With `clean`, the
+ * directory must hold either exactly the clean (sub)set or the whole clean set (then the rows of the
+ * subset are read from each severity block).
+ */
+export function cifarCSource(dir: string, o: CifarCSourceOptions = {}): EvalSource {
   const c = new CifarC(dir);
-  const manifestFile = join(dir, 'manifest.json');
-  const severities = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as { severities: number[] }).severities : [1, 2, 3, 4, 5];
   const bs = o.batch ?? 256;
   const wanted = o.corruptions ?? c.corruptions;
-  const sevs = o.severities ?? severities;
-  for (const s of sevs) {
-    if (!severities.includes(s)) throw new ActbenchError('EVAL_BAD_SEVERITY', `${dir} holds severities ${severities.join(',')}, not ${s}`, { file: dir, field: 'severity' });
-  }
-  const cells: EvalCellSpec[] = [];
-  if (o.clean) {
-    const clean = o.clean;
-    cells.push({
-      corruption: null,
-      severity: null,
-      async *batches() {
-        const px = clean.height * clean.width * clean.channels;
-        for (let s = 0; s < clean.labels.length; s += bs) {
-          const e = Math.min(clean.labels.length, s + bs);
-          yield { images: clean.images.subarray(s * px, e * px), labels: clean.labels.subarray(s, e), height: clean.height, width: clean.width, channels: clean.channels };
-        }
-      },
-    });
-  }
+  const sevs = o.severities ?? c.severities;
+  for (const s of sevs) c.block(s);
   for (const corruption of wanted) {
-    if (!c.corruptions.includes(corruption)) throw new ActbenchError('EVAL_MISSING_CORRUPTION', `${dir} has no ${corruption}.npy`, { file: dir });
+    if (!c.corruptions.includes(corruption)) throw new ActbenchError('EVAL_MISSING_CORRUPTION', `${dir} has no ${corruption}.npy (it holds ${c.corruptions.join(', ')})`, { file: dir, field: 'corruptions' });
+  }
+  if (o.limit !== undefined && !o.clean) throw new ActbenchError('EVAL_LIMIT_NEEDS_CLEAN', `a --limit on ${dir} needs the clean set it was made from (--data)`, { field: 'limit' });
+  const P = c.perSeverity;
+  // which rows of each block, and which clean images they are
+  let rows: number[] = Array.from({ length: P }, (_, k) => k);
+  let clean: ImageSet | undefined = o.clean;
+  let selection = 'all';
+  if (o.clean) {
+    const full = o.clean;
+    const sub = o.limit !== undefined && o.limit < full.labels.length ? stratifiedSubset(full, o.limit) : null;
+    const want = sub ? sub.set : full;
+    if (sub) selection = `stratified:${SPLIT_SEED}`;
+    const name = o.cleanName ?? full.name;
+    if (P === want.labels.length) {
+      clean = want; // the directory holds exactly these images (made with the same --limit)
+    } else if (sub && P === full.labels.length) {
+      clean = want;
+      rows = sub.indices;
+    } else {
+      throw new ActbenchError('EVAL_SOURCE_MISMATCH',
+        `${dir} holds ${P} images per severity${c.manifest ? ` (${c.manifest.subset.selection}, from ${c.manifest.source})` : ''}, the clean set ${name} ${sub ? `limited to ${want.labels.length} of ${full.labels.length}` : `has ${want.labels.length}`}: they are not the same images${c.manifest ? ` (pass the --data and --limit the set was made with: ${c.manifest.subset.images} images)` : ''}`,
+        { file: dir, field: 'images' });
+    }
+    const [H, W, C] = c.shape;
+    if (H !== want.height || W !== want.width || C !== want.channels) {
+      throw new ActbenchError('EVAL_SOURCE_MISMATCH', `${dir} holds ${H}×${W}×${C} images, the clean set ${name} ${want.height}×${want.width}×${want.channels}: they are not the same images`, { file: dir, field: 'shape' });
+    }
+    for (const s of sevs) {
+      const bl = c.blockLabels(s);
+      const at = rows.findIndex((r, i) => bl[r] !== want.labels[i]);
+      if (at >= 0) {
+        throw new ActbenchError('EVAL_SOURCE_MISMATCH', `${dir}: image ${at} of severity ${s} (row ${c.block(s) * P + rows[at]} of labels.npy) is labelled ${bl[rows[at]]}, in the clean set ${name} ${want.labels[at]}: they are not the same images`, { file: join(dir, 'labels.npy'), field: 'labels' });
+      }
+    }
+  }
+  const cells: EvalCellSpec[] = clean ? [cleanCell(clean, bs)] : [];
+  for (const corruption of wanted) {
     for (const severity of sevs) {
-      const index = severities.indexOf(severity) + 1; // position of the block in the stack
       cells.push({
         corruption,
         severity,
         async *batches() {
-          for (let s = 0; s < c.perSeverity; s += bs) {
-            const slice = c.read(corruption, index, s, Math.min(c.perSeverity, s + bs));
+          for (let s = 0; s < rows.length; s += bs) {
+            const slice = c.readRows(corruption, severity, rows.slice(s, s + bs));
             yield { images: slice.images, labels: slice.labels, height: slice.height, width: slice.width, channels: slice.channels };
           }
         },
       });
     }
   }
-  return { key: `cifar-c:${dir}`, cells, close: async () => {} };
+  const m = c.manifest;
+  const identity = clean ? subsetId(clean, selection) : `n=${rows.length},sel=${selection},h=${sha(bytesOf(rows), bytesOf(c.labels))}`;
+  return {
+    key: `cifar-c:${dir}#${identity}${m ? `@seed${m.seed},preset=${m.preset}` : ''}`,
+    cells,
+    describe: () => {
+      const [height, width, channels] = c.shape;
+      return {
+        height, width, channels, numClasses: clean?.numClasses,
+        labelSets: [...(clean ? [{ what: `the clean set (${o.cleanName ?? clean.name})`, labels: clean.labels }] : []), ...sevs.map((s) => ({ what: `severity ${s} of ${join(dir, 'labels.npy')}`, file: join(dir, 'labels.npy'), labels: rows.map((r) => c.blockLabels(s)[r]) }))],
+      };
+    },
+    close: async () => {},
+  };
 }
 
 /**
  * ImageNet-C / Tiny-ImageNet-C trees (`<corruption>/<severity>/<class>/<file>`): JPEGs decoded in worker
  * threads, one batch ahead of the session. Images must already have the model's input size (ImageNet-C:
- * 224×224, Tiny-ImageNet-C: 64×64), as the released files do.
+ * 224×224, Tiny-ImageNet-C: 64×64), as the released files do. With `clean` (the validation folder), a
+ * clean cell is added and every (corruption, severity) folder must list the same classes and images.
  */
-export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[]; severities?: number[]; batch?: number; workers?: number; channels?: 1 | 3 }): EvalSource {
+export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[]; severities?: number[]; batch?: number; workers?: number; channels?: 1 | 3; clean?: ImageSet }): EvalSource {
   const tree = openImagenetC(root);
-  const pool = new WorkerPool<DecodeJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), o.workers ?? cpus().length);
+  let pool: WorkerPool<DecodeJob, Uint8Array> | null = null;
+  const workers = () => (pool ??= new WorkerPool<DecodeJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), o.workers ?? cpus().length));
   const bs = o.batch ?? 64;
   const channels = o.channels ?? 3;
-  const cells: EvalCellSpec[] = [];
-  for (const corruption of o.corruptions ?? tree.corruptions) {
+  const cells: EvalCellSpec[] = o.clean ? [cleanCell(o.clean, bs)] : [];
+  const listings = new Map<string, ReturnType<ImagenetCTree['list']>>();
+  const wanted = o.corruptions ?? tree.corruptions;
+  for (const corruption of wanted) {
+    if (!tree.corruptions.includes(corruption)) throw new ActbenchError('EVAL_MISSING_CORRUPTION', `${root} has no ${corruption}/ folder`, { file: root, field: 'corruptions' });
     for (const severity of o.severities ?? [1, 2, 3, 4, 5]) {
+      const folder = join(root, corruption, String(severity));
+      if (!existsSync(folder)) throw new ActbenchError('EVAL_BAD_SEVERITY', `${root} has no ${corruption}/${severity}/ folder`, { file: folder, field: 'severity' });
+      const listing = tree.list(corruption, severity);
+      listings.set(`${corruption}/${severity}`, listing);
+      if (o.clean) {
+        const cl = o.clean;
+        if (cl.classNames && cl.classNames.join('\n') !== listing.classes.join('\n')) {
+          throw new ActbenchError('EVAL_SOURCE_MISMATCH', `${folder} has classes ${listing.classes.slice(0, 5).join(', ')}…, the clean set ${cl.classNames.slice(0, 5).join(', ')}…: they are not the same images`, { file: folder, field: 'classes' });
+        }
+        if (listing.entries.length !== cl.labels.length || listing.entries.some((e, i) => e.label !== cl.labels[i])) {
+          throw new ActbenchError('EVAL_SOURCE_MISMATCH', `${folder} lists ${listing.entries.length} images, the clean set has ${cl.labels.length} (or their classes differ): they are not the same images`, { file: folder, field: 'images' });
+        }
+      }
+      const { entries } = listing;
       cells.push({
         corruption,
         severity,
         async *batches() {
-          const { entries } = tree.list(corruption, severity);
-          const load = (k: number) => pool.run({ kind: 'decode', files: entries.slice(k, k + bs).map((e) => e.file), channels });
+          const load = (k: number) => workers().run({ kind: 'decode', files: entries.slice(k, k + bs).map((e) => e.file), channels });
           const probe = decodeImage(entries[0].file, channels);
           let next = load(0);
           for (let k = 0; k < entries.length; k += bs) {
@@ -262,7 +446,21 @@ export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[
       });
     }
   }
-  return { key: `imagenet-c:${root}`, cells, close: () => pool.close() };
+  const first = [...listings.values()][0];
+  return {
+    key: `imagenet-c:${root}${o.clean ? `#${subsetId(o.clean, 'all')}` : ''}`,
+    cells,
+    describe: () => {
+      const probe = first ? decodeImage(first.entries[0].file, channels) : { height: o.clean?.height ?? 0, width: o.clean?.width ?? 0 };
+      return {
+        height: probe.height, width: probe.width, channels, numClasses: first?.classes.length ?? o.clean?.numClasses,
+        labelSets: [...(o.clean ? [{ what: 'the clean set', labels: o.clean.labels }] : []), ...[...listings].map(([k, l]) => ({ what: join(root, k), file: join(root, k), labels: l.entries.map((e) => e.label) }))],
+      };
+    },
+    close: async () => {
+      await pool?.close();
+    },
+  };
 }
 
 export interface EvalOptions {
@@ -277,21 +475,55 @@ export interface EvalOptions {
   onBatch?: () => void;
 }
 
+/** The model contract of one model against a source (every label set included): call for every model before any work. */
+export function checkEvalContract(modelPath: string, source: EvalSource, normalisation?: Normalisation): PreparedModel {
+  return prepareModel(readModelInfo(modelPath, normalisation), source.describe());
+}
+
+/** Run the model once on a zero batch (its static batch, or 1) and return the logits per image it gives. */
+export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<number> {
+  const [C, H, W] = c.shape;
+  const n = c.batch ?? 1;
+  const x = c.input === 'uint8-nhwc' ? new ort.Tensor('uint8', new Uint8Array(n * H * W * C), [n, H, W, C]) : new ort.Tensor('float32', new Float32Array(n * C * H * W), [n, C, H, W]);
+  let out: ort.InferenceSession.OnnxValueMapType;
+  try {
+    out = await s.session.run({ [c.inputName]: x });
+  } catch (e) {
+    throw new ActbenchError('MODEL_RUN_FAILED', `${c.file}: onnxruntime could not run the model on ${n} ${H}×${W}×${C} image(s) shaped [${x.dims.join(', ')}]: ${(e as Error).message.split('\n')[0]}`, { file: c.file, field: c.inputName });
+  }
+  return checkOutputDims(c, out[c.outputName].dims, n);
+}
+
+function runSeed(dir: string): number | undefined {
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    const seed = (JSON.parse(readFileSync(file, 'utf8')) as { seed?: unknown }).seed;
+    return Number.isInteger(seed) ? (seed as number) : undefined;
+  } catch (e) {
+    throw new ActbenchError('EVAL_BAD_RUN_MANIFEST', `${file} (next to the model) is not valid JSON: ${(e as Error).message}`, { file });
+  }
+}
+
 export async function evaluateModel(modelPath: string, source: EvalSource, o: EvalOptions): Promise<EvalRecord[]> {
-  const info = readModelInfo(modelPath, o.normalisation);
+  // before any work: the model against the data, and the store (not another kind of file; a torn tail repaired)
+  const model = checkEvalContract(modelPath, source, o.normalisation);
+  o.store.prepareAppend();
+  const tfDir = dirname(modelPath);
+  const seed = runSeed(tfDir);
   const session = await createSession(modelPath, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? 'basic' });
   let tfModel: tf.LayersModel | null = null;
-  const tfDir = dirname(modelPath);
-  if (o.fidelity && existsSync(join(tfDir, 'model.json'))) {
-    // the pure-JS default backend would make the comparison the bottleneck
-    if (tf.getBackend() === 'cpu' || !tf.getBackend()) await selectBackend('auto', 'infer');
-    tfModel = await loadModel(tfDir);
-  }
-  const manifest = existsSync(join(tfDir, 'manifest.json')) ? (JSON.parse(readFileSync(join(tfDir, 'manifest.json'), 'utf8')) as { seed?: number }) : null;
   const records: EvalRecord[] = [];
-  // finished cells of this model and dataset, read once rather than per cell
-  const finished = o.store.evalCells(info.hash, source.key);
   try {
+    // one probe run: the output's real shape (a dynamic class count resolved) against every label
+    checkLabels(model.contract, source.describe(), await probeClasses(session, model.contract));
+    if (o.fidelity && existsSync(join(tfDir, 'model.json'))) {
+      // the pure-JS default backend would make the comparison the bottleneck
+      if (tf.getBackend() === 'cpu' || !tf.getBackend()) await selectBackend('auto', 'infer');
+      tfModel = await loadModel(tfDir);
+    }
+    // finished cells of this model and dataset, read once rather than per cell
+    const finished = o.store.evalCells(model.hash, source.key);
     for (const cell of source.cells) {
       const done = finished.get(cellKey(cell.corruption, cell.severity));
       if (done) {
@@ -302,6 +534,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
       const t0 = performance.now();
       let top1 = 0;
       let top5 = 0;
+      let nonFinite = 0;
       let n = 0;
       let agree = 0;
       let compared = 0;
@@ -309,13 +542,14 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
       const checkThis = tfModel !== null && cell.corruption !== null && (!fid.severities || fid.severities.includes(cell.severity as number));
       let batchNo = 0;
       for await (const b of cell.batches()) {
-        const r = await classify(session, info, b.images, b.labels, b.height, b.width, b.channels);
+        const r = await classify(session, model, b.images, b.labels, b.height, b.width, b.channels);
         top1 += r.top1;
         top5 += r.top5;
+        nonFinite += r.nonFinite;
         n += r.n;
         o.onBatch?.();
         if (checkThis && tfModel && batchNo++ < (fid.batches ?? Infinity)) {
-          const norm = info.normalisation ?? { mean: [0], std: [1] };
+          const norm = model.normalisation ?? { mean: [0], std: [1] };
           const tfPred = tf.tidy(() => {
             const x = tf.tensor4d(b.images, [r.n, b.height, b.width, b.channels], 'int32').toFloat().div(255).sub(norm.mean).div(norm.std);
             return (tfModel as tf.LayersModel).predict(x) as tf.Tensor;
@@ -328,8 +562,8 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
       }
       if (n === 0) throw new ActbenchError('EVAL_EMPTY', `no images for ${cell.corruption ?? 'clean'} in ${source.key}`);
       const rec: EvalRecord = {
-        kind: 'eval', model: modelPath, modelHash: info.hash, activation: info.activation, seed: manifest?.seed, dataset: source.key,
-        corruption: cell.corruption, severity: cell.severity, top1: top1 / n, top5: top5 / n, n,
+        kind: 'eval', model: modelPath, modelHash: model.hash, activation: model.activation, seed, dataset: source.key,
+        corruption: cell.corruption, severity: cell.severity, top1: top1 / n, top5: top5 / n, n, nonFinite,
         provider: session.actualEp, requestedProvider: session.requestedEp, optLevel: session.optLevel,
         ...(compared ? { fidelity: agree / compared } : {}),
         seconds: (performance.now() - t0) / 1000,

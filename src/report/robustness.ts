@@ -17,18 +17,39 @@ export interface ModelRun {
   seed: number | undefined;
   modelHash: string;
   model: string;
+  /** the dataset key (the images) of these cells */
+  dataset: string;
   eval: ModelEval;
   agg: Aggregates;
   fidelity: number | null;
   provider: string;
+  /** predictions with NaN/±Inf logits over all cells, of `predictions` */
+  nonFinite: number;
+  predictions: number;
 }
 
-/** Group eval records by model (hash) for one dataset, and label each model by its activation. */
+/**
+ * Group eval records by model (hash) and dataset key, and label each model by its activation. Cells of
+ * different datasets (another --limit, another corruption seed) are never mixed into one run.
+ */
 export function collectRuns(records: ResultRecord[], dataset?: string): ModelRun[] {
   const evals = records.filter((r): r is EvalRecord => r.kind === 'eval' && (dataset === undefined || r.dataset === dataset));
   const byModel = new Map<string, EvalRecord[]>();
-  for (const r of evals) byModel.set(r.modelHash, [...(byModel.get(r.modelHash) ?? []), r]);
-  return [...byModel.values()].map((rs) => {
+  for (const r of evals) {
+    const k = `${r.modelHash}\u0000${r.dataset}`;
+    const list = byModel.get(k);
+    if (list) list.push(r);
+    else byModel.set(k, [r]);
+  }
+  return [...byModel.values()].map((all) => {
+    // one record per cell (the first: a rerun skips finished cells, so later ones are duplicates)
+    const seen = new Set<string>();
+    const rs = all.filter((r) => {
+      const k = `${r.corruption ?? 'clean'}/${r.severity ?? '-'}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
     const clean = rs.find((r) => r.corruption === null);
     const e: ModelEval = {
       clean: clean ? { top1: clean.top1, top5: clean.top5, n: clean.n } : null,
@@ -40,12 +61,27 @@ export function collectRuns(records: ResultRecord[], dataset?: string): ModelRun
       seed: rs[0].seed,
       modelHash: rs[0].modelHash,
       model: rs[0].model,
+      dataset: rs[0].dataset,
       eval: e,
       agg: aggregate(e),
       fidelity: fid.length ? fid.reduce((a, r) => a + (r.fidelity as number) * r.n, 0) / fid.reduce((a, r) => a + r.n, 0) : null,
       provider: rs[0].provider,
+      nonFinite: rs.reduce((a, r) => a + (r.nonFinite ?? 0), 0),
+      predictions: rs.reduce((a, r) => a + r.n, 0),
     };
   });
+}
+
+/** Per model: how many predictions were non-finite; `broken` lists the models whose every prediction was. */
+export function nonFiniteSummary(records: EvalRecord[]): { lines: string[]; broken: string[] } {
+  const lines: string[] = [];
+  const broken: string[] = [];
+  for (const r of collectRuns(records)) {
+    if (r.nonFinite === 0) continue;
+    lines.push(`${r.model} (${r.activation}): ${r.nonFinite} of ${r.predictions} predictions had NaN/±Inf logits (counted wrong)`);
+    if (r.nonFinite === r.predictions) broken.push(r.model);
+  }
+  return { lines, broken };
 }
 
 const pct = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || Number.isNaN(v) ? '–' : (100 * v).toFixed(digits));
@@ -84,7 +120,9 @@ function cell(values: number[], base: number[] | null): string {
 export function mainTable(runs: ModelRun[], baseline?: string): { header: string[]; rows: string[][] } {
   const g = groups(runs);
   const base = baseline ? g.get(baseline) : undefined;
-  const header = ['activation', 'seeds', ...COLUMNS.map((c) => c.title)];
+  // predictions with NaN/±Inf logits are counted wrong; the column appears whenever there are any
+  const anyNonFinite = runs.some((r) => r.nonFinite > 0);
+  const header = ['activation', 'seeds', ...COLUMNS.map((c) => c.title), ...(anyNonFinite ? ['non-finite'] : [])];
   const rows = [...g.entries()].map(([act, rs]) => [
     act + (act === baseline ? ' (baseline)' : ''),
     String(rs.length),
@@ -93,6 +131,7 @@ export function mainTable(runs: ModelRun[], baseline?: string): { header: string
       const bvals = base ? base.map(c.get).filter((v): v is number => v !== null) : null;
       return vals.length ? cell(vals, bvals && bvals.length ? bvals : null) : '–';
     }),
+    ...(anyNonFinite ? [`${rs.reduce((a, r) => a + r.nonFinite, 0)} / ${rs.reduce((a, r) => a + r.predictions, 0)}`] : []),
   ]);
   return { header, rows };
 }
@@ -182,6 +221,17 @@ export function robustnessMarkdown(o: ReportInput): string {
       (o.baseline ? ` With several seeds: mean ± sample std, and * / ** / *** where Welch's one-sided t-test finds the mean above the baseline (${o.baseline}) at p ≤ 0.05 / 0.01 / 0.001.` : ''),
     '',
   );
+  const nonFinite = o.runs.reduce((a, r) => a + r.nonFinite, 0);
+  const predictions = o.runs.reduce((a, r) => a + r.predictions, 0);
+  out.push(
+    nonFinite === 0
+      ? `Non-finite outputs: none of the ${predictions} predictions had a NaN or infinite logit. A prediction counts as correct only when the true class's logit is finite and strictly the largest (ties count as wrong).`
+      : `**Non-finite outputs: ${nonFinite} of ${predictions} predictions had a NaN or infinite logit** and were counted wrong (column "non-finite"): ` +
+          o.runs.filter((r) => r.nonFinite > 0).map((r) => `${r.activation}${r.seed !== undefined ? ` seed ${r.seed}` : ''} ${r.nonFinite}/${r.predictions}${r.nonFinite === r.predictions ? ' (every prediction: the model is broken)' : ''}`).join('; ') + '.',
+    '',
+  );
+  const datasets = [...new Set(o.runs.map((r) => r.dataset))];
+  if (datasets.length) out.push(`Images (results-store key): ${datasets.map((d) => `\`${d}\``).join(', ')}.`, '');
   // per-corruption means
   const corrHeader = ['activation', ...CORRUPTIONS.map((c) => c.replace(/_/g, ' '))];
   const corrRows = [...g.entries()].map(([act, rs]) => [

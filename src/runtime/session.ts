@@ -40,6 +40,9 @@ export interface SessionInfo {
 
 const EPS: readonly EpName[] = ['auto', 'cuda', 'webgpu', 'cpu'];
 
+export const EP_NAMES = EPS;
+export const OPT_LEVELS: readonly OptLevel[] = ['disabled', 'basic', 'extended', 'all'];
+
 export function parseEp(v: string): EpName {
   if (!(EPS as readonly string[]).includes(v)) {
     throw new ActbenchError('RUNTIME_BAD_EP', `--ep must be one of ${EPS.join(', ')}, got '${v}'`, { field: 'ep' });
@@ -81,7 +84,12 @@ async function tryCreate(
   model: string | Uint8Array,
   opts: ort.InferenceSession.SessionOptions,
 ): Promise<ort.InferenceSession> {
-  return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
+  try {
+    return await (typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts));
+  } catch (e) {
+    const what = typeof model === 'string' ? model : 'the model';
+    throw new ActbenchError('RUNTIME_SESSION_FAILED', `onnxruntime cannot load ${what}: ${(e as Error).message.split('\n')[0]}`, { ...(typeof model === 'string' ? { file: model } : {}), field: 'model' });
+  }
 }
 
 export async function createSession(model: string | Uint8Array, o: SessionOptions = {}): Promise<SessionInfo> {

@@ -4,7 +4,7 @@
  * owner's pid; a lock whose owner is gone (killed with -9) is taken over.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ActbenchError } from '../errors.js';
 import { onExit } from './signals.js';
 
@@ -28,7 +28,12 @@ const held = new Map<string, number>();
 
 export function lockDir(dir: string, what = 'output directory'): DirLock {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, LOCK_FILE);
+  return lockFile(join(dir, LOCK_FILE), what, dir);
+}
+
+/** The same lock as a named file (e.g. `<results>.jsonl.lock` next to one file); `dir` is what it guards. */
+export function lockFile(file: string, what: string, dir: string): DirLock {
+  mkdirSync(dirname(file), { recursive: true });
   // re-entrant within one process (a verb and the library call under it may both lock)
   const depth = held.get(file);
   if (depth !== undefined) {

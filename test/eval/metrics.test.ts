@@ -89,7 +89,7 @@ describe('statistics', () => {
   it('the main table shows mean ± std across seeds and marks a significant improvement over the baseline', () => {
     const run = (act: string, seed: number, base: number): ModelRun => {
       const e = model(base);
-      return { activation: act, seed, modelHash: `${act}${seed}`, model: '', eval: e, agg: aggregate(e), fidelity: null, provider: 'cpu' };
+      return { activation: act, seed, modelHash: `${act}${seed}`, model: '', dataset: 'd', eval: e, agg: aggregate(e), fidelity: null, provider: 'cpu', nonFinite: 0, predictions: 100 };
     };
     const runs = [run('relu', 1, 0.8), run('relu', 2, 0.81), run('relu', 3, 0.79), run('la_silu', 1, 0.9), run('la_silu', 2, 0.91), run('la_silu', 3, 0.89)];
     const t = mainTable(runs, 'relu');
