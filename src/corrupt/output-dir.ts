@@ -64,7 +64,12 @@ function discardOutputs(dir: string, recipe: CorruptionRecipe): void {
  */
 export function openCorruptOutput(dir: string, recipe: CorruptionRecipe, o: { force?: boolean; inputs?: NamedPath[] }): CorruptOutput {
   assertDisjoint({ path: dir, what: '--out' }, o.inputs ?? []);
-  const st = statSync(dir, { throwIfNoEntry: false });
+  let st;
+  try {
+    st = statSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    throw fsError(e, dir, 'use as the output directory');
+  }
   if (st && !st.isDirectory()) throw new ActbenchError('OUTPUT_NOT_DIR', `--out ${dir} is a file, a directory was expected`, { file: dir, field: '--out' });
   let lock: DirLock;
   try {
@@ -95,7 +100,8 @@ export function openCorruptOutput(dir: string, recipe: CorruptionRecipe, o: { fo
       }
       if (found.length) discardOutputs(dir, recipe);
     }
-    const manifest: CorruptionManifest = { ...recipe, status: 'in-progress' };
+    const { version, ...rest } = recipe;
+    const manifest: CorruptionManifest = { version, status: 'in-progress', ...rest };
     writeCorruptionManifest(dir, manifest);
     return {
       dir,
