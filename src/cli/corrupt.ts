@@ -9,7 +9,7 @@ import { DEBIAN_FASHION_MNIST, loadDataset } from '../data/sources.js';
 import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
 import { ActbenchError, closeMatches } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { assertDisjoint, type NamedPath } from '../util/paths.js';
+import { assertDisjoint, assertFresh, type NamedPath } from '../util/paths.js';
 import { choice, positiveInt, seed } from './parse-flags.js';
 import { progressBar } from './output.js';
 
@@ -153,6 +153,7 @@ export function registerCorrupt(program: Command): void {
         });
         const file = f.out ?? join('reports', `corruptions-preview-${name}.svg`);
         assertDisjoint({ path: file, what: '--out' }, inputs);
+        if (f.out) assertFresh(file, '--out', f.force);
         writeFileAtomic(file, previewSvg(images, corruptions, { seed: f.seed, preset, frostDir: f.frostDir, title: `${ds.source} — ${f.frostDir ? 'original' : 'procedural'} frost` }));
         console.log(`wrote ${file}`);
         return;

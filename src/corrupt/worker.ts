@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeImage } from '../data/folder.js';
+import { ActbenchError, fsError } from '../errors.js';
 import { corrupt, corruptMany, deriveSeed, NumpyRandomState, type Preset } from './index.js';
 
 export interface ArrayJob {
@@ -50,7 +51,7 @@ async function handle(job: ArrayJob | FileJob | DecodeJob): Promise<Uint8Array |
     const imgs = job.files.map((f) => decodeImage(f, job.channels));
     const size = imgs[0].data.length;
     const bad = imgs.findIndex((m) => m.data.length !== size);
-    if (bad >= 0) throw new Error(`${job.files[bad]}: ${imgs[bad].width}×${imgs[bad].height}, expected the size of ${job.files[0]}`);
+    if (bad >= 0) throw new ActbenchError('IMAGE_SIZE_MISMATCH', `${job.files[bad]}: ${imgs[bad].width}×${imgs[bad].height}, expected the size of ${job.files[0]}`, { file: job.files[bad] });
     const out = new Uint8Array(size * imgs.length);
     imgs.forEach((m, k) => out.set(m.data, k * size));
     return out;
@@ -63,14 +64,15 @@ async function handle(job: ArrayJob | FileJob | DecodeJob): Promise<Uint8Array |
     const d = decodeImage(f.src, 3);
     const data = corruptOne({ data: d.data, height: d.height, width: d.width, channels: 3 }, job, f.index);
     const jpg = await sharp(Buffer.from(data), { raw: { width: d.width, height: d.height, channels: 3 } }).jpeg({ quality: job.quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
-    mkdirSync(dirname(f.dst), { recursive: true });
+    // atomically, so an interrupted run never leaves a half-written image that a rerun would skip
     const tmp = `${f.dst}.${process.pid}.tmp`;
     try {
+      mkdirSync(dirname(f.dst), { recursive: true });
       writeFileSync(tmp, jpg);
       renameSync(tmp, f.dst);
     } catch (e) {
       rmSync(tmp, { force: true });
-      throw e;
+      throw fsError(e, f.dst, 'write');
     }
   }
   return job.files.length;

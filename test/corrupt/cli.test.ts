@@ -115,4 +115,15 @@ describe('actbench corrupt: runs', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(readCorruptionManifest(join(dir, 'npy-c'))?.source ?? '', new RegExp(`^npy:${images},${labels}$`));
   });
+  it('--preview never replaces a file the user named without --force', async () => {
+    const svg = join(dir, 'mine.svg');
+    writeFileSync(svg, 'my drawing');
+    const r = await run('--preview', '--data', 'mnist', '--corruptions', 'contrast', '--preview-images', '1', '--out', svg);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\[OUTPUT_EXISTS\]/);
+    assert.equal(readFileSync(svg, 'utf8'), 'my drawing');
+    const f = await run('--preview', '--data', 'mnist', '--corruptions', 'contrast', '--preview-images', '1', '--out', svg, '--force');
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(readFileSync(svg, 'utf8'), /<svg/);
+  });
 });
