@@ -82,6 +82,8 @@ function hsvMap(img: ImageU8, f: (h: number, s: number, v: number) => [number, n
 
 /** The frost texture after the preset's resize, computed once per (texture, preset, source). */
 const frostCache = new Map<string, { data: Uint8Array; h: number; w: number }>();
+/** Textures enlarged for images bigger than them, by (texture, preset, source, size); bounded for folders of many sizes. */
+const enlargedCache = new Map<string, { data: Uint8Array; h: number; w: number }>();
 function resizedFrost(idx: number, ctx: CorruptContext): { data: Uint8Array; h: number; w: number } {
   const key = `${idx}:${ctx.preset}:${ctx.frostDir ?? ''}`;
   let t = frostCache.get(key);
@@ -91,6 +93,28 @@ function resizedFrost(idx: number, ctx: CorruptContext): { data: Uint8Array; h: 
     frostCache.set(key, t);
   }
   return t;
+}
+
+/**
+ * The texture to crop an H×W window from. The reference crops at offsets randint(0, F − S) (upper bound
+ * exclusive), so it needs a texture strictly larger than the image on both sides: true for the sizes it was
+ * made for (ImageNet-C resizes every image to 224×224 first), and then the texture is used unchanged (bit
+ * parity). A larger image (375×500 ImageNet photographs, any image on the CIFAR/Tiny presets' shrunken
+ * textures) gets the texture enlarged, bilinearly, by the factor that makes it cover the image plus 10 %,
+ * as imagecorruptions does — instead of numpy's "low >= high" error.
+ */
+function frostFor(idx: number, ctx: CorruptContext, H: number, W: number): { data: Uint8Array; h: number; w: number } {
+  const t = resizedFrost(idx, ctx);
+  if (t.h > H && t.w > W) return t;
+  const key = `${idx}:${ctx.preset}:${ctx.frostDir ?? ''}:${H}x${W}`;
+  let e = enlargedCache.get(key);
+  if (!e) {
+    const f = 1.1 * Math.max((H + 1) / t.h, (W + 1) / t.w);
+    e = cvResizeLinear(t.data, t.h, t.w, 3, f);
+    if (enlargedCache.size >= 32) enlargedCache.delete(enlargedCache.keys().next().value as string);
+    enlargedCache.set(key, e);
+  }
+  return e;
 }
 
 const FNS: Record<CorruptionName, Fn> = {
@@ -206,7 +230,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const [a, b] = sev(SEVERITY.frost[ctx.preset], ctx);
     const { height: H, width: W, channels: C } = img;
     const idx = ctx.rng.randint(0, 5);
-    const scaled = resizedFrost(idx, ctx);
+    const scaled = frostFor(idx, ctx, H, W);
     const r0 = ctx.rng.randint(0, scaled.h - H);
     const c0 = ctx.rng.randint(0, scaled.w - W);
     const out = new Float64Array(img.data.length);

@@ -18,7 +18,8 @@ export interface Texture {
   w: number;
 }
 
-const FILES = ['frost1.png', 'frost2.png', 'frost3.png', 'frost4.jpg', 'frost5.jpg'];
+export const FROST_FILES = ['frost1.png', 'frost2.png', 'frost3.png', 'frost4.jpg', 'frost5.jpg'];
+const FILES = FROST_FILES;
 /** sizes of the original photographs (H × W) */
 const SIZES: [number, number][] = [[600, 900], [315, 560], [315, 560], [350, 527], [495, 660]];
 const cache = new Map<string, Texture>();
@@ -30,6 +31,13 @@ function loadOriginal(dir: string, idx: number): Texture {
   const img = decodeWithLibjpeg(readFileSync(file));
   if (img.channels !== 3) throw new ActbenchError('FROST_BAD_FILE', `${file}: ${img.channels} channels after decoding, expected RGB`, { file });
   return { data: img.data, h: img.height, w: img.width };
+}
+
+/** Refuse a --frost-dir that lacks one of the five textures, before any work (they are read only when drawn). */
+export function checkFrostDir(dir: string): void {
+  if (!existsSync(dir)) throw new ActbenchError('FROST_MISSING', `--frost-dir ${dir} does not exist`, { file: dir, field: '--frost-dir' });
+  const missing = FILES.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) throw new ActbenchError('FROST_MISSING', `${join(dir, missing[0])} not found: --frost-dir needs ${FILES.join(', ')} from hendrycks/robustness (missing: ${missing.join(', ')})`, { file: join(dir, missing[0]), field: '--frost-dir' });
 }
 
 /** Procedural frost texture `idx` of h × w pixels (deterministic). */

@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '../data/folder.js';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
 import { serveJobs } from '../util/pool.js';
 import { corrupt, corruptMany, deriveSeed, NumpyRandomState, type Preset } from './index.js';
 
@@ -67,14 +67,15 @@ async function handle(job: ArrayJob | FileJob | DecodeJob, at: (file: string | u
     const d = decodeImage(f.src, 3);
     const data = corruptOne({ data: d.data, height: d.height, width: d.width, channels: 3 }, job, f.index);
     const jpg = await sharp(Buffer.from(data), { raw: { width: d.width, height: d.height, channels: 3 } }).jpeg({ quality: job.quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
-    mkdirSync(dirname(f.dst), { recursive: true });
+    // atomically, so an interrupted run never leaves a half-written image that a rerun would skip
     const tmp = `${f.dst}.${process.pid}.tmp`;
     try {
+      mkdirSync(dirname(f.dst), { recursive: true });
       writeFileSync(tmp, jpg);
       renameSync(tmp, f.dst);
     } catch (e) {
       rmSync(tmp, { force: true });
-      throw e;
+      throw fsError(e, f.dst, 'write');
     }
   }
   return job.files.length;

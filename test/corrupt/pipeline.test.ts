@@ -104,11 +104,11 @@ describe('corruption pipeline', () => {
   it('the CLI rejects unknown corruptions and bad severities before writing anything', () => {
     const out = join(dir, 'cli-bad');
     const a = cli('corrupt', '--data', 'mnist', '--corruptions', 'gaussian_noise,fogg', '--out', out);
-    assert.equal(a.code, 1);
-    assert.match(a.stderr, /unknown corruption 'fogg' \(did you mean 'fog'\?\); valid: gaussian_noise/);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /\[CLI_BAD_FLAG\].*unknown corruption 'fogg' \(did you mean 'fog'\?\); valid: gaussian_noise/);
     const b = cli('corrupt', '--data', 'mnist', '--severity', '0-3', '--out', out);
-    assert.equal(b.code, 1);
-    assert.match(b.stderr, /--severity expects 1–5/);
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /--severity: expects 1–5/);
     assert.equal(existsSync(out), false);
   });
   it('the CLI writes a preview grid and a small MNIST-C with every core', () => {
