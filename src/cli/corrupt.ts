@@ -179,9 +179,9 @@ export function registerCorrupt(program: Command): void {
           const ds = loadDataset(f.data);
           const full = f.split === 'train' ? ds.train : ds.test;
           const total = full.labels.length;
-          const chosen = f.limit && f.limit < total ? stratifiedSubset(full, f.limit, SPLIT_SEED).set : full;
-          const selection = chosen === full ? `all ${total} images` : `class-stratified ${f.limit} of ${total} (split seed ${SPLIT_SEED})`;
-          r = await corruptArraySet(chosen, { ...common, out, subset: { split: f.split, selection } }, canonical);
+          const sub = f.limit && f.limit < total ? stratifiedSubset(full, f.limit, SPLIT_SEED) : null;
+          const selection = sub ? `class-stratified ${f.limit} of ${total} (split seed ${SPLIT_SEED}); per-image seeds from the full-split index` : `all ${total} images`;
+          r = await corruptArraySet(sub ? sub.set : full, { ...common, out, subset: { split: f.split, selection }, indices: sub?.indices }, canonical);
         }
       } finally {
         if (started) bar.stop();

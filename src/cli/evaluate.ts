@@ -187,6 +187,7 @@ export function registerEval(program: Command): void {
 
 function onTheFlyFromFlags(full: ImageSet, f: EvalFlags, corruptions: ReturnType<typeof parseCorruptions>, severities: number[]): EvalSource {
   const limited = f.limit !== undefined && f.limit < full.labels.length;
-  const clean = limited ? stratifiedSubset(full, f.limit as number).set : full;
-  return onTheFlySource(clean, { name: f.data, corruptions, severities, seed: f.seed, batch: f.batch, selection: limited ? `stratified:${SPLIT_SEED}` : 'all' });
+  const sub = limited ? stratifiedSubset(full, f.limit as number) : null;
+  // per-image seeds come from each image's index in the full split: a --limit cell equals the same rows of a full corrupted set
+  return onTheFlySource(sub ? sub.set : full, { name: f.data, corruptions, severities, seed: f.seed, batch: f.batch, selection: limited ? `stratified:${SPLIT_SEED}` : 'all', indices: sub?.indices });
 }

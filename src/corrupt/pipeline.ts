@@ -44,6 +44,8 @@ export interface CorruptRunOptions {
   inputs?: NamedPath[];
   /** how the images were chosen from the source (array sets): recorded in the manifest */
   subset?: { split: 'test' | 'train'; selection: string };
+  /** each image's index in its full split (when `set` is a subset): per-image seeds derive from these */
+  indices?: number[];
   onProgress?: (done: number, total: number, label: string) => void;
   log?: (line: string) => void;
 }
@@ -228,7 +230,7 @@ export async function corruptArraySet(set: ImageSet, o: CorruptRunOptions, sourc
             const images = set.images.slice(start * px, end * px);
             jobs.push(
               pool
-                .run({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed, preset, frostDir: o.frostDir }, [images.buffer])
+                .run({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed, preset, frostDir: o.frostDir, ...(o.indices ? { indices: o.indices.slice(start, end) } : {}) }, [images.buffer])
                 .then((out) => {
                   if (failed) return;
                   fsStep(partial, 'write', () => writeSync(fd, out, 0, out.length, header.length + (si * n + start) * px));

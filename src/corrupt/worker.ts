@@ -17,6 +17,11 @@ export interface ArrayJob {
   severity: number;
   /** dataset index of the first image (seeds are derived from it) */
   start: number;
+  /**
+   * the index of each image in its full split, when the images are a subset: seeds derive from these, so an
+   * image is corrupted the same whether its set was subset before corruption or after
+   */
+  indices?: number[];
   seed: number;
   preset?: Preset;
   frostDir?: string;
@@ -60,7 +65,7 @@ async function handle(job: ArrayJob | FileJob | DecodeJob, at: (file: string | u
   }
   if (job.kind === 'array') {
     const shape = { height: job.height, width: job.width, channels: job.channels };
-    return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.start + k)), { preset: job.preset, frostDir: job.frostDir });
+    return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.indices ? job.indices[k] : job.start + k)), { preset: job.preset, frostDir: job.frostDir });
   }
   for (const f of job.files) {
     at(f.src);

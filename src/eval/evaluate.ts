@@ -251,7 +251,7 @@ const cleanCell = (clean: ImageSet, bs: number): EvalCellSpec => ({
  * On-the-fly: clean images, corrupted in a worker pool with per-image seeds; one batch prefetched.
  * `selection` says how `clean` was chosen (e.g. 'stratified:SPLIT_SEED'); it is part of the store key.
  */
-export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch?: number; workers?: number; includeClean?: boolean; selection?: string }): EvalSource {
+export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch?: number; workers?: number; includeClean?: boolean; selection?: string; indices?: number[] }): EvalSource {
   const bs = o.batch ?? 256;
   const { height: H, width: W, channels: C } = clean;
   const px = H * W * C;
@@ -265,7 +265,7 @@ export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: 
     async *batches() {
       const job = (start: number, end: number) => {
         const images = clean.images.slice(start * px, end * px);
-        return workers().run({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed }, [images.buffer]);
+        return workers().run({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed, ...(o.indices ? { indices: o.indices.slice(start, end) } : {}) }, [images.buffer]);
       };
       // split each batch across the workers so all cores corrupt while the model runs
       const split = (start: number) => {

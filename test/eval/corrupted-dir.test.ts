@@ -41,6 +41,13 @@ async function corruptDir(name: string, s: ImageSet, corruptions: CorruptionName
   return out;
 }
 
+/** The same, for a subset whose per-image seeds come from its images' indices in the full split. */
+async function corruptDirWith(name: string, s: ImageSet, corruptions: CorruptionName[], severities: number[], indices: number[]): Promise<string> {
+  const out = join(dir, name);
+  await corruptArraySet(s, { corruptions, severities, seed: SEED, out, workers: 2, indices }, 'mnist (test, stratified)');
+  return out;
+}
+
 /** Every batch of one cell: images and predictions. */
 async function cellImages(src: EvalSource, corruption: string | null, severity: number | null) {
   const cell = src.cells.find((c) => c.corruption === corruption && c.severity === severity);
@@ -144,6 +151,16 @@ describe('corrupted directories', () => {
     const small = await corruptDir('small', sub.set, ['contrast'], [5]);
     const src2 = cifarCSource(small, { clean: set, limit: 10 });
     assert.deepEqual((await cellImages(src2, 'contrast', 5)).labels, cleanCell.labels);
+    // per-image seeds come from the full-split index: a subset corrupted on its own (corrupt --limit), the
+    // subset's rows of the whole set, and the subset corrupted on the fly (eval --limit) are the same pixels
+    const smallIdx = await corruptDirWith('small-idx', sub.set, ['contrast'], [5], sub.indices);
+    const fromSmall = await cellImages(cifarCSource(smallIdx, { clean: set, limit: 10 }), 'contrast', 5);
+    const fromWhole = await cellImages(src, 'contrast', 5);
+    const fly = onTheFlySource(sub.set, { name: 'mnist', corruptions: ['contrast'], severities: [5], seed: SEED, selection: `stratified:${SPLIT_SEED}`, indices: sub.indices, workers: 2 });
+    const fromFly = await cellImages(fly, 'contrast', 5);
+    await fly.close();
+    assert.deepEqual(fromSmall.images, fromWhole.images, 'corrupt --limit = rows of the whole set');
+    assert.deepEqual(fromFly.images, fromWhole.images, 'eval --limit on the fly = rows of the whole set');
     // the store key names the subset: another limit never reuses cells
     const keys = new Set([src.key, cifarCSource(whole, { clean: set, limit: 12 }).key, cifarCSource(whole, { clean: set }).key]);
     assert.equal(keys.size, 3);
