@@ -12,7 +12,7 @@ export function parityShape(name: string): [number, number, number] {
 }
 
 /** Losses of `steps` training steps, and the final weights. */
-export async function trainSteps(backend: BackendName, name: string, act: string, steps: number, batch = 2): Promise<{ losses: number[]; weights: Float32Array[] }> {
+export async function trainSteps(backend: BackendName, name: string, act: string, steps: number, batch = 2, lr = 0.01): Promise<{ losses: number[]; weights: Float32Array[] }> {
   await selectBackend(backend, 'train');
   const shape = parityShape(name);
   const model = createModel(name, { act: resolveActivation(act), numClasses: 4, inputShape: shape, width: name.startsWith('wrn') ? 1 : 0.25, seed: 5 });
@@ -20,13 +20,13 @@ export async function trainSteps(backend: BackendName, name: string, act: string
   const px = batch * shape[0] * shape[1] * shape[2];
   const x = tf.tensor(Float32Array.from({ length: px }, () => r() * 2 - 1), [batch, ...shape]);
   const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 4), 'int32'), 4).toFloat();
-  const opt = tf.train.momentum(0.01, 0.9);
+  const opt = tf.train.momentum(lr, 0.9);
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const losses: number[] = [];
   for (let k = 0; k < steps; k++) {
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
-      opt.applyGradients(grads);
+      opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
       losses.push(value.dataSync()[0]);
     });
   }
