@@ -96,7 +96,9 @@ export async function benchTraining(o: { backends?: BackendName[]; batch?: numbe
     rows.push(r);
     o.log?.(`pytorch ${r.model}: ${r.imagesPerSecond.toFixed(1)} img/s`);
   }
-  for (const backend of o.backends ?? (['tensorflow', 'wasm', 'cpu'] as BackendName[])) {
+  // ACTBENCH_BENCH_BACKENDS=tensorflow,wasm narrows a run (the pure-JS rows take many minutes)
+  const fromEnv = process.env.ACTBENCH_BENCH_BACKENDS?.split(',').filter(Boolean) as BackendName[] | undefined;
+  for (const backend of o.backends ?? fromEnv ?? (['tensorflow', 'wasm', 'cpu'] as BackendName[])) {
     for (const r of childRows(backend, batchSize, o.log)) {
       rows.push(r);
       o.log?.(`${backend} ${r.model}: ${r.imagesPerSecond.toFixed(1)} img/s, peak RSS ${(r.peakRssBytes / 1e9).toFixed(2)} GB`);
