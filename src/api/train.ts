@@ -50,6 +50,8 @@ export interface Manifest {
   recipe: Recipe;
   seed: number;
   backend: string;
+  /** what ran underneath the backend, e.g. 'TensorFlow 2.21.0 (@tensorflow/tfjs-node 4.22.0)' */
+  backendVersion: string;
   params: number;
   macs: number;
   timings: { trainSeconds: number; imagesPerSecond: number };
@@ -125,6 +127,7 @@ export async function runTraining(req: TrainRequest): Promise<{ dir: string; man
     recipe,
     seed: req.seed,
     backend: backend.name,
+    backendVersion: backend.version,
     params: result.model.countParams(),
     macs: countMacs(result.model),
     timings: {

@@ -8,6 +8,7 @@ import { registerReport } from './report.js';
 import { registerCorrupt } from './corrupt.js';
 import { registerEval } from './evaluate.js';
 import { registerSearch } from './search.js';
+import { registerSetup } from './setup.js';
 
 export function buildProgram(): Command {
   const program = new Command('actbench')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerSearch(program);
   registerReport(program);
+  registerSetup(program);
   return program;
 }
 

@@ -1,11 +1,16 @@
 /**
  * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → wasm (with the training kernels it lacks
  * registered by wasm-kernels.ts) → the pure-JS cpu backend.
- * The native packages are optional dependencies that cannot install offline; a failed import just moves
- * on to the next candidate. The choice and the reasons for skipping the others are always reported.
+ * tfjs-node(-gpu) load with the binding `actbench setup tensorflow` built into actbench's cache (their own
+ * install scripts are denied: they download from an unreachable host). A backend that is not set up just
+ * moves on to the next candidate; the choice, the reasons for skipping the others and the one command
+ * that gets the fast backend are always reported.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ActbenchError } from '../errors.js';
+import { requireWithBinding } from '../setup/load.js';
+import { setupCommand } from '../setup/paths.js';
+import { notReadyError, nvidiaDriverPresent, tensorflowStatus } from '../setup/status.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -17,6 +22,10 @@ export interface BackendChoice {
   tfBackend: string;
   skipped: { name: BackendName; reason: string }[];
   canTrain: boolean;
+  /** what runs underneath, e.g. 'TensorFlow 2.21.0 (@tensorflow/tfjs-node 4.22.0)' */
+  version: string;
+  /** the one command that would get a faster backend, when one was skipped for not being set up */
+  hint?: string;
 }
 
 const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -36,13 +45,30 @@ export function wasmCanTrain(): boolean {
   return WASM_TRAINING_KERNELS.every((k) => have.has(k));
 }
 
-async function activate(name: BackendName): Promise<void> {
+/** Load tfjs-node(-gpu) through the cached binding; returns what runs underneath. */
+function activateTensorflow(variant: 'cpu' | 'gpu'): string {
+  // both packages register the backend id 'tensorflow': only the first one loaded counts
+  const loaded = tensorflowLoaded;
+  if (loaded && loaded !== variant) throw new Error(`tensorflow-${loaded === 'gpu' ? 'gpu' : 'cpu'} is already loaded in this process`);
+  if (variant === 'gpu' && !nvidiaDriverPresent()) throw new ActbenchError('TF_NO_GPU', 'no NVIDIA driver on this machine (/proc/driver/nvidia/version is missing)', { field: 'backend' });
+  const s = tensorflowStatus(variant);
+  if (!s.ready) throw notReadyError(s);
+  // TF's INFO lines (oneDNN, CPU features) are noise on every run; the user's setting wins
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  if (!loaded) requireWithBinding(s.pkg.dir, s.binding);
+  tensorflowLoaded = variant;
+  return `TensorFlow ${s.record.check.tfVersion} (${s.pkg.name} ${s.pkg.version})`;
+}
+let tensorflowLoaded: 'cpu' | 'gpu' | null = null;
+
+async function activate(name: BackendName): Promise<string> {
+  let version = `TF.js ${tf.version_core}`;
   switch (name) {
     case 'tensorflow-gpu':
-      await import(/* optional */ '@tensorflow/tfjs-node-gpu' as string);
+      version = activateTensorflow('gpu');
       break;
     case 'tensorflow':
-      await import(/* optional */ '@tensorflow/tfjs-node' as string);
+      version = activateTensorflow('cpu');
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
@@ -54,6 +80,7 @@ async function activate(name: BackendName): Promise<void> {
   const id = name.startsWith('tensorflow') ? 'tensorflow' : name;
   if (!(await tf.setBackend(id))) throw new Error(`tf.setBackend('${id}') failed`);
   await tf.ready();
+  return version;
 }
 
 /**
@@ -63,20 +90,23 @@ async function activate(name: BackendName): Promise<void> {
 export async function selectBackend(request: BackendRequest = 'auto', purpose: 'train' | 'infer' = 'train'): Promise<BackendChoice> {
   const skipped: BackendChoice['skipped'] = [];
   const candidates = request === 'auto' ? ORDER : [request];
+  let hint: string | undefined;
   for (const name of candidates) {
     try {
-      await activate(name);
+      const version = await activate(name);
       const canTrain = name !== 'wasm' || wasmCanTrain();
       if (purpose === 'train' && !canTrain && request === 'auto') {
         skipped.push({ name, reason: `missing training kernels ${WASM_TRAINING_KERNELS.join(', ')}` });
         continue;
       }
-      return { name, tfBackend: tf.getBackend(), skipped, canTrain };
+      return { name, tfBackend: tf.getBackend(), skipped, canTrain, version, ...(hint ? { hint } : {}) };
     } catch (e) {
       const err = e as Error & { code?: string };
+      if (request !== 'auto' && e instanceof ActbenchError) throw e; // already says what is missing and the fix
       const reason = err.code === 'ERR_MODULE_NOT_FOUND' ? 'not installed (optional dependency)' : err.message.split('\n')[0];
       if (request !== 'auto') throw new ActbenchError('TFJS_BACKEND_UNAVAILABLE', `TF.js backend '${name}' is not available: ${reason}`, { field: 'backend' });
-      skipped.push({ name, reason });
+      if (name === 'tensorflow' && err.code === 'TF_NOT_SET_UP') hint = `for the fast backend run: ${setupCommand('cpu')}`;
+      skipped.push({ name, reason: err.code === 'TF_NOT_SET_UP' || err.code === 'TF_NO_GPU' ? reason.replace(/^TF\.js backend '[^']+' is not available: /, '').replace(/\. Fix: .*$/, '') : reason });
     }
   }
   throw new ActbenchError('TFJS_NO_BACKEND', 'no TF.js backend could be activated', { field: 'backend' });
@@ -84,5 +114,5 @@ export async function selectBackend(request: BackendRequest = 'auto', purpose: '
 
 export function describeBackend(c: BackendChoice): string {
   const skipped = c.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  return `TF.js backend: ${c.name}${skipped ? ` (skipped ${skipped})` : ''}`;
+  return `TF.js backend: ${c.name}, ${c.version}${skipped ? ` (skipped ${skipped})` : ''}${c.hint ? `; ${c.hint}` : ''}`;
 }
