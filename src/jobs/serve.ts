@@ -1,0 +1,34 @@
+/**
+ * The child side of a job: wait for the one request, run the handler, answer, exit. A child never outlives
+ * its parent: when the IPC channel closes (the parent exited, was killed, even with SIGKILL) it exits at
+ * once, running its clean-ups (locks, partial files) through the 'exit' hooks; SIGINT and SIGTERM go
+ * through src/util/signals.ts like any actbench process.
+ */
+import { onExit } from '../util/signals.js';
+import { toFailure, type ChildMessage, type ParentMessage } from './protocol.js';
+
+/** Exit status of a child whose parent went away (as if it got SIGHUP). */
+export const ORPHAN_EXIT = 129;
+
+export function serveJob<Request, Result>(handler: (request: Request, log: (line: string) => void) => Promise<Result>): void {
+  if (!process.send) throw new Error('a job entry must be started by the job runner (src/jobs/runner.ts), with an IPC channel');
+  onExit(() => {}); // installs the SIGINT/SIGTERM handlers, so clean-ups run on a signal from the runner
+  process.on('disconnect', () => process.exit(ORPHAN_EXIT));
+  const send = (m: ChildMessage<Result>): Promise<void> =>
+    new Promise((resolve) => {
+      if (!process.connected) process.exit(ORPHAN_EXIT);
+      process.send?.(m, undefined, {}, () => resolve());
+    });
+  process.once('message', (m: ParentMessage<Request>) => {
+    void (async () => {
+      let reply: ChildMessage<Result>;
+      try {
+        reply = { type: 'done', result: await handler(m.request, (line) => void send({ type: 'log', line })) };
+      } catch (e) {
+        reply = { type: 'failed', error: toFailure(e) };
+      }
+      await send(reply);
+      process.exit(0);
+    })();
+  });
+}
