@@ -3,12 +3,21 @@ import type { ExportReport, ExportRequest } from '../api/export.js';
 import type { Manifest, TrainRequest } from '../api/train.js';
 import { jobEntry, runJob } from './runner.js';
 
-export interface TrainJobRequest {
-  /** everything a training takes except the callbacks, which cannot cross processes (log lines come back) */
-  train: Omit<TrainRequest, 'onStep' | 'onEpoch' | 'log'>;
-  /** export after training (skipped when the training stopped on a non-finite loss) */
-  export?: Omit<ExportRequest, 'dir' | 'log'>;
-}
+/** Export options as they cross to the child (the run directory is the job's) */
+export type ExportJobOptions = Omit<ExportRequest, 'dir' | 'log'>;
+
+/** everything a training takes except the callbacks, which cannot cross processes (log lines come back) */
+export type TrainJobTraining = Omit<TrainRequest, 'onStep' | 'onEpoch' | 'log'>;
+
+export type TrainJobRequest =
+  | {
+      kind: 'train';
+      train: TrainJobTraining;
+      /** export after training (skipped when the training stopped on a non-finite loss) */
+      export?: ExportJobOptions;
+    }
+  /** export an already trained run directory */
+  | { kind: 'export'; dir: string; export: ExportJobOptions };
 
 export interface TrainJobResult {
   dir: string;

@@ -66,11 +66,12 @@ describe('runJob', () => {
 });
 
 describe('children die with their parent (issue 9)', () => {
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
-    it(`${signal} to the parent stops every child job and its writing`, async () => {
-      const pidFile = join(dir, `pids-${signal}`);
-      const tick = join(dir, `tick-${signal}`);
-      const parent = spawn(process.execPath, ['--import', 'tsx', 'test/jobs/fixtures/parent.ts', pidFile, tick], { stdio: 'ignore' });
+  const cases = [['SIGTERM', 'hang'], ['SIGINT', 'hang'], ['SIGKILL', 'hang'], ['SIGTERM', 'busy'], ['SIGKILL', 'busy']] as const;
+  for (const [signal, mode] of cases) {
+    it(`${signal} to the parent stops every child job (${mode === 'busy' ? 'busy in synchronous code' : 'waiting'}) and its writing`, async () => {
+      const pidFile = join(dir, `pids-${signal}-${mode}`);
+      const tick = join(dir, `tick-${signal}-${mode}`);
+      const parent = spawn(process.execPath, ['--import', 'tsx', 'test/jobs/fixtures/parent.ts', pidFile, tick, mode], { stdio: 'ignore' });
       const exited = new Promise<{ code: number | null; signal: string | null }>((r) => parent.on('exit', (code, sig) => r({ code, signal: sig })));
       assert.ok(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim().split('\n').length === 2, 30_000), 'both children started');
       const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
@@ -80,7 +81,7 @@ describe('children die with their parent (issue 9)', () => {
       if (signal === 'SIGTERM') assert.equal(status.code, 143);
       if (signal === 'SIGINT') assert.equal(status.code, 130);
       if (signal === 'SIGKILL') assert.equal(status.signal, 'SIGKILL');
-      assert.ok(await waitFor(() => !pids.some(alive), 5000), `children ${pids.filter(alive).join(', ')} survived the parent's ${signal}`);
+      assert.ok(await waitFor(() => !pids.some(alive), 6000), `children ${pids.filter(alive).join(', ')} survived the parent's ${signal}`);
       const sizes = [1, 2].map((k) => (existsSync(`${tick}.${k}`) ? statSync(`${tick}.${k}`).size : 0));
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual([1, 2].map((k) => (existsSync(`${tick}.${k}`) ? statSync(`${tick}.${k}`).size : 0)), sizes, 'nothing written after the children stopped');
