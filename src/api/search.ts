@@ -63,6 +63,11 @@ export interface SearchResult {
 /** What a search writes in its directory: --force removes these (and nothing else a user put there). */
 const SEARCH_OUTPUTS = ['state.json', 'search.json', 'baseline-relu.json', 'candidates', 'report.md', 'best-so-far.svg', 'export', 'rerank', 'rerank.md'];
 
+/** --force: remove a search's own outputs from its directory (stale candidates would otherwise be reused). */
+export function discardSearch(out: string): void {
+  for (const f of SEARCH_OUTPUTS) rmSync(join(out, f), { recursive: true, force: true });
+}
+
 /** The evolution's own configuration must match the recipe too (a state from another search copied in). */
 const evolutionOf = (r: SearchRecipe) => ({ population: r.population, sample: r.sample, threshold: r.threshold, seed: r.seed, batch: r.workers, layerOps: r.layerOps });
 
@@ -102,7 +107,7 @@ async function searchLocked(o: SearchOptions, recipe: SearchRecipe, log: (l: str
   const exists = existsSync(stateFile) || existsSync(recipeFile);
   if (o.force && exists) {
     log(`--force: discarding the search in ${o.out}`);
-    for (const f of SEARCH_OUTPUTS) rmSync(join(o.out, f), { recursive: true, force: true });
+    discardSearch(o.out);
   } else if (exists && !o.resume) {
     throw new ActbenchError('OUTPUT_EXISTS', `${o.out} already holds a search: pass --resume to continue it, --force to discard it and start afresh, or another --out`, { file: o.out });
   }
