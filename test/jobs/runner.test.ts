@@ -8,28 +8,12 @@ import { after, describe, it } from 'node:test';
 import { ActbenchError } from '../../src/errors.js';
 import { inParallel, liveJobPids, runJob } from '../../src/jobs/runner.js';
 import type { TestJob } from './fixtures/test-job.js';
+import { alive, waitFor } from './wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-jobs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const entry = new URL('./fixtures/test-job.ts', import.meta.url);
 const job = (req: TestJob) => runJob<TestJob, { echoed: unknown; pid: number }>(entry, req, { label: `test ${req.mode}` });
-
-export const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-export async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
 
 describe('runJob', () => {
   it('returns the typed result of a job in another process, its log lines forwarded', async () => {
