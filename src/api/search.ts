@@ -3,20 +3,28 @@
  * optionally robustness and deployed speed, resumable, with a report (best-so-far curve, top functions,
  * trained parameters per layer, ReLU under the same protocol) and an export of the top functions.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { ActivationLayer } from '../acts/tfjs.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
+import { loadDataset } from '../data/sources.js';
+import { describeModel } from '../models/registry.js';
+import { lockDir } from '../util/lock.js';
+import { assertSameRun } from '../util/same-run.js';
+import { checkInt, checkSeed, searchRecipe, type SearchRecipe } from '../search/options.js';
 import { activationModel } from '../onnx/activation-model.js';
 import { loadModel } from '../train/io.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { bestSoFar, initialState, loadState, runEvolution, type Candidate, type Evaluation, type SearchConfig, type SearchState } from '../search/evolution.js';
-import { makeFitness, type FitnessKind } from '../search/fitness.js';
+import { CandidateJobError, makeFitness, type FitnessKind } from '../search/fitness.js';
 import { meanStd, significance, welchTTest } from '../eval/stats.js';
-import { inParallel, runCli } from '../util/child.js';
+import { inParallel } from '../jobs/runner.js';
+import { trainInChild } from '../jobs/train.js';
+import { readManifest, type Manifest } from './train.js';
+import { resolveActivation } from '../acts/define.js';
 import { toDefinition } from '../search/genome.js';
 
 export interface SearchOptions {
@@ -35,44 +43,140 @@ export interface SearchOptions {
   lr: number;
   fitness: FitnessKind;
   latencyWeight: number;
+  /** continue the search in `out` (only with the same recipe; the budget may grow) */
   resume?: boolean;
+  /** discard the search in `out` and start afresh */
+  force?: boolean;
   /** add LayerAct-style layer statistics to the operators (off by default) */
   layerOps?: boolean;
   log?: (l: string) => void;
+  /** after each evaluated candidate (progress) */
+  onCandidate?: (c: Candidate, s: SearchState) => void;
 }
 
-export async function runSearch(o: SearchOptions): Promise<{ state: SearchState; report: string; baseline: Evaluation }> {
+export interface SearchResult {
+  state: SearchState;
+  report: string;
+  baseline: Evaluation;
+}
+
+/** What a search writes in its directory: --force removes these (and nothing else a user put there). */
+const SEARCH_OUTPUTS = ['state.json', 'search.json', 'baseline-relu.json', 'candidates', 'report.md', 'best-so-far.svg', 'export', 'rerank', 'rerank.md'];
+
+/** --force: remove a search's own outputs from its directory (stale candidates would otherwise be reused). */
+export function discardSearch(out: string): void {
+  for (const f of SEARCH_OUTPUTS) rmSync(join(out, f), { recursive: true, force: true });
+}
+
+/** The evolution's own configuration must match the recipe too (a state from another search copied in). */
+const evolutionOf = (r: SearchRecipe) => ({ population: r.population, sample: r.sample, threshold: r.threshold, seed: r.seed, batch: r.workers, layerOps: r.layerOps });
+
+function readRecipe(file: string): SearchRecipe & { budget?: number } {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SearchRecipe & { budget?: number };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw fsError(e, file, 'read the search recipe');
+    throw new ActbenchError('SEARCH_BAD_STATE', `${file} is not a search recipe (${(e as Error).message}); --force starts the search afresh`, { file });
+  }
+}
+
+/**
+ * Runs (or resumes) a search. Resolves only when the search ran to its budget with at least one candidate
+ * trained; rejects otherwise, with a coded error: SEARCH_BAD_OPTION, OUTPUT_EXISTS, RESUME_MISMATCH,
+ * OUTPUT_LOCKED before any work; SEARCH_BASELINE_FAILED when ReLU did not train; the child's own code when a
+ * candidate's training job failed (the state is saved: --resume retries it); SEARCH_NOTHING_TRAINED when no
+ * candidate trained (the report is written and says so).
+ */
+export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const log = o.log ?? (() => {});
+  const recipe = searchRecipe(o);
+  if (o.resume && o.force) throw new ActbenchError('SEARCH_BAD_OPTION', '--resume continues the search in --out and --force discards it: pass one of them', { field: 'force', exit: 2 });
+  describeModel(recipe.model); // MODEL_UNKNOWN with close matches, before any work
+  loadDataset(recipe.data); // the data spec and its files, before any work
+  const lock = lockDir(o.out, 'search directory');
+  try {
+    return await searchLocked(o, recipe, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function searchLocked(o: SearchOptions, recipe: SearchRecipe, log: (l: string) => void): Promise<SearchResult> {
   const stateFile = join(o.out, 'state.json');
-  if (existsSync(stateFile) && !o.resume) throw new ActbenchError('SEARCH_EXISTS', `${stateFile} exists: pass --resume to continue that search, or another --out`, { file: stateFile });
-  if (!existsSync(stateFile) && o.resume) throw new ActbenchError('SEARCH_NO_STATE', `--resume: ${stateFile} not found`, { file: stateFile });
-  const config: SearchConfig = { population: o.population, sample: o.sample, budget: o.budget, threshold: o.threshold, seed: o.seed, batch: o.workers, layerOps: !!o.layerOps };
-  const state = o.resume ? { ...loadState(stateFile), config: { ...loadState(stateFile).config, budget: o.budget } } : initialState(config);
-  writeFileAtomic(join(o.out, 'search.json'), JSON.stringify({ ...o, log: undefined }, null, 2));
+  const recipeFile = join(o.out, 'search.json');
+  const exists = existsSync(stateFile) || existsSync(recipeFile);
+  if (o.force && exists) {
+    log(`--force: discarding the search in ${o.out}`);
+    discardSearch(o.out);
+  } else if (exists && !o.resume) {
+    throw new ActbenchError('OUTPUT_EXISTS', `${o.out} already holds a search: pass --resume to continue it, --force to discard it and start afresh, or another --out`, { file: o.out });
+  }
+  if (o.resume && !existsSync(stateFile)) throw new ActbenchError('SEARCH_NO_STATE', `--resume: ${stateFile} not found (no search to continue)`, { file: stateFile });
+  let state: SearchState;
+  if (o.resume) {
+    if (!existsSync(recipeFile)) throw new ActbenchError('SEARCH_BAD_STATE', `--resume: ${recipeFile} not found, so the search's recipe cannot be checked; --force starts afresh`, { file: recipeFile });
+    const { budget: _b, ...stored } = readRecipe(recipeFile);
+    const hint = 'pass the flags of the original search (only --budget may change), or --force to start afresh';
+    assertSameRun('search', recipeFile, stored, recipe, hint);
+    const loaded = loadState(stateFile);
+    const { budget: _sb, ...storedEvolution } = loaded.config;
+    assertSameRun('search', stateFile, storedEvolution, evolutionOf(recipe), hint);
+    state = { ...loaded, config: { ...loaded.config, budget: o.budget } };
+  } else {
+    state = initialState({ ...evolutionOf(recipe), budget: o.budget });
+  }
+  writeFileAtomic(recipeFile, JSON.stringify({ ...recipe, budget: o.budget }, null, 2));
   // functionally identical candidates reuse an earlier result: rebuild the table from the history
   const known = new Map<string, Evaluation>();
   for (const c of state.history) if (typeof c.details.fingerprint === 'string' && c.status !== 'duplicate') known.set(c.details.fingerprint, c);
-  const fitness = makeFitness({ ...o, dir: o.out, kind: o.fitness, log: () => {} }, known);
+  const fitness = makeFitness({ ...recipe, dir: o.out, kind: recipe.fitness, log: () => {} }, known);
 
   const baselineFile = join(o.out, 'baseline-relu.json');
   let baseline: Evaluation;
   if (existsSync(baselineFile)) baseline = JSON.parse(readFileSync(baselineFile, 'utf8')) as Evaluation;
   else {
     log('ReLU under the same protocol …');
-    baseline = await fitness('relu', 'relu');
+    baseline = await stopOnJobFailure(() => fitness('relu', 'relu'), stateFile);
+    if (baseline.status !== 'ok') {
+      const why = typeof baseline.details.reason === 'string' ? baseline.details.reason : typeof baseline.details.error === 'string' ? baseline.details.error : baseline.status;
+      throw new ActbenchError('SEARCH_BASELINE_FAILED', `the ReLU baseline did not train (${baseline.status}: ${why}): no candidate could be compared with it; check the recipe (--lr, --epochs, --data)`, { file: join(o.out, 'candidates', 'relu') });
+    }
     writeFileAtomic(baselineFile, JSON.stringify(baseline));
   }
   log(`ReLU fitness ${baseline.fitness.toFixed(4)}`);
-  await runEvolution(state, (g, id) => fitness(g, id), {
+  await stopOnJobFailure(
+    () =>
+      runEvolution(state, (g, id) => fitness(g, id), {
+        stateFile,
+        onCandidate: (c, s) => {
+          const best = Math.max(...s.history.map((h) => h.fitness));
+          log(`#${c.id + 1}/${s.config.budget} ${c.mutation.padEnd(10)} ${c.status.padEnd(9)} fitness ${c.fitness.toFixed(4)}  best ${best.toFixed(4)}  ${c.expr}`);
+          o.onCandidate?.(c, s);
+        },
+      }),
     stateFile,
-    onCandidate: (c, s) => {
-      const best = Math.max(...s.history.map((h) => h.fitness));
-      log(`#${c.id + 1}/${s.config.budget} ${c.mutation.padEnd(10)} ${c.status.padEnd(9)} fitness ${c.fitness.toFixed(4)}  best ${best.toFixed(4)}  ${c.expr}`);
-    },
-  });
-  const report = await searchReport(o.out, state, baseline, o);
+  );
+  const report = await searchReport(o.out, state, baseline, recipe);
+  if (!state.history.some((c) => c.status === 'ok')) {
+    const counts = Object.entries(statusCounts(state)).map(([k, v]) => `${v} ${k}`).join(', ');
+    throw new ActbenchError('SEARCH_NOTHING_TRAINED', `no candidate trained (${counts || 'none evaluated'}): the search found nothing; see ${report}`, { file: report });
+  }
   return { state, report, baseline };
 }
+
+/** A candidate's failed child job ends the search with the child's code, saying that the state was kept. */
+async function stopOnJobFailure<T>(fn: () => Promise<T>, stateFile: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof CandidateJobError) {
+      throw new ActbenchError(e.code, `${e.message}\nthe search stopped; its state is saved in ${stateFile}: fix the cause and rerun with --resume`, { file: e.file ?? stateFile, field: e.field, exit: e.exit });
+    }
+    throw e;
+  }
+}
+
+const statusCounts = (state: SearchState) => state.history.reduce<Record<string, number>>((a, c) => ((a[c.status] = (a[c.status] ?? 0) + 1), a), {});
 
 async function paramSummary(dir: string): Promise<string> {
   if (!existsSync(join(dir, 'model.json'))) return '–';
@@ -116,7 +220,7 @@ export async function searchReport(out: string, state: SearchState, baseline: Ev
     const params = k < 3 ? await paramSummary(join(out, 'candidates', String(c.id))) : '';
     rows.push(`| ${k + 1} | \`${c.expr}\` | ${c.fitness.toFixed(4)} | ${typeof c.details.valAcc === 'number' ? (100 * c.details.valAcc).toFixed(2) : '–'} | ${c.mutation} | ${params} |`);
   }
-  const counts = state.history.reduce<Record<string, number>>((a, c) => ((a[c.status] = (a[c.status] ?? 0) + 1), a), {});
+  const counts = statusCounts(state);
   const md = [
     `# Activation search (PANGAEA regularized evolution)`,
     '',
@@ -174,44 +278,74 @@ export interface RerankOptions {
 
 /** The search's final step: retrain the top k (and ReLU) longer, on several seeds; mean ± std, Welch vs ReLU. */
 export async function rerankSearch(dir: string, o: RerankOptions): Promise<string> {
-  const state = loadState(join(dir, 'state.json'));
-  const cfg = JSON.parse(readFileSync(join(dir, 'search.json'), 'utf8')) as SearchOptions;
-  const ranked = [...state.history].filter((c) => c.status === 'ok').sort((a, b) => b.fitness - a.fitness).slice(0, o.top);
-  const entries = [{ label: 'relu', act: 'relu' }, ...ranked.map((c, k) => ({ label: `#${k + 1}`, act: c.expr }))];
-  const jobs = entries.flatMap((e) => o.seeds.map((seed) => ({ ...e, seed })));
-  const acc = new Map<string, number[]>();
-  await inParallel(jobs, o.workers, async (j) => {
-    const out = join(dir, 'rerank', `${j.label.replace('#', 'top')}-s${j.seed}`);
-    if (!existsSync(join(out, 'manifest.json'))) {
-      o.log?.(`rerank ${j.label} seed ${j.seed} …`);
-      try {
-        await runCli(['train', '--model', cfg.model, '--act', j.act, '--data', cfg.data, '--epochs', String(o.epochs), '--limit-train', String(o.limitTrain ?? cfg.limitTrain), '--limit-test', String(cfg.limitTest), '--lr', String(cfg.lr), '--seed', String(j.seed), '--out', out]);
-      } catch {
-        // a NaN stop exits with code 3 and still writes its manifest
+  const C = 'SEARCH_BAD_OPTION';
+  checkInt(C, 'top', o.top);
+  checkInt(C, 'epochs', o.epochs);
+  checkInt(C, 'workers', o.workers);
+  if (o.limitTrain !== undefined) checkInt(C, 'limitTrain', o.limitTrain);
+  if (!Array.isArray(o.seeds) || o.seeds.length === 0) throw new ActbenchError(C, 'seeds must be a non-empty list of seeds', { field: 'seeds', exit: 2 });
+  o.seeds.forEach((s, k) => checkSeed(C, `seeds[${k}]`, s));
+  if (new Set(o.seeds).size !== o.seeds.length) throw new ActbenchError(C, `seeds must not repeat (got ${o.seeds.join(', ')}): a repeated seed would count one run twice`, { field: 'seeds', exit: 2 });
+  const stateFile = join(dir, 'state.json');
+  if (!existsSync(stateFile)) throw new ActbenchError('SEARCH_NO_STATE', `${stateFile} not found: rerank needs a search directory`, { file: stateFile });
+  const state = loadState(stateFile);
+  const cfg = readRecipe(join(dir, 'search.json'));
+  const lock = lockDir(dir, 'search directory');
+  try {
+    const ranked = [...state.history].filter((c) => c.status === 'ok').sort((a, b) => b.fitness - a.fitness).slice(0, o.top);
+    const entries = [{ label: 'relu', act: 'relu' }, ...ranked.map((c, k) => ({ label: `#${k + 1}`, act: c.expr }))];
+    const jobs = entries.flatMap((e) => o.seeds.map((seed) => ({ ...e, seed })));
+    const acc = new Map<string, number[]>();
+    const stopped = new Map<string, number>();
+    const limitTrain = o.limitTrain ?? cfg.limitTrain;
+    const failures = await inParallel(jobs, o.workers, async (j) => {
+      const out = join(dir, 'rerank', `${j.label.replace('#', 'top')}-s${j.seed}`);
+      const request = { model: cfg.model, act: j.act, data: cfg.data, seed: j.seed, out, limitTrain, limitTest: cfg.limitTest, recipe: { epochs: o.epochs, lr: cfg.lr } };
+      let manifest: Manifest;
+      if (existsSync(join(out, 'manifest.json')) && !existsSync(join(out, 'checkpoint', 'state.json'))) {
+        manifest = readManifest(out);
+        // a finished rerank run is reused only when it is this run (the ranking may have changed since)
+        assertSameRun('rerank run', join(out, 'manifest.json'),
+          { expr: manifest.activation.expr, model: manifest.model, data: manifest.dataset.spec, seed: manifest.seed, epochs: manifest.recipe.epochs, lr: manifest.recipe.lr },
+          { expr: resolveActivation(j.act).expr, model: cfg.model, data: cfg.data, seed: j.seed, epochs: o.epochs, lr: cfg.lr },
+          `remove ${out} to retrain it`);
+      } else {
+        o.log?.(`rerank ${j.label} seed ${j.seed} …`);
+        const resume = existsSync(join(out, 'checkpoint', 'state.json'));
+        manifest = (await trainInChild({ kind: 'train', train: { ...request, resume } }, { label: `rerank ${j.label} (${j.act}) seed ${j.seed}` })).manifest;
       }
+      if (manifest.result.stopped || manifest.result.testAcc === null) stopped.set(j.label, (stopped.get(j.label) ?? 0) + 1);
+      else acc.set(j.label, [...(acc.get(j.label) ?? []), manifest.result.testAcc]);
+    });
+    if (failures.length) {
+      const first = failures[0].error;
+      const list = failures.map((f) => `${f.item.label} seed ${f.item.seed}: ${f.error instanceof ActbenchError ? `[${f.error.code}] ` : ''}${(f.error as Error).message}`).join('\n  ');
+      throw new ActbenchError(first instanceof ActbenchError ? first.code : 'SEARCH_JOB_FAILED', `${failures.length} of ${jobs.length} rerank trainings failed; nothing was written:\n  ${list}`, {
+        file: first instanceof ActbenchError ? first.file : dir,
+      });
     }
-    if (!existsSync(join(out, 'manifest.json'))) return;
-    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { result: { testAcc: number | null } };
-    acc.set(j.label, [...(acc.get(j.label) ?? []), m.result.testAcc ?? 0]);
-  });
-  const base = acc.get('relu') ?? [];
-  const rows = entries.map((e) => {
-    const xs = acc.get(e.label) ?? [];
-    const m = meanStd(xs);
-    const t = e.label === 'relu' ? null : welchTTest(xs, base);
-    return `| ${e.label} | \`${e.act}\` | ${(100 * m.mean).toFixed(2)} ± ${(100 * m.std).toFixed(2)} | ${xs.length} | ${t ? `${t.pGreater.toFixed(3)}${significance(t.pGreater)}` : '–'} |`;
-  });
-  const md = [
-    '# Re-ranking of the top functions',
-    '',
-    `${cfg.model} on ${cfg.data}, ${o.epochs} epochs, seeds ${o.seeds.join(', ')}; test accuracy. p: Welch's one-sided t-test that the mean is above ReLU's.`,
-    '',
-    '| rank | function | test acc % (mean ± std) | runs | p vs ReLU |',
-    '|---|---|---:|---:|---:|',
-    ...rows,
-    '',
-  ].join('\n');
-  const file = join(dir, 'rerank.md');
-  writeFileAtomic(file, md);
-  return file;
+    const base = acc.get('relu') ?? [];
+    const rows = entries.map((e) => {
+      const xs = acc.get(e.label) ?? [];
+      const m = meanStd(xs);
+      const t = e.label === 'relu' || xs.length < 2 || base.length < 2 ? null : welchTTest(xs, base);
+      return `| ${e.label} | \`${e.act}\` | ${xs.length ? `${(100 * m.mean).toFixed(2)} ± ${(100 * m.std).toFixed(2)}` : '–'} | ${xs.length} | ${stopped.get(e.label) ?? 0} | ${t ? `${t.pGreater.toFixed(3)}${significance(t.pGreater)}` : '–'} |`;
+    });
+    const md = [
+      '# Re-ranking of the top functions',
+      '',
+      `${cfg.model} on ${cfg.data}, ${o.epochs} epochs on ${limitTrain} training images, seeds ${o.seeds.join(', ')}; test accuracy. p: Welch's one-sided t-test that the mean is above ReLU's. ` +
+        'Runs stopped on a non-finite loss are counted apart, not averaged in as 0.',
+      '',
+      '| rank | function | test acc % (mean ± std) | runs | stopped | p vs ReLU |',
+      '|---|---|---:|---:|---:|---:|',
+      ...rows,
+      '',
+    ].join('\n');
+    const file = join(dir, 'rerank.md');
+    writeFileAtomic(file, md);
+    return file;
+  } finally {
+    lock.release();
+  }
 }

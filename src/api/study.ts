@@ -1,16 +1,27 @@
 /**
  * `actbench study`: the whole pipeline on one command — train a small CNN per activation and seed
- * (child processes, one per core), export and validate, corrupt the test set at all severities, evaluate
+ * (child jobs, one per core), export and validate, corrupt the test set at all severities, evaluate
  * every model on onnxruntime, benchmark them, and write one report. Every step is resumable: finished
  * runs, corruption files and result cells are skipped on a rerun.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { plotActivations } from './acts.js';
 import { CORRUPTIONS } from '../corrupt/presets.js';
 import { corruptArraySet } from '../corrupt/pipeline.js';
-import { subset } from '../data/dataset.js';
+import type { DatasetSplits } from '../data/dataset.js';
+import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
+import { resolveActivation, type ActivationDef } from '../acts/define.js';
+import { ActbenchError } from '../errors.js';
+import { inParallel } from '../jobs/runner.js';
+import { trainInChild } from '../jobs/train.js';
+import { describeModel } from '../models/registry.js';
+import { checkInt, checkNumber, checkSeed } from '../search/options.js';
+import { lockDir } from '../util/lock.js';
+import { assertDisjoint } from '../util/paths.js';
+import { assertSameRun } from '../util/same-run.js';
+import { readManifest, type Manifest } from './train.js';
 import { DEBIAN_FASHION_MNIST, loadDataset } from '../data/sources.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
 import { benchModels } from '../bench/models.js';
@@ -18,7 +29,6 @@ import { cifarCSource, evaluateModel } from '../eval/evaluate.js';
 import { collectRuns, categoryPlot, robustnessMarkdown, severityPlot } from '../report/robustness.js';
 import { ResultsStore, type BenchRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { inParallel, runCli } from '../util/child.js';
 import type { EpName } from '../runtime/session.js';
 
 export interface StudyOptions {
@@ -39,54 +49,184 @@ export interface StudyOptions {
 
 export const DEFAULT_STUDY_ACTS = ['relu', 'silu', 'gelu', 'la_silu', 'la_hardsilu', 'velu'];
 
-export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; seconds: number }> {
-  const t0 = performance.now();
-  const log = o.log ?? (() => {});
+interface StudyPlan {
+  data: string;
+  model: string;
+  acts: { spec: string; def: ActivationDef }[];
+  seeds: number[];
+  epochs: number;
+  limitTrain: number;
+  testImages: number;
+  lr: number;
+  parallel: number;
+  out: string;
+  modelsDir: string;
+  ds: DatasetSplits;
+}
+
+/** The files and folders a data spec reads (for the outputs-never-touch-inputs check). */
+function dataPaths(spec: string): string[] {
+  const colon = spec.indexOf(':');
+  if (colon < 0) return spec === 'fashion-mnist' ? [process.env.FASHION_MNIST_DIR || DEBIAN_FASHION_MNIST] : [];
+  const arg = spec.slice(colon + 1);
+  return spec.startsWith('npy:') ? arg.split(',').filter(Boolean) : [arg];
+}
+
+/**
+ * Every input checked before any training: each activation resolved (all bad names reported together,
+ * with close matches), the model, the data spec and its files, seeds, counts, and the outputs.
+ */
+function plan(o: StudyOptions): StudyPlan {
+  const C = 'STUDY_BAD_OPTION';
   const data = o.data ?? (existsSync(DEBIAN_FASHION_MNIST) ? 'fashion-mnist' : 'mnist');
   const model = o.model ?? 'cnn_small';
-  const acts = o.acts ?? DEFAULT_STUDY_ACTS;
+  const actSpecs = o.acts ?? DEFAULT_STUDY_ACTS;
+  if (!Array.isArray(actSpecs) || actSpecs.length === 0) throw new ActbenchError(C, 'acts must name at least one activation', { field: 'acts', exit: 2 });
+  const dup = actSpecs.find((a, k) => actSpecs.indexOf(a) !== k);
+  if (dup !== undefined) throw new ActbenchError(C, `acts lists '${dup}' twice: each activation is trained once per seed`, { field: 'acts', exit: 2 });
+  const acts: StudyPlan['acts'] = [];
+  const bad: ActbenchError[] = [];
+  for (const spec of actSpecs) {
+    try {
+      acts.push({ spec, def: resolveActivation(spec) });
+    } catch (e) {
+      if (!(e instanceof ActbenchError)) throw e;
+      bad.push(new ActbenchError(e.code, `'${spec}': ${e.message}`));
+    }
+  }
+  if (bad.length) {
+    throw new ActbenchError(bad[0].code, `${bad.length} of the ${actSpecs.length} activations cannot be used; nothing was trained:\n  ${bad.map((e) => e.message).join('\n  ')}`, { field: 'acts' });
+  }
   const seeds = o.seeds ?? [1];
-  const epochs = o.epochs ?? 2;
-  const limitTrain = o.limitTrain ?? 6000;
-  const testImages = o.testImages ?? 1000;
+  if (!Array.isArray(seeds) || seeds.length === 0) throw new ActbenchError(C, 'seeds must be a non-empty list', { field: 'seeds', exit: 2 });
+  seeds.forEach((v, k) => checkSeed(C, `seeds[${k}]`, v));
+  if (new Set(seeds).size !== seeds.length) throw new ActbenchError(C, `seeds must not repeat (got ${seeds.join(', ')})`, { field: 'seeds', exit: 2 });
+  const epochs = checkInt(C, 'epochs', o.epochs ?? 2);
+  const limitTrain = checkInt(C, 'limitTrain', o.limitTrain ?? 6000);
+  const testImages = checkInt(C, 'testImages', o.testImages ?? 1000);
+  const lr = checkNumber(C, 'lr', o.lr ?? 0.05, { min: 0, minOpen: true });
+  const parallel = checkInt(C, 'parallel', o.parallel ?? cpus().length);
+  describeModel(model); // MODEL_UNKNOWN with close matches
+  const ds = loadDataset(data); // DATA_* errors naming the file
   const tag = `${data.split(':')[0]}-${model}`;
   const out = o.out ?? join('reports', `study-${tag}`);
   const modelsDir = o.modelsDir ?? join('models', `study-${tag}`);
-  const runName = (act: string, seed: number) => `${act.replace(/[^A-Za-z0-9_.=-]+/g, '_')}-s${seed}`;
+  const inputs = dataPaths(data).map((path) => ({ path, what: 'dataset' }));
+  assertDisjoint({ path: out, what: '--out' }, inputs);
+  assertDisjoint({ path: modelsDir, what: 'models directory' }, inputs);
+  return { data, model, acts, seeds, epochs, limitTrain, testImages, lr, parallel, out, modelsDir, ds };
+}
 
-  // 1–2. train and export, one child process per core
-  const jobs = acts.flatMap((act) => seeds.map((seed) => ({ act, seed })));
-  log(`study: ${data}, ${model}, ${acts.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs on ${limitTrain} images; ${jobs.length} runs, ${o.parallel ?? cpus().length} at a time`);
-  await inParallel(jobs, o.parallel ?? cpus().length, async ({ act, seed }) => {
+/** What a finished run directory must match to be reused by a rerun of the study. */
+const runRecipe = (m: { activation: ActivationDef; model: string; data: string; seed: number; epochs: number; lr: number }) => ({
+  activation: { expr: m.activation.expr, constants: m.activation.constants }, model: m.model, data: m.data, seed: m.seed, epochs: m.epochs, lr: m.lr,
+});
+
+/**
+ * Runs (or resumes) the study. Rejects before any work on bad input (ACT_UNKNOWN, MODEL_UNKNOWN, DATA_*,
+ * STUDY_BAD_OPTION, OUTPUT_LOCKED, OUTPUT_TOUCHES_INPUT, RESUME_MISMATCH); with the failed child's code (or
+ * STUDY_JOB_FAILED for several codes) when a training or export job failed — no report is written, finished
+ * runs are kept for a rerun; with STUDY_INCOMPLETE (exit 3) when a training stopped on a non-finite loss —
+ * the report is written, marked incomplete and naming the missing runs.
+ */
+export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; seconds: number }> {
+  const p = plan(o);
+  const locks = [lockDir(p.out, 'study report directory'), lockDir(p.modelsDir, 'study models directory')];
+  try {
+    return await studyLocked(p, o);
+  } finally {
+    for (const l of locks.reverse()) l.release();
+  }
+}
+
+async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: string; seconds: number }> {
+  const t0 = performance.now();
+  const log = o.log ?? (() => {});
+  const { data, model, seeds, epochs, limitTrain, testImages, out, modelsDir, ds } = p;
+  const acts = p.acts.map((a) => a.spec);
+  const runName = (act: string, seed: number) => `${act.replace(/[^A-Za-z0-9_.=-]+/g, '_')}-s${seed}`;
+  // the test images (clean and corrupted): class-stratified, drawn with the fixed split seed, never a training seed
+  const { set: test, perClass, indices } = stratifiedSubset(ds.test, testImages);
+
+  // 1–2. train and export, one child job per core
+  const jobs = p.acts.flatMap(({ spec, def }) => seeds.map((seed) => ({ act: spec, def, seed })));
+  const stopped: { act: string; seed: number; reason: string }[] = [];
+  log(`study: ${data}, ${model}, ${acts.join(', ')}; seeds ${seeds.join(', ')}; ${epochs} epochs on ${limitTrain} images; ${jobs.length} runs, ${p.parallel} at a time`);
+  // a run directory left by another study (other epochs, data, constants …) is refused before any training
+  const previous = new Map<string, Manifest>();
+  for (const { act, def, seed } of jobs) {
     const dir = join(modelsDir, runName(act, seed));
-    if (existsSync(join(dir, 'export.json'))) {
+    if (!existsSync(join(dir, 'manifest.json'))) continue;
+    const m = readManifest(dir);
+    assertSameRun('run', join(dir, 'manifest.json'),
+      runRecipe({ activation: m.activation, model: m.model, data: m.dataset.spec, seed: m.seed, epochs: m.recipe.epochs, lr: m.recipe.lr }),
+      runRecipe({ activation: def, model, data, seed, epochs, lr: p.lr }),
+      `remove ${dir} (or pass another --models-dir) to train it afresh`);
+    previous.set(dir, m);
+  }
+  const failures = await inParallel(jobs, p.parallel, async ({ act, seed }) => {
+    const dir = join(modelsDir, runName(act, seed));
+    const hasCheckpoint = existsSync(join(dir, 'checkpoint', 'state.json'));
+    const m = previous.get(dir);
+    if (m?.result.stopped) {
+      // a training that stopped on a non-finite loss stays stopped for this recipe
+      stopped.push({ act, seed, reason: m.result.stopped.reason });
+      log(`train ${act} seed ${seed}: stopped earlier (${m.result.stopped.reason})`);
+      return;
+    }
+    if (m && existsSync(join(dir, 'export.json')) && existsSync(join(dir, 'model.onnx'))) {
       log(`train ${act} seed ${seed}: done earlier (${dir})`);
       return;
     }
-    const resume = existsSync(join(dir, 'checkpoint', 'state.json')) ? ['--resume'] : [];
-    if (!existsSync(join(dir, 'manifest.json')) || resume.length) {
-      log(`train ${act} seed ${seed} …`);
-      await runCli(['train', '--model', model, '--act', act, '--data', data, '--epochs', String(epochs), '--limit-train', String(limitTrain), '--limit-test', String(testImages),
-        '--lr', String(o.lr ?? 0.05), '--seed', String(seed), '--out', dir, ...resume], log);
+    const exportOpts = { validationImages: 256 };
+    const label = `${act} seed ${seed}`;
+    let r;
+    if (m && !hasCheckpoint) {
+      log(`export ${label} …`);
+      r = await trainInChild({ kind: 'export', dir, export: exportOpts }, { label: `export ${label}`, log });
+    } else {
+      log(`train ${label} …`);
+      r = await trainInChild(
+        {
+          kind: 'train',
+          train: {
+            model, act, data, seed, out: dir, resume: hasCheckpoint, limitTrain, limitTest: testImages,
+            recipe: { epochs, lr: p.lr, augment: data.startsWith('cifar') ? 'cifar' : 'none' },
+          },
+          export: exportOpts,
+        },
+        { label: `train ${label}`, log },
+      );
     }
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { result: { stopped: unknown } };
-    if (manifest.result.stopped) {
-      log(`train ${act} seed ${seed}: stopped (${JSON.stringify(manifest.result.stopped)}), not exported`);
-      return;
+    if (r.manifest.result.stopped) {
+      stopped.push({ act, seed, reason: r.manifest.result.stopped.reason });
+      log(`train ${label}: stopped (${r.manifest.result.stopped.reason}), not exported`);
     }
-    await runCli(['export', dir, '--images', '256'], log);
   });
+  if (failures.length) {
+    const codes = [...new Set(failures.map((f) => (f.error instanceof ActbenchError ? f.error.code : 'JOB_INTERNAL')))];
+    const first = failures[0].error;
+    const lines = failures.map((f) => `${f.item.act} seed ${f.item.seed}: ${f.error instanceof ActbenchError ? `[${f.error.code}] ` : ''}${(f.error as Error).message}`);
+    throw new ActbenchError(
+      codes.length === 1 ? codes[0] : 'STUDY_JOB_FAILED',
+      `${failures.length} of ${jobs.length} training jobs failed, so no report was written (finished runs are kept; a rerun continues):\n  ${lines.join('\n  ')}`,
+      { file: first instanceof ActbenchError ? first.file : undefined, field: first instanceof ActbenchError ? first.field : undefined },
+    );
+  }
 
-  // 3. the corrupted test set (first `testImages` test images, 19 corruptions × 5 severities)
-  const ds = loadDataset(data);
-  const test = subset(ds.test, Array.from({ length: Math.min(testImages, ds.test.labels.length) }, (_, k) => k), 'test');
-  const cdir = join('corruptions', `study-${data.split(':')[0]}-${test.labels.length}`);
-  log(`corrupt ${test.labels.length} test images × 19 corruptions × 5 severities → ${cdir}`);
-  await corruptArraySet(test, { corruptions: [...CORRUPTIONS], severities: [1, 2, 3, 4, 5], seed: 0, out: cdir }, `${ds.source} (test, first ${test.labels.length})`);
+  // 3. the corrupted test set (the stratified test images, 19 corruptions × 5 severities)
+  const n = test.labels.length;
+  const className = (c: number) => ds.test.classNames?.[c] ?? String(c);
+  const perClassText = [...perClass].map(([c, k]) => `${className(c)}: ${k}`).join(', ');
+  writeFileAtomic(join(out, 'test-images.json'), JSON.stringify({ source: ds.source, testSet: ds.test.labels.length, images: n, splitSeed: SPLIT_SEED, perClass: Object.fromEntries([...perClass].map(([c, k]) => [className(c), k])) }, null, 2));
+  const cdir = join('corruptions', `study-${data.split(':')[0]}-${n}-stratified`);
+  log(`corrupt ${n} test images × 19 corruptions × 5 severities → ${cdir}`);
+  await corruptArraySet(test, { corruptions: [...CORRUPTIONS], severities: [1, 2, 3, 4, 5], seed: 0, out: cdir, indices, subset: { split: 'test', selection: `class-stratified ${n} of ${ds.test.labels.length} (split seed ${SPLIT_SEED})` } }, `${ds.source} (test, ${n} class-stratified, split seed ${SPLIT_SEED})`);
 
   // 4. evaluate on onnxruntime (clean + 95 cells), export fidelity on the severity-5 cells
   const store = new ResultsStore(join(out, 'results.jsonl'));
-  const models = jobs.map(({ act, seed }) => join(modelsDir, runName(act, seed), 'model.onnx')).filter((p) => existsSync(p));
+  const finished = jobs.filter(({ act, seed }) => !stopped.some((s) => s.act === act && s.seed === seed));
+  const models = finished.map(({ act, seed }) => join(modelsDir, runName(act, seed), 'model.onnx'));
   let datasetKey = '';
   for (const m of models) {
     log(`eval ${m}`);
@@ -98,29 +238,35 @@ export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; 
   // 5. deployed speed, interleaved
   log(`bench ${models.length} models`);
   const benchRecords: BenchRecord[] = await benchModels(models, { batches: [1, 32, 128], warmup: 5, reps: 20, ep: o.ep ?? 'auto' });
-  const previous = store.read().filter((r) => r.kind === 'bench');
-  if (previous.length === 0) for (const b of benchRecords) store.append(b);
+  const storedBench = store.read().filter((r) => r.kind === 'bench');
+  if (storedBench.length === 0) for (const b of benchRecords) store.append(b);
 
   // 6. the report
   const runs = collectRuns(store.read(), datasetKey);
   const trainSeconds: Record<string, number[]> = {};
-  for (const { act, seed } of jobs) {
-    const mf = join(modelsDir, runName(act, seed), 'manifest.json');
-    if (!existsSync(mf)) continue;
-    const m = JSON.parse(readFileSync(mf, 'utf8')) as { activation: { name: string; expr: string }; timings: { trainSeconds: number } };
+  for (const { act, seed } of finished) {
+    const m = readManifest(join(modelsDir, runName(act, seed)));
     const label = m.activation.name === 'custom' ? m.activation.expr : m.activation.name;
     (trainSeconds[label] ??= []).push(m.timings.trainSeconds);
   }
   writeFileAtomic(join(out, 'severity.svg'), await severityPlot(runs));
   writeFileAtomic(join(out, 'categories.svg'), await categoryPlot(runs));
   await plotActivations(acts, { out: join(out, 'activations.svg') });
+  const incomplete = stopped.length
+    ? `**Incomplete: ${stopped.length} of ${jobs.length} runs did not finish training and are missing from every table** — ` +
+      stopped.map((s) => `${s.act} seed ${s.seed} (${s.reason})`).join('; ') + '.'
+    : null;
   const baseline = runs.some((r) => r.activation === 'relu') ? 'relu' : undefined;
   const cmd = `npx actbench study --data ${data} --model ${model} --acts ${acts.join(',')} --seeds ${seeds.join(',')} --epochs ${epochs} --limit-train ${limitTrain} --test-images ${testImages}`;
   const md = robustnessMarkdown({
     title: `actbench study: ${acts.join(', ')} on ${data} (${model})`,
     intro: [
+      ...(incomplete ? [incomplete, ''] : []),
       `Each activation: ${model} trained in TF.js on ${limitTrain} ${data} training images for ${epochs} epochs (seeds ${seeds.join(', ')}), exported to ONNX and validated against TF.js, ` +
-        `then evaluated on onnxruntime on the first ${test.labels.length} test images clean and under all 19 corruptions × 5 severities (generated by \`actbench corrupt\`, seed 0, CIFAR preset constants, procedural frost).`,
+        `then evaluated on onnxruntime on ${n} of the ${ds.test.labels.length} test images clean and under all 19 corruptions × 5 severities (generated by \`actbench corrupt\`, seed 0, CIFAR preset constants, procedural frost).`,
+      '',
+      `Test images: ${n}, class-stratified (per class: ${perClassText}), drawn with the fixed split seed ${SPLIT_SEED}: the test split and this subset are independent of the training seeds, and identical for every activation and seed (indices' summary in test-images.json).`,
+      '',
       `Provider: ${runs[0]?.provider ?? '–'}. Small data and few epochs: this shows the pipeline end to end; rankings need the full recipe and several seeds.`,
     ],
     runs,
@@ -133,5 +279,8 @@ export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; 
   });
   const report = join(out, 'report.md');
   writeFileAtomic(report, md);
+  if (incomplete) {
+    throw new ActbenchError('STUDY_INCOMPLETE', `${report} is incomplete: ${stopped.length} of ${jobs.length} runs stopped on a non-finite loss (${stopped.map((s) => `${s.act} seed ${s.seed}`).join(', ')}); the report says so`, { file: report, exit: 3 });
+  }
   return { report, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,10 +1,13 @@
-/** `actbench search` and `actbench search export`. */
-import type { Command } from 'commander';
-import { exportSearch, rerankSearch, runSearch } from '../api/search.js';
+/** `actbench search`, `actbench search rerank` and `actbench search export`. Parse flags, call the API, print. */
+import { Option, type Command } from 'commander';
+import { exportSearch, rerankSearch, runSearch, type SearchOptions } from '../api/search.js';
+import { ActbenchError } from '../errors.js';
 import type { FitnessKind } from '../search/fitness.js';
-import { intList, nonNegativeNumber, positiveInt, positiveNumber } from './parse-flags.js';
+import { FITNESS_KINDS } from '../search/options.js';
+import { progressBar } from './output.js';
+import { choice, nonNegativeNumber, number, positiveInt, positiveNumber, seed, seedList } from './parse-flags.js';
 
-const KINDS: FitnessKind[] = ['accuracy', 'robust', 'accuracy+latency', 'robust+latency'];
+type SearchFlags = Omit<SearchOptions, 'log' | 'onCandidate'>;
 
 export function registerSearch(program: Command): void {
   const search = program
@@ -14,33 +17,55 @@ export function registerSearch(program: Command): void {
     .option('--data <spec>', 'dataset', 'mnist')
     .option('--budget <C>', 'candidates to evaluate in total', positiveInt('--budget'), 1000)
     .option('--population <P>', 'population size', positiveInt('--population'), 64)
-    .option('--sample <S>', 'tournament sample size', positiveInt('--sample'), 16)
-    .option('--threshold <V>', 'fitness below this is discarded (but counted)', nonNegativeNumber('--threshold'), 0.2)
-    .option('--fitness <kind>', KINDS.join(' | '), 'accuracy')
+    .option('--sample <S>', 'tournament sample size (at most P)', positiveInt('--sample'), 16)
+    .option('--threshold <V>', 'fitness below this is discarded (but counted)', number('--threshold'), 0.2)
+    .option('--fitness <kind>', FITNESS_KINDS.join(' | '), choice<FitnessKind>('--fitness', FITNESS_KINDS), 'accuracy' as FitnessKind)
     .option('--latency-weight <w>', 'w in fitness − w·log2(latency / ReLU latency)', nonNegativeNumber('--latency-weight'), 0.02)
     .option('--epochs <n>', 'training epochs per candidate', positiveInt('--epochs'), 1)
     .option('--limit-train <n>', 'training images per candidate', positiveInt('--limit-train'), 2000)
     .option('--limit-test <n>', 'validation / robustness images', positiveInt('--limit-test'), 500)
     .option('--lr <x>', 'learning rate', positiveNumber('--lr'), 0.05)
-    .option('--seed <n>', 'seed', (v) => Number.parseInt(v, 10), 0)
-    .option('--workers <n>', 'candidates trained in parallel (child processes)', positiveInt('--workers'), 2)
+    .option('--seed <n>', 'seed of the search and of every training (0 … 2^32−1)', seed('--seed'), 0)
+    .option('--workers <n>', 'candidates trained in parallel (child jobs); part of the recipe', positiveInt('--workers'), 2)
     .option('--out <dir>', 'search directory', 'reports/search')
-    .option('--resume', 'continue the search in --out exactly where it stopped')
+    .addOption(new Option('--resume', 'continue the search in --out where it stopped (same flags; --budget may grow)').conflicts('force'))
+    .option('--force', 'discard the search in --out and start afresh')
     .option('--layer-ops', 'extend the operators with layer-level statistics (lnorm, lmean, cmean)')
     .enablePositionalOptions()
-    .action(async (f: { model: string; data: string; budget: number; population: number; sample: number; threshold: number; fitness: string; latencyWeight: number; epochs: number; limitTrain: number; limitTest: number; lr: number; seed: number; workers: number; out: string; resume?: boolean; layerOps?: boolean }) => {
-      if (!KINDS.includes(f.fitness as FitnessKind)) throw new Error(`--fitness must be one of ${KINDS.join(', ')}, got '${f.fitness}'`);
-      const r = await runSearch({ ...f, fitness: f.fitness as FitnessKind, log: (l) => console.error(l) });
-      const best = [...r.state.history].sort((a, b) => b.fitness - a.fitness)[0];
-      console.log(`best: ${best?.expr} (fitness ${best?.fitness.toFixed(4)}; ReLU ${r.baseline.fitness.toFixed(4)})`);
-      console.log(`report: ${r.report}`);
+    .action(async (f: SearchFlags) => {
+      if (f.sample > f.population) {
+        throw new ActbenchError('CLI_BAD_FLAG', `--sample (${f.sample}) must not exceed --population (${f.population})`, { field: '--sample', exit: 2 });
+      }
+      const tty = !!process.stderr.isTTY;
+      const bar = tty ? progressBar('search |{bar}| {value}/{total} candidates  best {best}  {expr}') : null;
+      let started = false;
+      try {
+        const r = await runSearch({
+          ...f,
+          // on a terminal the bar shows progress; in a pipe or file, one line per candidate
+          log: (l) => (bar && started ? undefined : console.error(l)),
+          onCandidate: (c, s) => {
+            if (!bar) return;
+            const best = Math.max(...s.history.map((h) => h.fitness)).toFixed(4);
+            if (!started) bar.start(s.config.budget, s.history.length, { best, expr: '' });
+            started = true;
+            bar.update(s.history.length, { best, expr: c.expr.slice(0, 40) });
+          },
+        });
+        bar?.stop();
+        const best = [...r.state.history].filter((c) => c.status === 'ok').sort((a, b) => b.fitness - a.fitness)[0];
+        console.log(`best: ${best?.expr} (fitness ${best?.fitness.toFixed(4)}; ReLU ${r.baseline.fitness.toFixed(4)})`);
+        console.log(`report: ${r.report}`);
+      } finally {
+        bar?.stop();
+      }
     });
   search
     .command('rerank <dir>')
     .description('retrain the top k functions and ReLU longer on several seeds (the final step of PANGAEA)')
     .option('--top <k>', 'how many', positiveInt('--top'), 3)
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 5)
-    .option('--seeds <list>', 'seeds', intList('--seeds'), [1, 2, 3])
+    .option('--seeds <list>', 'seeds', seedList('--seeds'), [1, 2, 3])
     .option('--limit-train <n>', 'training images (default: the search’s)', positiveInt('--limit-train'))
     .option('--workers <n>', 'trainings in parallel', positiveInt('--workers'), 2)
     .action(async (dir: string, f: { top: number; epochs: number; seeds: number[]; limitTrain?: number; workers: number }) => {

@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { NumpyRandomState } from '../corrupt/rng.js';
+import { ActbenchError, fsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { LAYER_SPACE, mutate, PANGAEA_SPACE, parameterize, randomInitial, toExpression, type Gene, type Mutation } from './genome.js';
 
@@ -63,7 +64,22 @@ export function initialState(config: SearchConfig): SearchState {
 }
 
 export function loadState(file: string): SearchState {
-  return JSON.parse(readFileSync(file, 'utf8')) as SearchState;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw fsError(e, file, 'read the search state');
+  }
+  let s: SearchState;
+  try {
+    s = JSON.parse(text) as SearchState;
+  } catch (e) {
+    throw new ActbenchError('SEARCH_BAD_STATE', `${file} is not a search state (${(e as Error).message}); --force starts the search afresh`, { file });
+  }
+  if (!s || typeof s !== 'object' || !s.config || !Array.isArray(s.history) || !Array.isArray(s.population) || !Array.isArray(s.pending) || !s.rng) {
+    throw new ActbenchError('SEARCH_BAD_STATE', `${file} lacks config, rng, population, history or pending: not a search state; --force starts the search afresh`, { file });
+  }
+  return s;
 }
 
 /** Tournament over S samples (with replacement) of the current population: the fittest is the parent. */
@@ -126,13 +142,16 @@ export async function runEvolution(state: SearchState, fitness: FitnessFn, o: Ru
     // evaluate what the batch still lacks, in parallel; stop early if asked
     const todo = state.pending.filter((p) => !p.result);
     const allowed = o.maxEvaluations === undefined ? todo : todo.slice(0, Math.max(0, o.maxEvaluations - evaluated));
-    await Promise.all(
+    // a failed evaluation stops the search, but only once its siblings have finished and been saved
+    const settled = await Promise.allSettled(
       allowed.map(async (p) => {
         p.result = await fitness(p.gene, p.id);
         evaluated++;
         save();
       }),
     );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     if (allowed.length < todo.length) return state;
     for (const p of state.pending) {
       admit(state, p);

@@ -4,8 +4,9 @@
  *    onnxruntime — a candidate that cannot be exported faithfully scores 0 ('parity');
  *    the TF.js outputs are its fingerprint, and a functionally identical earlier candidate's result is
  *    reused instead of retraining ('duplicate');
- * 2. train: the network with the candidate everywhere, a few epochs, in a child process (one per worker);
- *    a NaN/Inf loss ends it early with fitness 0 ('nan');
+ * 2. train: the network with the candidate everywhere, a few epochs, in a child job (one per worker);
+ *    a NaN/Inf loss ends it early with fitness 0 ('nan'); a child job that fails is no fitness: the
+ *    evaluation rejects with the child's coded error (CandidateJobError) and the search stops;
  * 3. score: validation accuracy (PANGAEA), or accuracy on corrupted validation images, or either combined
  *    with the deployed cost: fitness = accuracy − w·log₂(ONNX latency / ReLU latency).
  */
@@ -16,13 +17,16 @@ import * as tf from '@tensorflow/tfjs';
 import { compileActivation, type ActivationDef } from '../acts/define.js';
 import { evaluateTfjs, tfjsIr } from '../acts/tfjs.js';
 import { benchActivations } from '../bench/activations.js';
-import { subset } from '../data/dataset.js';
+import type { ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
+import { stratifiedSubset } from '../data/split.js';
+import { readManifest, type Manifest } from '../api/train.js';
+import { ActbenchError } from '../errors.js';
+import { trainInChild, type TrainJobTraining } from '../jobs/train.js';
 import { evaluateModel, onTheFlySource } from '../eval/evaluate.js';
 import { activationModel } from '../onnx/activation-model.js';
 import { ResultsStore } from '../results/store.js';
 import { createSession, runOnce } from '../runtime/session.js';
-import { runCli } from '../util/child.js';
 import type { Evaluation } from './evolution.js';
 import { toDefinition, toExpression, type Gene } from './genome.js';
 
@@ -72,14 +76,32 @@ export async function latencyRatio(def: ActivationDef): Promise<number> {
   return cand.relToRelu;
 }
 
+/** A training whose child job failed is not a fitness: the search stops with the child's coded error (its state saved). */
+export class CandidateJobError extends ActbenchError {
+  constructor(readonly candidate: number | string, cause: ActbenchError) {
+    super(cause.code, cause.message, { file: cause.file, field: cause.field, exit: cause.exit });
+  }
+}
+
 export function makeFitness(o: FitnessOptions, known: Map<string, Evaluation>) {
+  let robustVal: ImageSet | undefined;
+  // the robustness images: a class-stratified subset of the test split (fixed split seed, not the run's)
+  const valSet = () => (robustVal ??= stratifiedSubset(loadDataset(o.data).test, o.limitTest).set);
+  const trainRequest = (act: string, dir: string): TrainJobTraining => ({
+    model: o.model, act, data: o.data, seed: o.seed, out: dir, limitTrain: o.limitTrain, limitTest: o.limitTest,
+    recipe: { epochs: o.epochs, lr: o.lr },
+    // a candidate killed mid-training resumes from its checkpoint (the search recipe is the same: checked by runSearch)
+    resume: existsSync(join(dir, 'checkpoint', 'state.json')),
+  });
   return async (gene: Gene | 'relu', id: number | string): Promise<Evaluation> => {
     const t0 = performance.now();
-    const def = gene === 'relu' ? ({ name: 'relu', expr: 'relu(x)', constants: {}, params: {} } as ActivationDef) : toDefinition(gene);
     const expr = gene === 'relu' ? 'relu' : toExpression(gene);
     const done = (e: Omit<Evaluation, 'seconds'>): Evaluation => ({ ...e, seconds: (performance.now() - t0) / 1000 });
     let p;
+    let def: ActivationDef;
     try {
+      // validation (non-finite everywhere, too deep …) refuses some generated graphs: they score 0, the search goes on
+      def = gene === 'relu' ? ({ name: 'relu', expr: 'relu(x)', constants: {}, params: {} } as ActivationDef) : toDefinition(gene);
       p = await probe(def);
     } catch (e) {
       return done({ fitness: 0, status: 'parity', details: { error: (e as Error).message.slice(0, 200) } });
@@ -88,28 +110,30 @@ export function makeFitness(o: FitnessOptions, known: Map<string, Evaluation>) {
     const prior = known.get(p.fingerprint);
     if (prior && gene !== 'relu') return done({ ...prior, status: 'duplicate', details: { ...prior.details, fingerprint: p.fingerprint } });
     const dir = join(o.dir, 'candidates', String(id));
+    const robust = o.kind.startsWith('robust');
+    const label = gene === 'relu' ? 'baseline relu' : `candidate ${id} (${expr})`;
+    const exportOpts = { validationImages: 64 };
+    let manifest: Manifest;
     try {
-      if (!existsSync(join(dir, 'manifest.json'))) {
-        await runCli(['train', '--model', o.model, '--act', gene === 'relu' ? 'relu' : expr, '--data', o.data, '--epochs', String(o.epochs), '--limit-train', String(o.limitTrain),
-          '--limit-test', String(o.limitTest), '--lr', String(o.lr), '--seed', String(o.seed), '--out', dir], o.log);
+      if (!existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, 'checkpoint', 'state.json'))) {
+        manifest = (await trainInChild({ kind: 'train', train: trainRequest(expr, dir), ...(robust ? { export: exportOpts } : {}) }, { label, log: o.log })).manifest;
+      } else {
+        manifest = readManifest(dir);
+        if (robust && !manifest.result.stopped && !existsSync(join(dir, 'model.onnx'))) await trainInChild({ kind: 'export', dir, export: exportOpts }, { label, log: o.log });
       }
     } catch (e) {
-      // a training that exits with code 3 stopped on NaN/Inf and still wrote its manifest
-      if (!existsSync(join(dir, 'manifest.json'))) return done({ fitness: 0, status: 'error', details: { fingerprint: p.fingerprint, error: (e as Error).message.slice(0, 300) } });
+      if (e instanceof ActbenchError) throw new CandidateJobError(id, e);
+      throw e;
     }
-    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { result: { valAcc: number | null; stopped: { reason: string } | null } };
-    if (m.result.stopped) {
-      const ev = done({ fitness: 0, status: 'nan', details: { fingerprint: p.fingerprint, reason: m.result.stopped.reason } });
+    if (manifest.result.stopped) {
+      const ev = done({ fitness: 0, status: 'nan', details: { fingerprint: p.fingerprint, reason: manifest.result.stopped.reason } });
       known.set(p.fingerprint, ev);
       return ev;
     }
-    const details: Evaluation['details'] = { fingerprint: p.fingerprint, valAcc: m.result.valAcc };
-    let score = m.result.valAcc ?? 0;
-    if (o.kind.startsWith('robust')) {
-      await runCli(['export', dir, '--images', '64'], o.log);
-      const ds = loadDataset(o.data);
-      const val = subset(ds.test, Array.from({ length: Math.min(o.limitTest, ds.test.labels.length) }, (_, k) => k), 'val');
-      const src = onTheFlySource(val, { name: o.data, corruptions: ['gaussian_noise', 'defocus_blur', 'contrast', 'fog'], severities: [3], seed: o.seed, includeClean: false, workers: 1 });
+    const details: Evaluation['details'] = { fingerprint: p.fingerprint, valAcc: manifest.result.valAcc };
+    let score = manifest.result.valAcc ?? 0;
+    if (robust) {
+      const src = onTheFlySource(valSet(), { name: o.data, corruptions: ['gaussian_noise', 'defocus_blur', 'contrast', 'fog'], severities: [3], seed: o.seed, includeClean: false, workers: 1 });
       try {
         const recs = await evaluateModel(join(dir, 'model.onnx'), src, { ep: 'cpu', store: new ResultsStore(join(dir, 'robust.jsonl')) });
         score = recs.reduce((a, r) => a + r.top1, 0) / recs.length;

@@ -26,7 +26,10 @@ describe('actbench search', () => {
   it('refuses to overwrite a search, and --resume continues it to a larger budget', () => {
     const again = cli(...args, '--budget', '3');
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /state\.json exists: pass --resume/);
+    assert.match(again.stderr, /\[OUTPUT_EXISTS\].*already holds a search: pass --resume to continue it, --force/);
+    const other = cli(...args, '--budget', '3', '--resume', '--lr', '0.1');
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /\[RESUME_MISMATCH\].*\n  lr: stored 0\.05, requested 0\.1/);
     const r = cli(...args, '--budget', '3', '--resume');
     assert.equal(r.code, 0, r.stderr);
     const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
