@@ -12,9 +12,12 @@ import type { ActivationDef } from '../acts/define.js';
 import { i, ints, lowerActivation, type OnnxAttr, type OnnxFragment, type OnnxNodeSpec, type OnnxTensorSpec } from '../acts/onnx.js';
 import { ActivationLayer } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
-import { ShortcutA } from '../models/layers.js';
+import { SeededDropout, ShortcutA } from '../models/layers.js';
 import { pair } from '../util/pair.js';
 import { encodeModel, makeGraph, makeModel, makeValueInfo } from './writer.js';
+
+/** The lowest opset a network export supports (the CLI's --opset range starts here). */
+export const MIN_NETWORK_OPSET = 13;
 
 export interface ExportOptions {
   opset?: number;
@@ -148,7 +151,7 @@ function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
 
 export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}): ExportedModel {
   const opset = o.opset ?? 17;
-  if (opset < 13) throw new ActbenchError('ONNX_BAD_OPSET', `network export needs opset ≥ 13, got ${opset}`, { field: 'opset' });
+  if (opset < MIN_NETWORK_OPSET) throw new ActbenchError('ONNX_BAD_OPSET', `network export needs opset ≥ ${MIN_NETWORK_OPSET}, got ${opset}`, { field: 'opset' });
   const foldBn = o.foldBatchNorm ?? true;
   const g = new Graph(opset);
   const values = new Map<string, Value>(); // layer name → its output value
@@ -301,6 +304,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         break;
       }
       case 'Dropout':
+      case SeededDropout.className:
         set(ins[0]); // inference: identity
         break;
       case ShortcutA.className: {
