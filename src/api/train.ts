@@ -5,7 +5,7 @@
  * The run directory and its manifest are described in train/run-dir.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveActivation } from '../acts/define.js';
 import { count, type ImageSet } from '../data/dataset.js';
@@ -212,6 +212,7 @@ export async function runTraining(req: TrainRequest): Promise<{ dir: string; man
   };
 
   const existed = existsSync(dir);
+  if (existed && !statSync(dir).isDirectory()) throw new ActbenchError('OUTPUT_NOT_DIR', `--out ${dir} is a file; a run is written to a directory`, { file: dir, field: '--out' });
   let lock;
   try {
     lock = lockDir(dir, 'run directory');
