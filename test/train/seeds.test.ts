@@ -86,7 +86,7 @@ describe('reproducible models and trainings for every seed', () => {
   });
 
   it('no two layers of a model share an initialiser stream', () => {
-    // two dense layers of the same shape (mlp: 64 → 32 → … with width 0.125 on 8×8 input: 32 and 16 units, differ)
+    // resnet20 at width 0.25 has many 3×3×4×4 kernels: each must come from its own stream
     const m = createModel('resnet20', { act: relu, numClasses: 4, inputShape: [8, 8, 3], width: 0.25, seed: 0 });
     const kernels = m.getWeights().filter((w) => w.shape.length === 4 && w.shape[0] === 3 && w.shape[2] === 4 && w.shape[3] === 4).map((w) => Buffer.from((w.dataSync() as Float32Array).buffer.slice(0)));
     assert.ok(kernels.length >= 6, `${kernels.length} 3×3×4×4 kernels`);
