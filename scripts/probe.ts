@@ -68,10 +68,6 @@ for (const cls of ['a', 'b']) {
 writeFileSync(p('some.json'), JSON.stringify({ user: 'data' }, null, 2));
 writeFileSync(p('torn.jsonl'), '');
 
-const evalOk = (n: number) => (r: Run): Verdict | string => {
-  if (r.code !== 0) return `exit ${r.code}: ${r.stderr.slice(-300)}`;
-  return 'good';
-};
 
 const cases: Case[] = [
   // trustworthy numbers (issue 9)

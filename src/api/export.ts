@@ -4,24 +4,30 @@
  * agreement, and onnx.checker must accept the file.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { subset, type ImageSet } from '../data/dataset.js';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
-import { prng, shuffle } from '../data/split.js';
+import { stratifiedSubset } from '../data/split.js';
 import { corrupt, deriveSeed, NumpyRandomState, type CorruptionName } from '../corrupt/index.js';
-import { ActbenchError } from '../errors.js';
+import { specInputPaths } from '../data/spec.js';
+import { ActbenchError, fsError } from '../errors.js';
 import { checkModels } from '../onnx/checker.js';
-import { exportLayersModel } from '../onnx/export.js';
+import { exportLayersModel, MIN_NETWORK_OPSET } from '../onnx/export.js';
 import { compareOnImages, type Fidelity } from '../onnx/validate.js';
+import { SUPPORTED_OPSETS } from '../onnx/writer.js';
 import { describeBackend, selectBackend, type BackendRequest } from '../train/backend.js';
 import { loadModel } from '../train/io.js';
+import { readRunManifest, runPaths } from '../train/run-dir.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { readManifest } from './train.js';
+import { withDirLock } from '../util/lock.js';
+import { assertDisjoint, assertFresh, canonical } from '../util/paths.js';
 
 export interface ExportRequest {
   dir: string;
+  /** default <dir>/model.onnx; never a file of the run or of its dataset */
   out?: string;
+  /** replace an existing --out that is not this run's own previous export */
+  force?: boolean;
   opset?: number;
   keepBatchNorm?: boolean;
   /** uint8 NHWC input with the normalisation inside the graph */
@@ -58,15 +64,53 @@ function corrupted(s: ImageSet, seed: number): ImageSet {
   return { ...s, images, name: `${s.name}+corrupted` };
 }
 
+/**
+ * Check the output before any work: inside the run only model.onnx (or another new file) may be written,
+ * never one of the run's files or the dataset's; an existing file elsewhere is replaced only when it is
+ * this run's own previous export (export.json names it) or with --force.
+ */
+function checkOutput(dir: string, out: string, spec: string, force: boolean | undefined): void {
+  const p = runPaths(dir);
+  assertDisjoint({ path: out, what: '--out' }, [
+    { path: p.manifest, what: 'run manifest' }, { path: p.model, what: 'model' }, { path: p.weights, what: 'model weights' },
+    { path: p.log, what: 'training log' }, { path: p.checkpoint, what: 'checkpoint' }, { path: p.export, what: 'export record' },
+    ...specInputPaths(spec),
+  ]);
+  if (!existsSync(out)) return;
+  if (statSync(out).isDirectory()) throw new ActbenchError('OUTPUT_IS_DIR', `--out ${out} is a directory; give the ONNX file's path`, { file: out, field: '--out' });
+  let previous: string | null = null;
+  try {
+    previous = (JSON.parse(readFileSync(p.export, 'utf8')) as { file?: unknown }).file as string;
+  } catch {
+    // no (readable) record of an earlier export
+  }
+  const own = canonical(out) === canonical(p.onnx) || (typeof previous === 'string' && canonical(previous) === canonical(out));
+  if (!own) assertFresh(out, '--out', force, 'it is not an export of this run: pass --force to replace it, or choose another --out');
+}
+
+/** Export a trained run to ONNX (see the file comment); holds the run directory's lock while it writes. */
 export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
   const log = req.log ?? (() => {});
-  const manifest = readManifest(req.dir);
+  const manifest = readRunManifest(req.dir);
+  if (manifest.result.stopped) {
+    throw new ActbenchError('EXPORT_STOPPED_RUN', `${req.dir} stopped during training (${manifest.result.stopped.reason}): it has no usable model to export`, { file: runPaths(req.dir).manifest, field: 'result.stopped' });
+  }
+  const opset = req.opset ?? SUPPORTED_OPSETS.default;
+  if (!Number.isInteger(opset) || opset < MIN_NETWORK_OPSET || opset > SUPPORTED_OPSETS.max) {
+    throw new ActbenchError('ONNX_BAD_OPSET', `opset must be an integer from ${MIN_NETWORK_OPSET} to ${SUPPORTED_OPSETS.max}, got ${opset}`, { field: 'opset', exit: 2 });
+  }
+  const file = req.out ?? runPaths(req.dir).onnx;
+  checkOutput(req.dir, file, manifest.dataset.spec, req.force);
+  return withDirLock(req.dir, () => exportLocked(req, manifest, file, opset, log), 'run directory');
+}
+
+async function exportLocked(req: ExportRequest, manifest: ReturnType<typeof readRunManifest>, file: string, opset: number, log: (l: string) => void): Promise<ExportReport> {
   const backend = await selectBackend(req.backend ?? 'auto', 'infer');
   log(describeBackend(backend));
   const model = await loadModel(req.dir);
-  const manifestHash = createHash('sha256').update(readFileSync(join(req.dir, 'manifest.json'))).digest('hex');
+  const manifestHash = createHash('sha256').update(readFileSync(runPaths(req.dir).manifest)).digest('hex');
   const exported = exportLayersModel(model, {
-    opset: req.opset ?? 17,
+    opset,
     foldBatchNorm: !req.keepBatchNorm,
     cudaSafe: req.cudaSafe,
     ...(req.uint8Input ? { preprocess: manifest.normalisation } : {}),
@@ -81,10 +125,8 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
   });
 
   const ds = loadDataset(manifest.dataset.spec);
-  const n = Math.min(req.validationImages ?? 256, ds.test.labels.length);
-  const rand = prng(manifest.seed + 99);
-  const pick = shuffle(Array.from({ length: ds.test.labels.length }, (_, k) => k), rand).slice(0, n).sort((a, b) => a - b);
-  const clean = subset(ds.test, pick, 'test');
+  // a class-stratified, deterministic set of test images (the split seed, not the run seed)
+  const clean = { ...stratifiedSubset(ds.test, req.validationImages ?? 256).set, name: 'test' };
   const tol = req.tolerance ?? 1e-4;
   const uint8Input = !!req.uint8Input;
   const fClean = await compareOnImages(model, exported.bytes, clean, manifest.normalisation, { uint8Input });
@@ -99,10 +141,13 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
       );
     }
   }
-  const file = req.out ?? join(req.dir, 'model.onnx');
-  writeFileAtomic(file, exported.bytes);
+  try {
+    writeFileAtomic(file, exported.bytes);
+  } catch (e) {
+    throw fsError(e, file, 'write');
+  }
   let checker: ExportReport['checker'] = null;
-  if ((req.opset ?? 17) <= 17) {
+  if (opset <= 17) {
     const r = checkModels([file]);
     if (r) {
       checker = { version: r.version, ok: r.results[0].ok };
@@ -113,6 +158,10 @@ export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
     }
   }
   const report: ExportReport = { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, corrupted: fCorrupted, checker };
-  writeFileAtomic(join(req.dir, 'export.json'), JSON.stringify({ ...report, opset: req.opset ?? 17, uint8Input, tolerance: tol, created: new Date().toISOString() }, null, 2));
+  try {
+    writeFileAtomic(runPaths(req.dir).export, JSON.stringify({ ...report, opset, uint8Input, tolerance: tol, created: new Date().toISOString() }, null, 2));
+  } catch (e) {
+    throw fsError(e, runPaths(req.dir).export, 'write');
+  }
   return report;
 }

@@ -18,7 +18,7 @@ import { checkInt, checkSeed, searchRecipe, type SearchRecipe } from '../search/
 import { activationModel } from '../onnx/activation-model.js';
 import { loadModel } from '../train/io.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { bestSoFar, initialState, loadState, runEvolution, type Candidate, type Evaluation, type SearchConfig, type SearchState } from '../search/evolution.js';
+import { bestSoFar, initialState, loadState, runEvolution, type Candidate, type Evaluation, type SearchState } from '../search/evolution.js';
 import { CandidateJobError, makeFitness, type FitnessKind } from '../search/fitness.js';
 import { meanStd, significance, welchTTest } from '../eval/stats.js';
 import { inParallel } from '../jobs/runner.js';

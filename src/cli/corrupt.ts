@@ -1,15 +1,16 @@
 /** `actbench corrupt`: parse flags, run the pipeline (or the preview), print. */
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkFrostDir } from '../corrupt/frost.js';
 import { CATEGORIES, checkCorruptionName, CORRUPTIONS, getCorruptionNames, PRESETS, type CorruptionName, type Preset } from '../corrupt/index.js';
 import { corruptArraySet, corruptFolder } from '../corrupt/pipeline.js';
 import { previewSvg } from '../corrupt/preview.js';
-import { DEBIAN_FASHION_MNIST, loadDataset } from '../data/sources.js';
+import { loadDataset } from '../data/sources.js';
 import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
+import { absoluteDataSpec, specInputPaths } from '../data/spec.js';
 import { ActbenchError, closeMatches } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { assertDisjoint, assertFresh, type NamedPath } from '../util/paths.js';
+import { assertDisjoint, assertFresh } from '../util/paths.js';
 import { choice, positiveInt, seed } from './parse-flags.js';
 import { progressBar } from './output.js';
 
@@ -80,22 +81,6 @@ export function parseCorruptions(v: string): CorruptionName[] {
   return parseCorruptionList(v).names;
 }
 
-/**
- * The files and folders a --data spec reads (the outputs must not touch them) and its canonical form
- * (paths absolute) for the manifest's recipe.
- */
-export function dataInputs(spec: string): { inputs: NamedPath[]; canonical: string } {
-  const colon = spec.indexOf(':');
-  const kind = colon < 0 ? spec : spec.slice(0, colon);
-  const arg = colon < 0 ? '' : spec.slice(colon + 1);
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
-  let paths: string[] = [];
-  if (kind === 'npy') paths = arg.split(',').filter(Boolean);
-  else if (kind === 'fashion-mnist') paths = [arg || process.env.FASHION_MNIST_DIR || DEBIAN_FASHION_MNIST];
-  else if (arg) paths = [arg];
-  const canonical = paths.length ? `${kind}:${paths.map(abs).join(',')}` : spec;
-  return { inputs: paths.map((p) => ({ path: p, what: `dataset (${spec})` })), canonical };
-}
 
 interface Flags {
   data: string;
@@ -142,7 +127,8 @@ export function registerCorrupt(program: Command): void {
       if (isFolder && (f.limit !== undefined || f.split !== 'test')) {
         throw new ActbenchError('CLI_BAD_FLAG', '--limit and --split apply to array datasets; a folder: dataset is corrupted whole', { field: f.limit !== undefined ? '--limit' : '--split', exit: 2 });
       }
-      const { inputs, canonical } = dataInputs(f.data);
+      const inputs = specInputPaths(f.data);
+      const canonical = absoluteDataSpec(f.data);
       if (f.frostDir) inputs.push({ path: f.frostDir, what: '--frost-dir' });
       if (f.preview) {
         const ds = loadDataset(f.data);

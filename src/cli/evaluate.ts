@@ -11,21 +11,12 @@ import { ActbenchError } from '../errors.js';
 import { collectRuns, mainTable, nonFiniteSummary } from '../report/robustness.js';
 import { ResultsStore, type EvalRecord } from '../results/store.js';
 import { EP_NAMES, OPT_LEVELS, type EpName, type OptLevel } from '../runtime/session.js';
-import { assertDisjoint, type NamedPath } from '../util/paths.js';
+import { assertDisjoint } from '../util/paths.js';
 import { parseCorruptions, parseSeverities } from './corrupt.js';
 import { progressBar, table } from './output.js';
+import { specInputPaths } from '../data/spec.js';
 import { choice, intList, positiveInt, seed, seedList, shape, wordList } from './parse-flags.js';
 
-/** The files and directories a --data spec reads (for the path guards). */
-export function dataInputs(spec: string): NamedPath[] {
-  const colon = spec.indexOf(':');
-  if (colon < 0) return [];
-  const kind = spec.slice(0, colon);
-  const arg = spec.slice(colon + 1);
-  if (!arg) return [];
-  if (kind === 'npy') return arg.split(',').map((p) => ({ path: p, what: `--data ${kind} file` }));
-  return [{ path: arg, what: `--data ${kind} directory` }];
-}
 
 const usage = (message: string, field: string) => new ActbenchError('CLI_CONFLICTING_FLAGS', message, { field, exit: 2 });
 
@@ -72,7 +63,7 @@ export function registerEval(program: Command): void {
     // outputs never touch inputs; the store is checked (and a torn tail repaired) before any work
     assertDisjoint({ path: f.results, what: '--results' }, [
       ...models.map((m) => ({ path: m, what: 'model' })),
-      ...dataInputs(f.data),
+      ...specInputPaths(f.data),
       ...(f.corrupted ? [{ path: f.corrupted, what: '--corrupted directory' }] : []),
       ...(f.imagenetC ? [{ path: f.imagenetC, what: '--imagenet-c tree' }] : []),
     ]);

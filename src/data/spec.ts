@@ -10,8 +10,9 @@
  * Everything after the first ':' is the path (paths may hold ':'); npy paths are separated by ','.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActbenchError, closeMatches } from '../errors.js';
+import type { NamedPath } from '../util/paths.js';
 
 export type DataSpec =
   | { kind: 'mnist' }
@@ -132,6 +133,28 @@ export function specInputs(spec: string | DataSpec): string[] {
       return [s.images, s.labels];
     default:
       return [s.dir];
+  }
+}
+
+/** The inputs of a spec as named paths, for `assertDisjoint` (every verb's --out check). */
+export function specInputPaths(spec: string | DataSpec): NamedPath[] {
+  const s = toDataSpec(spec);
+  return specInputs(s).map((path) => ({ path, what: `dataset (${formatDataSpec(s)})` }));
+}
+
+/** The spec with absolute paths: the form recorded in recipes, so a rerun from another directory compares equal. */
+export function absoluteDataSpec(spec: string | DataSpec): string {
+  const s = toDataSpec(spec);
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
+  switch (s.kind) {
+    case 'mnist':
+      return formatDataSpec(s);
+    case 'npy':
+      return formatDataSpec({ ...s, images: abs(s.images), labels: abs(s.labels) });
+    case 'fashion-mnist':
+      return formatDataSpec({ ...s, dir: abs(fashionMnistDir(s)) });
+    default:
+      return formatDataSpec({ ...s, dir: abs(s.dir) });
   }
 }
 

@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationDef } from '../acts/define.js';
 import { activationLayer } from '../acts/tfjs.js';
+import { ActbenchError } from '../errors.js';
+import { layerSeed } from '../train/seeds.js';
 
 export class ShortcutA extends tf.layers.Layer {
   static readonly className = 'ActbenchShortcutA';
@@ -47,20 +49,89 @@ export class Namer {
   }
 }
 
+/**
+ * Dropout with a reproducible mask: the mask of a training call is drawn from (layer seed, step), where
+ * the training loop sets `step` to the global optimisation step before each step (so a resumed run draws
+ * the same masks). TF.js's own Dropout draws from Math.random without a seed, and with a seed draws the
+ * same mask on every call. Inference (training: false) is the identity, as ONNX exports it.
+ */
+export class SeededDropout extends tf.layers.Layer {
+  static readonly className = 'ActbenchDropout';
+  readonly rate: number;
+  readonly seed: number;
+  /** the global training step of the next call; advanced after each training call */
+  step = 0;
+  constructor(args: { rate: number; seed: number; name?: string }) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new ActbenchError('MODEL_BAD_DROPOUT', `dropout must be in [0, 1), got ${args.rate}`, { field: 'dropout' });
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return s;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (!kwargs?.training || this.rate === 0) return x.clone();
+      // a string seed: (layer seed, step) packed without aliasing; TF.js hashes it for its generator
+      const u = tf.randomUniform(x.shape, 0, 1, 'float32', `${this.seed}:${this.step++}`);
+      const keep = 1 - this.rate;
+      return tf.mul(x, tf.div(tf.floor(tf.add(u, keep)), keep));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+tf.serialization.registerClass(SeededDropout);
+
+/** Set the step of every seeded dropout layer (the training loop, before each optimisation step). */
+export function setDropoutStep(model: tf.LayersModel, step: number): void {
+  for (const l of model.layers) if (l instanceof SeededDropout) l.step = step;
+}
+
+/** The most elements one weight may have: 2²⁹ float32 values are 2 GiB. */
+export const MAX_WEIGHT_ELEMENTS = 2 ** 29;
+
 export interface BlockCtx {
   act: ActivationDef;
   names: Namer;
-  /** He-normal initialisation seeded per layer, so a model is reproducible under --seed */
+  /** the run seed: every initialiser and dropout layer gets its own seed derived from it */
   seed: number;
+  /** how many seeded layers were made so far (each gets layerSeed(seed, k)) */
+  seeded: number;
+  /** the --width multiplier, for the message when a layer would get no channel */
+  width: number;
   weightDecay?: number;
 }
 
-let seedCounter = 0;
-export function initializer(ctx: BlockCtx): ReturnType<typeof tf.initializers.heNormal> {
-  return tf.initializers.heNormal({ seed: ctx.seed * 1000 + seedCounter++ });
+export function nextSeed(ctx: BlockCtx): number {
+  return layerSeed(ctx.seed, ctx.seeded++);
 }
-export function resetInitSeeds(): void {
-  seedCounter = 0;
+
+export function initializer(ctx: BlockCtx): ReturnType<typeof tf.initializers.heNormal> {
+  return tf.initializers.heNormal({ seed: nextSeed(ctx) });
+}
+
+/** Channels of a layer whose base width is `base`, scaled by --width: at least one, or a coded error. */
+export function scaled(ctx: BlockCtx, base: number): number {
+  const c = Math.round(base * ctx.width);
+  if (c < 1) {
+    throw new ActbenchError('MODEL_BAD_WIDTH', `--width ${ctx.width} leaves a layer of ${base} channels with ${c}: this model needs --width ≥ ${0.5 / base}`, { field: 'width', exit: 2 });
+  }
+  return c;
+}
+
+function checkWeight(layer: string, shape: number[]): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > MAX_WEIGHT_ELEMENTS) {
+    throw new ActbenchError('MODEL_TOO_LARGE', `layer ${layer} would need a weight of shape [${shape.join(', ')}] (${n.toExponential(2)} values); the limit is ${MAX_WEIGHT_ELEMENTS} (2 GiB of float32): use a smaller --width`, { field: 'width', exit: 2 });
+  }
+}
+
+export function dropout(ctx: BlockCtx, x: tf.SymbolicTensor, rate: number): tf.SymbolicTensor {
+  return new SeededDropout({ rate, seed: nextSeed(ctx), name: ctx.names.next('dropout') }).apply(x) as tf.SymbolicTensor;
 }
 
 export function conv(
@@ -71,8 +142,10 @@ export function conv(
   strides = 1,
   useBias = false,
 ): tf.SymbolicTensor {
+  const name = ctx.names.next('conv');
+  checkWeight(name, [kernelSize, kernelSize, x.shape[3] ?? 1, filters]);
   return tf.layers
-    .conv2d({ filters, kernelSize, strides, padding: 'same', useBias, kernelInitializer: initializer(ctx), name: ctx.names.next('conv') })
+    .conv2d({ filters, kernelSize, strides, padding: 'same', useBias, kernelInitializer: initializer(ctx), name })
     .apply(x) as tf.SymbolicTensor;
 }
 
@@ -91,7 +164,9 @@ export function act(ctx: BlockCtx, x: tf.SymbolicTensor): tf.SymbolicTensor {
 }
 
 export function dense(ctx: BlockCtx, x: tf.SymbolicTensor, units: number, useBias = true): tf.SymbolicTensor {
-  return tf.layers.dense({ units, useBias, kernelInitializer: initializer(ctx), name: ctx.names.next('dense') }).apply(x) as tf.SymbolicTensor;
+  const name = ctx.names.next('dense');
+  checkWeight(name, [x.shape[x.shape.length - 1] ?? 1, units]);
+  return tf.layers.dense({ units, useBias, kernelInitializer: initializer(ctx), name }).apply(x) as tf.SymbolicTensor;
 }
 
 export function add(ctx: BlockCtx, a: tf.SymbolicTensor, b: tf.SymbolicTensor): tf.SymbolicTensor {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationDef } from '../acts/define.js';
 import { ActbenchError, closeMatches } from '../errors.js';
-import { Namer, resetInitSeeds, type BlockCtx } from './layers.js';
+import { Namer, type BlockCtx } from './layers.js';
 import { preactResnet, resnetV1, wideResnet } from './resnet.js';
 import { mlp, mobilenetV2, smallCnn } from './small.js';
 
@@ -29,12 +29,15 @@ interface ZooEntry {
   reference: string;
   /** the input size the architecture is meant for */
   defaultInput: [number, number, number];
+  /** whether --width scales it (WRN's width is the K of its name) and whether it has dropout */
+  scalable: boolean;
+  hasDropout: boolean;
   build: Builder;
 }
 
 const zoo = new Map<string, ZooEntry>();
-function register(e: ZooEntry): void {
-  zoo.set(e.name, e);
+function register(e: Omit<ZooEntry, 'scalable' | 'hasDropout'>): void {
+  zoo.set(e.name, { ...e, scalable: true, hasDropout: false });
 }
 
 for (const depth of [20, 32, 44, 56, 110]) {
@@ -43,7 +46,7 @@ for (const depth of [20, 32, 44, 56, 110]) {
     description: `CIFAR ResNet v1, ${(depth - 2) / 6} basic blocks per stage, option-A shortcuts`,
     reference: 'He et al. 2016, "Deep Residual Learning"; LayerAct ResNet_small.py',
     defaultInput: [32, 32, 3],
-    build: (ctx, x, o) => resnetV1(ctx, x, depth, o.numClasses, o.width),
+    build: (ctx, x, o) => resnetV1(ctx, x, depth, o.numClasses),
   });
 }
 for (const depth of [56, 110, 164]) {
@@ -52,7 +55,7 @@ for (const depth of [56, 110, 164]) {
     description: `pre-activation ResNet v2, ${depth >= 164 ? 'bottleneck' : 'basic'} blocks`,
     reference: 'He et al. 2016, "Identity Mappings in Deep Residual Networks"; PANGAEA',
     defaultInput: [32, 32, 3],
-    build: (ctx, x, o) => preactResnet(ctx, x, depth, o.numClasses, o.width),
+    build: (ctx, x, o) => preactResnet(ctx, x, depth, o.numClasses),
   });
 }
 register({
@@ -60,21 +63,21 @@ register({
   description: 'MobileNetV2, CIFAR variant (inverted residuals, linear bottlenecks)',
   reference: 'Sandler et al. 2018, "MobileNetV2"',
   defaultInput: [32, 32, 3],
-  build: (ctx, x, o) => mobilenetV2(ctx, x, o.numClasses, o.width),
+  build: (ctx, x, o) => mobilenetV2(ctx, x, o.numClasses),
 });
 register({
   name: 'cnn_small',
   description: 'conv32 → conv64/2 → max-pool → dense128, BN before every activation (28×28 data)',
   reference: 'actbench',
   defaultInput: [28, 28, 1],
-  build: (ctx, x, o) => smallCnn(ctx, x, o.numClasses, o.width),
+  build: (ctx, x, o) => smallCnn(ctx, x, o.numClasses),
 });
 register({
   name: 'mlp',
   description: 'flatten → dense256 → dense128, BN before every activation',
   reference: 'actbench',
   defaultInput: [28, 28, 1],
-  build: (ctx, x, o) => mlp(ctx, x, o.numClasses, o.width),
+  build: (ctx, x, o) => mlp(ctx, x, o.numClasses),
 });
 
 const WRN = /^wrn_(\d+)_(\d+)$/;
@@ -91,6 +94,8 @@ function entry(name: string): ZooEntry {
       description: `Wide ResNet, depth ${depth}, width ×${k}`,
       reference: 'Zagoruyko & Komodakis 2016, "Wide Residual Networks"; PANGAEA',
       defaultInput: [32, 32, 3],
+      scalable: false,
+      hasDropout: true,
       build: (ctx, x, o) => wideResnet(ctx, x, depth, k, o.numClasses, o.dropout ?? 0),
     };
   }
@@ -107,12 +112,28 @@ export function describeModel(name: string): Omit<ZooEntry, 'build'> {
   return rest;
 }
 
+/**
+ * Build a model. Every initialiser and dropout layer is seeded from `o.seed` (default 0; every value in
+ * [0, 2³²−1] is a real, reproducible seed). Refused with coded errors before any weight is allocated:
+ * a width that is not a positive finite number or leaves a layer without channels, --width on a model it
+ * does not scale, dropout outside [0, 1) or on a model without dropout, a weight over 2 GiB.
+ */
 export function createModel(name: string, o: ModelOptions): tf.LayersModel {
   const e = entry(name);
-  resetInitSeeds();
-  const ctx: BlockCtx = { act: o.act, names: new Namer(), seed: o.seed ?? 0 };
+  const width = o.width ?? 1;
+  const dropout = o.dropout ?? 0;
+  if (!(Number.isFinite(width) && width > 0)) throw new ActbenchError('MODEL_BAD_WIDTH', `--width must be a finite number > 0, got ${width}`, { field: 'width', exit: 2 });
+  if (!e.scalable && width !== 1) {
+    throw new ActbenchError('MODEL_BAD_WIDTH', `${name} takes no --width (its width is the K of wrn_D_K); got --width ${width}`, { field: 'width', exit: 2 });
+  }
+  if (!(dropout >= 0 && dropout < 1)) throw new ActbenchError('MODEL_BAD_DROPOUT', `--dropout must be in [0, 1), got ${dropout}`, { field: 'dropout', exit: 2 });
+  if (!e.hasDropout && dropout !== 0) {
+    throw new ActbenchError('MODEL_BAD_DROPOUT', `${name} has no dropout layer (only the wide ResNets wrn_D_K do); got --dropout ${dropout}`, { field: 'dropout', exit: 2 });
+  }
+  if (!Number.isInteger(o.numClasses) || o.numClasses < 2) throw new ActbenchError('MODEL_BAD_CLASSES', `a classifier needs at least 2 classes, got ${o.numClasses}`, { field: 'classes' });
+  const ctx: BlockCtx = { act: o.act, names: new Namer(), seed: o.seed ?? 0, seeded: 0, width };
   const input = tf.input({ shape: o.inputShape, name: 'input' });
-  const logits = e.build(ctx, input, o);
+  const logits = e.build(ctx, input, { ...o, width, dropout });
   return tf.model({ inputs: input, outputs: logits, name });
 }
 

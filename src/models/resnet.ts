@@ -8,12 +8,12 @@
  *   optional dropout between the convolutions.
  */
 import * as tf from '@tensorflow/tfjs';
-import { act, add, bn, conv, head, ShortcutA, type BlockCtx } from './layers.js';
+import { act, add, bn, conv, dropout as dropoutLayer, head, scaled, ShortcutA, type BlockCtx } from './layers.js';
 
-export function resnetV1(ctx: BlockCtx, x: tf.SymbolicTensor, depth: number, numClasses: number, width = 1): tf.SymbolicTensor {
+export function resnetV1(ctx: BlockCtx, x: tf.SymbolicTensor, depth: number, numClasses: number): tf.SymbolicTensor {
   if ((depth - 2) % 6 !== 0) throw new Error(`CIFAR ResNet depth must be 6n+2, got ${depth}`);
   const n = (depth - 2) / 6;
-  const widths = [16, 32, 64].map((w) => Math.round(w * width));
+  const widths = [16, 32, 64].map((w) => scaled(ctx, w));
   let h = act(ctx, bn(ctx, conv(ctx, x, widths[0], 3, 1, true)));
   let channels = widths[0];
   widths.forEach((w, stage) => {
@@ -35,7 +35,7 @@ function preactBasic(ctx: BlockCtx, x: tf.SymbolicTensor, inC: number, outC: num
   const pre = act(ctx, bn(ctx, x));
   let y = conv(ctx, pre, outC, 3, stride);
   y = act(ctx, bn(ctx, y));
-  if (dropout > 0) y = tf.layers.dropout({ rate: dropout, name: ctx.names.next('dropout') }).apply(y) as tf.SymbolicTensor;
+  if (dropout > 0) y = dropoutLayer(ctx, y, dropout);
   y = conv(ctx, y, outC, 3);
   const shortcut = stride !== 1 || inC !== outC ? conv(ctx, pre, outC, 1, stride) : x;
   return add(ctx, y, shortcut);
@@ -51,12 +51,12 @@ function preactBottleneck(ctx: BlockCtx, x: tf.SymbolicTensor, inC: number, outC
   return add(ctx, y, shortcut);
 }
 
-export function preactResnet(ctx: BlockCtx, x: tf.SymbolicTensor, depth: number, numClasses: number, width = 1): tf.SymbolicTensor {
+export function preactResnet(ctx: BlockCtx, x: tf.SymbolicTensor, depth: number, numClasses: number): tf.SymbolicTensor {
   const bottleneck = depth >= 164;
   const per = bottleneck ? 9 : 6;
   if ((depth - 2) % per !== 0) throw new Error(`pre-activation ResNet depth must be ${per}n+2, got ${depth}`);
   const n = (depth - 2) / per;
-  const base = [16, 32, 64].map((w) => Math.round(w * width));
+  const base = [16, 32, 64].map((w) => scaled(ctx, w));
   const widths = bottleneck ? base.map((w) => w * 4) : base;
   let h = conv(ctx, x, base[0], 3);
   let channels = base[0];

@@ -3,14 +3,15 @@
  * and the small networks for 28×28 data.
  */
 import * as tf from '@tensorflow/tfjs';
-import { act, add, bn, conv, dense, depthwise, head, type BlockCtx } from './layers.js';
+import { act, add, bn, conv, dense, depthwise, head, scaled, type BlockCtx } from './layers.js';
 
 const MBV2: [number, number, number, number][] = [
   // expansion t, channels c, repeats n, stride s (stride 2 only at 32→16→8→4 for CIFAR)
   [1, 16, 1, 1], [6, 24, 2, 1], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1],
 ];
 
-export function mobilenetV2(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number, width = 1): tf.SymbolicTensor {
+export function mobilenetV2(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number): tf.SymbolicTensor {
+  const width = ctx.width;
   const w = (c: number) => Math.max(8, Math.round((c * width) / 8) * 8);
   let h = act(ctx, bn(ctx, conv(ctx, x, w(32), 3)));
   let channels = w(32);
@@ -31,20 +32,20 @@ export function mobilenetV2(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: num
 }
 
 /** conv32 → conv64 → max-pool → dense128 (BN before every activation), for MNIST-sized inputs. */
-export function smallCnn(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number, width = 1): tf.SymbolicTensor {
-  const c1 = Math.round(32 * width);
-  const c2 = Math.round(64 * width);
+export function smallCnn(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number): tf.SymbolicTensor {
+  const c1 = scaled(ctx, 32);
+  const c2 = scaled(ctx, 64);
   let h = act(ctx, bn(ctx, conv(ctx, x, c1, 3)));
   h = act(ctx, bn(ctx, conv(ctx, h, c2, 3, 2)));
   h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: ctx.names.next('maxpool') }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.flatten({ name: ctx.names.next('flatten') }).apply(h) as tf.SymbolicTensor;
-  h = act(ctx, bn(ctx, dense(ctx, h, Math.round(128 * width), false)));
+  h = act(ctx, bn(ctx, dense(ctx, h, scaled(ctx, 128), false)));
   return dense(ctx, h, numClasses);
 }
 
-export function mlp(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number, width = 1): tf.SymbolicTensor {
+export function mlp(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number): tf.SymbolicTensor {
   let h = tf.layers.flatten({ name: ctx.names.next('flatten') }).apply(x) as tf.SymbolicTensor;
-  for (const units of [256, 128]) h = act(ctx, bn(ctx, dense(ctx, h, Math.round(units * width), false)));
+  for (const units of [256, 128]) h = act(ctx, bn(ctx, dense(ctx, h, scaled(ctx, units), false)));
   return dense(ctx, h, numClasses);
 }
 

@@ -12,9 +12,12 @@ import type { ActivationDef } from '../acts/define.js';
 import { i, ints, lowerActivation, type OnnxAttr, type OnnxFragment, type OnnxNodeSpec, type OnnxTensorSpec } from '../acts/onnx.js';
 import { ActivationLayer } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
-import { ShortcutA } from '../models/layers.js';
+import { SeededDropout, ShortcutA } from '../models/layers.js';
 import { pair } from '../util/pair.js';
 import { checkOpset, encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
+
+/** The lowest opset a network export supports (the CLI's --opset range starts here). */
+export const MIN_NETWORK_OPSET = SUPPORTED_OPSETS.network;
 
 export interface ExportOptions {
   opset?: number;
@@ -300,6 +303,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         break;
       }
       case 'Dropout':
+      case SeededDropout.className:
         set(ins[0]); // inference: identity
         break;
       case ShortcutA.className: {

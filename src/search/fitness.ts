@@ -11,7 +11,7 @@
  *    with the deployed cost: fitness = accuracy − w·log₂(ONNX latency / ReLU latency).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { compileActivation, type ActivationDef } from '../acts/define.js';

@@ -5,9 +5,11 @@
  */
 import type { ImageSet } from '../data/dataset.js';
 import { prng, shuffle, type Normalisation } from '../data/split.js';
+import { STREAM, streamSeed } from './seeds.js';
 
+/** The order of the training images in an epoch: a seeded shuffle from (run seed, epoch). */
 export function epochOrder(n: number, seed: number, epoch: number): number[] {
-  return shuffle(Array.from({ length: n }, (_, i) => i), prng(seed * 7919 + epoch * 104729 + 1));
+  return shuffle(Array.from({ length: n }, (_, i) => i), prng(streamSeed(STREAM.shuffle, seed, epoch)));
 }
 
 export interface Batch {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import '../acts/tfjs.js'; // registers ActivationLayer for deserialisation
 import '../models/layers.js'; // registers ShortcutA
@@ -42,10 +42,20 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   try {
     json = JSON.parse(readFileSync(jsonPath, 'utf8'));
   } catch (e) {
+    if (!(e instanceof SyntaxError)) throw fsError(e, jsonPath, 'read the model');
     throw new ActbenchError('MODEL_BAD_JSON', `${jsonPath}: ${(e as Error).message}`, { file: jsonPath });
   }
+  const manifestOk =
+    json && typeof json.modelTopology === 'object' && json.modelTopology !== null && Array.isArray(json.weightsManifest) &&
+    json.weightsManifest.every((m) => m && Array.isArray(m.weights) && m.weights.every((w) => w && typeof w.name === 'string' && Array.isArray(w.shape) && (w.dtype ?? 'float32') === 'float32'));
+  if (!manifestOk) throw new ActbenchError('MODEL_BAD_JSON', `${jsonPath}: expected a TF.js layers model (modelTopology and weightsManifest of float32 weights)`, { file: jsonPath, field: 'weightsManifest' });
   if (!existsSync(binPath)) throw new ActbenchError('MODEL_MISSING', `${binPath} not found`, { file: binPath });
-  const bin = readFileSync(binPath);
+  let bin: Buffer;
+  try {
+    bin = readFileSync(binPath);
+  } catch (e) {
+    throw fsError(e, binPath, 'read the weights');
+  }
   const weightSpecs = json.weightsManifest.flatMap((m) => m.weights);
   const expected = weightSpecs.reduce((a, w) => a + w.shape.reduce((p, q) => p * q, 1) * 4, 0);
   if (bin.length !== expected) throw new ActbenchError('MODEL_BAD_WEIGHTS', `${binPath}: ${bin.length} bytes, the manifest needs ${expected}`, { file: binPath });

@@ -4,17 +4,19 @@
  * every epoch (model, optimizer accumulators, history) that `resume` continues exactly, and a clean stop
  * with the reason recorded when the loss turns NaN/Inf.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ActivationLayer } from '../acts/tfjs.js';
 import type { ImageSet } from '../data/dataset.js';
 import { prng, type Normalisation } from '../data/split.js';
-import { ActbenchError } from '../errors.js';
+import { ActbenchError, fsError } from '../errors.js';
+import { setDropoutStep } from '../models/layers.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { epochOrder, makeBatch } from './batches.js';
 import { loadModel, saveModel } from './io.js';
 import { learningRate, type Recipe } from './recipe.js';
+import { STREAM, streamSeed } from './seeds.js';
 
 export interface EpochLog {
   epoch: number;
@@ -45,10 +47,16 @@ export interface TrainOptions {
   checkpointDir?: string;
   /** continue from checkpointDir */
   resume?: boolean;
+  /**
+   * what the run was made with, stored in the checkpoint's state.json (`run`) so a resume can be
+   * compared with its request (api/train.ts); opaque to the loop
+   */
+  run?: unknown;
   /** stop after this many optimisation steps in total (tests, smoke runs) */
   maxSteps?: number;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number; acc: number; imagesPerSecond: number }) => void;
-  onEpoch?: (log: EpochLog) => void;
+  /** after each epoch, once its checkpoint is written (so a log rebuilt from `state.history` matches it) */
+  onEpoch?: (log: EpochLog, state: TrainState) => void;
 }
 
 export interface TrainResult {
@@ -72,38 +80,97 @@ export function evaluate(model: tf.LayersModel, s: ImageSet, norm: Normalisation
   return correct / Math.max(1, s.labels.length);
 }
 
-async function saveCheckpoint(dir: string, model: tf.LayersModel, opt: tf.MomentumOptimizer, state: TrainState): Promise<void> {
+/**
+ * A checkpoint is checkpoint/epoch-<k>/ (model.json, weights.bin, optimizer.bin) plus checkpoint/state.json
+ * naming it, written last and atomically: a kill at any moment leaves state.json pointing at a complete
+ * set of files (the previous epoch's until the new one is whole), so a resume is always exact.
+ */
+async function saveCheckpoint(dir: string, model: tf.LayersModel, opt: tf.MomentumOptimizer, state: TrainState, run: unknown): Promise<void> {
   const ck = join(dir, 'checkpoint');
-  await saveModel(model, ck);
-  const weights = await opt.getWeights();
-  const specs = weights.map((w) => ({ name: w.name, shape: w.tensor.shape }));
-  const data = new Float32Array(weights.reduce((a, w) => a + w.tensor.size, 0));
-  let o = 0;
-  for (const w of weights) {
-    data.set(w.tensor.dataSync() as Float32Array, o);
-    o += w.tensor.size;
+  const files = `epoch-${state.epoch}`;
+  try {
+    await saveModel(model, join(ck, files));
+    const weights = await opt.getWeights();
+    const specs = weights.map((w) => ({ name: w.name, shape: w.tensor.shape }));
+    const data = new Float32Array(weights.reduce((a, w) => a + w.tensor.size, 0));
+    let o = 0;
+    for (const w of weights) {
+      data.set(w.tensor.dataSync() as Float32Array, o);
+      o += w.tensor.size;
+    }
+    writeFileAtomic(join(ck, files, 'optimizer.bin'), new Uint8Array(data.buffer));
+    // state last: it makes the new files the checkpoint
+    writeFileAtomic(join(ck, 'state.json'), JSON.stringify({ ...state, files, optimizer: specs, ...(run === undefined ? {} : { run }) }, null, 1));
+  } catch (e) {
+    throw fsError(e, ck, 'write the checkpoint');
   }
-  writeFileAtomic(join(ck, 'optimizer.bin'), new Uint8Array(data.buffer));
-  // state last: its presence marks a complete checkpoint
-  writeFileAtomic(join(ck, 'state.json'), JSON.stringify({ ...state, optimizer: specs }, null, 1));
+  for (const f of readdirSync(ck)) if (f !== files && f !== 'state.json' && !f.startsWith('.')) rmSync(join(ck, f), { recursive: true, force: true });
+}
+
+export interface CheckpointState extends TrainState {
+  optimizer: { name: string; shape: number[] }[];
+  /** the subdirectory of checkpoint/ with the model and optimizer files (absent: checkpoint/ itself, older versions) */
+  files?: string;
+  /** the run recipe the checkpoint was made with (absent in checkpoints of older versions) */
+  run?: unknown;
+}
+
+/** checkpoint/state.json, validated: a corrupted or foreign file is a coded error naming it. */
+export function readCheckpointState(dir: string): CheckpointState | null {
+  const statePath = join(dir, 'checkpoint', 'state.json');
+  if (!existsSync(statePath)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(statePath, 'utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new ActbenchError('TRAIN_BAD_CHECKPOINT', `${statePath} is not valid JSON (${e.message}): the checkpoint is corrupted; --force starts the run afresh`, { file: statePath });
+    throw fsError(e, statePath, 'read');
+  }
+  const bad = (field: string, expected: string) =>
+    new ActbenchError('TRAIN_BAD_CHECKPOINT', `${statePath}: ${field} must be ${expected}; the checkpoint is corrupted (--force starts the run afresh)`, { file: statePath, field });
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad('(root)', 'an object');
+  const r = raw as Record<string, unknown>;
+  if (!Number.isInteger(r.epoch) || (r.epoch as number) < 0) throw bad('epoch', 'an integer ≥ 0');
+  if (!Array.isArray(r.history) || r.history.length !== r.epoch) throw bad('history', `a list of ${String(r.epoch)} epoch logs`);
+  for (const [k, h] of (r.history as unknown[]).entries()) {
+    const e = h as Record<string, unknown> | null;
+    if (!e || typeof e !== 'object' || e.epoch !== k + 1 || typeof e.loss !== 'number' || typeof e.lr !== 'number' || typeof e.seconds !== 'number') throw bad(`history[${k}]`, `the log of epoch ${k + 1}`);
+  }
+  if (r.stopped !== null && (typeof r.stopped !== 'object' || typeof (r.stopped as Record<string, unknown>).reason !== 'string')) throw bad('stopped', 'null or { epoch, step, reason }');
+  if (r.files !== undefined && !(typeof r.files === 'string' && /^epoch-\d+$/.test(r.files))) throw bad('files', "'epoch-<k>'");
+  if (!Array.isArray(r.optimizer)) throw bad('optimizer', 'a list of { name, shape }');
+  for (const [k, w] of (r.optimizer as unknown[]).entries()) {
+    const o = w as Record<string, unknown> | null;
+    if (!o || typeof o.name !== 'string' || !Array.isArray(o.shape) || !o.shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`optimizer[${k}]`, '{ name, shape: integers ≥ 0 }');
+  }
+  return raw as CheckpointState;
 }
 
 async function loadCheckpoint(dir: string): Promise<{ model: tf.LayersModel; state: TrainState; optimizer: { name: string; tensor: tf.Tensor }[] }> {
   const ck = join(dir, 'checkpoint');
   const statePath = join(ck, 'state.json');
-  if (!existsSync(statePath)) throw new ActbenchError('TRAIN_NO_CHECKPOINT', `--resume: no complete checkpoint in ${ck} (state.json missing)`, { file: statePath });
-  const raw = JSON.parse(readFileSync(statePath, 'utf8')) as TrainState & { optimizer: { name: string; shape: number[] }[] };
-  const model = await loadModel(ck);
-  const bin = readFileSync(join(ck, 'optimizer.bin'));
+  const raw = readCheckpointState(dir);
+  if (!raw) throw new ActbenchError('TRAIN_NO_CHECKPOINT', `--resume: no complete checkpoint in ${ck} (state.json missing)`, { file: statePath });
+  const files = raw.files ? join(ck, raw.files) : ck;
+  const model = await loadModel(files);
+  const binPath = join(files, 'optimizer.bin');
+  let bin: Buffer;
+  try {
+    bin = readFileSync(binPath);
+  } catch (e) {
+    throw fsError(e, binPath, 'read the checkpoint file');
+  }
+  if (bin.byteLength % 4 !== 0) throw new ActbenchError('TRAIN_BAD_CHECKPOINT', `${binPath}: ${bin.byteLength} bytes is not a whole number of float32 values`, { file: binPath });
   const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
   let off = 0;
+  const described = raw.optimizer.reduce((a, spec) => a + spec.shape.reduce((p, q) => p * q, 1), 0);
+  if (described !== all.length) throw new ActbenchError('TRAIN_BAD_CHECKPOINT', `${binPath} has ${all.length} values, state.json describes ${described}`, { file: binPath });
   const optimizer = raw.optimizer.map((spec) => {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const tensor = tf.tensor(all.slice(off, off + size), spec.shape);
     off += size;
     return { name: spec.name, tensor };
   });
-  if (off !== all.length) throw new ActbenchError('TRAIN_BAD_CHECKPOINT', `${ck}/optimizer.bin has ${all.length} values, state.json describes ${off}`, { file: join(ck, 'optimizer.bin') });
   return { model, state: { epoch: raw.epoch, history: raw.history, stopped: raw.stopped }, optimizer };
 }
 
@@ -137,7 +204,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     for (let step = 0; step < stepsPerEpoch; step++) {
       if (o.maxSteps !== undefined && totalSteps >= o.maxSteps) break;
       const idx = order.slice(step * r.batchSize, (step + 1) * r.batchSize);
-      const rand = prng(o.seed * 31337 + epoch * 1000003 + step);
+      const rand = prng(streamSeed(STREAM.augment, o.seed, epoch, step));
+      // dropout masks from (layer seed, global step): the same masks after a resume
+      setDropoutStep(model, totalSteps);
       const b = makeBatch(data, idx, o.norm, r.augment, rand);
       opt.setLearningRate(learningRate(r, epoch + step / stepsPerEpoch));
       const { loss, aux, acc } = tf.tidy(() => {
@@ -204,8 +273,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (seen < data.labels.length) break; // maxSteps cut the epoch short: not a complete epoch
     state.history.push(log);
     state.epoch = epoch + 1;
-    o.onEpoch?.(log);
-    if (o.checkpointDir) await saveCheckpoint(o.checkpointDir, model, opt, state);
+    if (o.checkpointDir) await saveCheckpoint(o.checkpointDir, model, opt, state, o.run);
+    o.onEpoch?.(log, state);
   }
   return { model, state };
 }

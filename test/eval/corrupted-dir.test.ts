@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveActivation } from '../../src/acts/define.js';
-import { readCorruptionManifest, type CorruptionManifest } from '../../src/corrupt/manifest.js';
+import { readCorruptionManifest } from '../../src/corrupt/manifest.js';
 import { corruptArraySet } from '../../src/corrupt/pipeline.js';
 import type { CorruptionName } from '../../src/corrupt/presets.js';
 import type { ImageSet } from '../../src/data/dataset.js';
