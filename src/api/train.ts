@@ -11,6 +11,7 @@ import { resolveActivation } from '../acts/define.js';
 import { count, type ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
 import { channelStats, KNOWN_STATS, SPLIT_SEED, stratifiedSplit, stratifiedSubset } from '../data/split.js';
+import { checkTrainable } from '../data/check.js';
 import { specInputPaths } from '../data/spec.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { countMacs, createModel } from '../models/registry.js';
@@ -91,20 +92,6 @@ function checkSizes(batchSize: number, shape: [number, number, number]): void {
   }
 }
 
-/** Dataset structure a training needs: at least one image per class and one full batch. */
-function checkTrainable(set: ImageSet, batchSize: number, what: string): void {
-  const n = count(set);
-  const present = new Set(set.labels).size;
-  if (set.numClasses < 2 || present < 2) {
-    throw new ActbenchError('DATA_ONE_CLASS', `${what}: ${present} class${present === 1 ? '' : 'es'} present; a classifier needs at least two`, { field: 'data' });
-  }
-  if (n < set.numClasses) {
-    throw new ActbenchError('DATA_TOO_FEW_IMAGES', `${what}: ${n} training images for ${set.numClasses} classes; a training needs at least one image per class`, { field: 'limit-train' });
-  }
-  if (n < batchSize) {
-    throw new ActbenchError('DATA_TOO_FEW_IMAGES', `${what}: ${n} training images, fewer than one batch of ${batchSize}: use a smaller --batch-size or more images`, { field: 'batch-size' });
-  }
-}
 
 function perClassOf(s: ImageSet | null): PerClass {
   const out: PerClass = {};
@@ -225,7 +212,7 @@ export async function runTraining(req: TrainRequest): Promise<{ dir: string; man
     const trainSet = req.limitTrain ? stratifiedSubset(trainFull, req.limitTrain).set : trainFull;
     const valSet = val && req.limitTrain ? stratifiedSubset(val, Math.max(200, Math.round(req.limitTrain * recipe.valFraction))).set : val;
     const testSet = req.limitTest ? stratifiedSubset(ds.test, req.limitTest).set : ds.test;
-    checkTrainable(trainSet, recipe.batchSize, `${req.data}${req.limitTrain ? ` (--limit-train ${req.limitTrain})` : ''}`);
+    checkTrainable({ ...trainSet, name: `${req.data}${req.limitTrain ? ` (--limit-train ${req.limitTrain})` : ''}` }, { batch: recipe.batchSize });
     const norm = KNOWN_STATS[ds.name] ?? channelStats(trainFull);
     const perClass = { train: perClassOf(trainSet), val: perClassOf(valSet), test: perClassOf(testSet) };
     log(`data: ${ds.source}: train ${count(trainSet)}, val ${valSet ? count(valSet) : 0}, test ${count(testSet)} images of ${inputShape.join('×')}, ${ds.train.numClasses} classes (split seed ${SPLIT_SEED}, independent of --seed)`);

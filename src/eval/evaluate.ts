@@ -18,6 +18,7 @@ import { CifarC, openImagenetC, type ImagenetCTree } from '../data/released.js';
 import { decodeImage } from '../data/folder.js';
 import { SPLIT_SEED, stratifiedSubset, type Normalisation } from '../data/split.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
+import { readRunManifest } from '../train/run-dir.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { decodeModel, packageVersion } from '../onnx/writer.js';
 import { cellKey, ResultsStore, type EvalRecord } from '../results/store.js';
@@ -494,15 +495,10 @@ export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<nu
   return checkOutputDims(c, out[c.outputName].dims, n);
 }
 
+/** The training seed recorded next to an exported model (the one run-directory reader), if it is a run. */
 function runSeed(dir: string): number | undefined {
-  const file = join(dir, 'manifest.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const seed = (JSON.parse(readFileSync(file, 'utf8')) as { seed?: unknown }).seed;
-    return Number.isInteger(seed) ? (seed as number) : undefined;
-  } catch (e) {
-    throw new ActbenchError('EVAL_BAD_RUN_MANIFEST', `${file} (next to the model) is not valid JSON: ${(e as Error).message}`, { file });
-  }
+  if (!existsSync(join(dir, 'manifest.json'))) return undefined;
+  return readRunManifest(dir).seed;
 }
 
 export async function evaluateModel(modelPath: string, source: EvalSource, o: EvalOptions): Promise<EvalRecord[]> {

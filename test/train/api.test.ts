@@ -140,8 +140,8 @@ describe('training runs', () => {
 
   it('dataset structure, sizes, width and dropout are checked before anything is written', async () => {
     const cases: [Partial<TrainRequest>, string][] = [
-      [{ limitTrain: 5 }, 'DATA_TOO_FEW_IMAGES'],
-      [{ limitTrain: 40 }, 'DATA_TOO_FEW_IMAGES'],
+      [{ limitTrain: 5 }, 'DATA_TOO_FEW'],
+      [{ limitTrain: 40 }, 'DATA_TOO_FEW'],
       [{ recipe: { batchSize: 100_000_000 } }, 'TRAIN_BATCH_TOO_LARGE'],
       [{ width: 0.001 }, 'MODEL_BAD_WIDTH'],
       [{ dropout: 0.3 }, 'MODEL_BAD_DROPOUT'],
