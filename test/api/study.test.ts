@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { runStudy, type StudyOptions } from '../../src/api/study.js';
 import { ActbenchError } from '../../src/errors.js';
 import { resolveActivation } from '../../src/acts/define.js';
+import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
 import { cli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-study-'));
@@ -26,9 +27,15 @@ const coded = (code: string, message?: RegExp) => (e: unknown) => {
 function fakeRun(modelsDir: string, run: string, act: string, o: { epochs?: number; stopped?: boolean } = {}): string {
   const d = join(modelsDir, run);
   mkdirSync(d, { recursive: true });
+  // a complete manifest as actbench train writes it (the run-directory reader validates every field)
   const manifest = {
-    name: run, model: 'cnn_small', activation: resolveActivation(act), dataset: { spec: 'mnist' }, seed: 1, recipe: { epochs: o.epochs ?? 1, lr: 0.05 },
-    timings: { trainSeconds: 1 }, result: { epochs: 1, valAcc: null, testAcc: null, stopped: o.stopped ? { epoch: 0, step: 3, reason: 'loss became NaN at epoch 1, step 4' } : null },
+    name: run, model: 'cnn_small', width: 1, dropout: 0, activation: resolveActivation(act),
+    dataset: { spec: 'mnist', source: 'mnist', train: 100, val: 0, test: 20, inputShape: [28, 28, 1], numClasses: 10 },
+    normalisation: { mean: [0.13], std: [0.31] },
+    recipe: { ...DEFAULT_RECIPE, epochs: o.epochs ?? 1, lr: 0.05 },
+    seed: 1, backend: 'wasm', params: 1, macs: 1, created: new Date(0).toISOString(), weightsSha256: '0'.repeat(64),
+    timings: { trainSeconds: 1, imagesPerSecond: 1 },
+    result: { epochs: 1, valAcc: null, testAcc: null, stopped: o.stopped ? { epoch: 0, step: 3, reason: 'loss became NaN at epoch 1, step 4' } : null },
   };
   writeFileSync(join(d, 'manifest.json'), JSON.stringify(manifest));
   return d;
@@ -48,7 +55,7 @@ describe('study inputs, before any work (issue 9)', () => {
   });
   it('refuses an unknown model, data spec, duplicate or out-of-range seeds, duplicate activations, zero counts', async () => {
     await assert.rejects(runStudy(opts('m', { model: 'cnn_smll' })), coded('MODEL_UNKNOWN', /cnn_small/));
-    await assert.rejects(runStudy(opts('m', { data: 'cifar10' })), coded('DATA_BAD_SPEC'));
+    await assert.rejects(runStudy(opts('m', { data: 'cifar10' })), coded('DATA_MISSING_PART'));
     await assert.rejects(runStudy(opts('m', { seeds: [1, 1] })), coded('STUDY_BAD_OPTION', /repeat/));
     await assert.rejects(runStudy(opts('m', { seeds: [2 ** 32] })), coded('STUDY_BAD_OPTION'));
     await assert.rejects(runStudy(opts('m', { seeds: [] })), coded('STUDY_BAD_OPTION'));
@@ -81,7 +88,7 @@ describe('exit status is the truth (issue 19 #2)', () => {
     writeFileSync(join(o.modelsDir as string, 'relu-s1'), 'in the way');
     await assert.rejects(runStudy(o), (e: unknown) => {
       assert.ok(e instanceof ActbenchError, String(e));
-      assert.match(e.code, /^FS_/, e.message);
+      assert.match(e.code, /^(FS_|OUTPUT_NOT_DIR)/, e.message);
       assert.match(e.file ?? '', /relu-s1/);
       assert.match(e.message, /1 of 1 training jobs failed, so no report was written/);
       assert.match(e.message, /relu seed 1: \[/);

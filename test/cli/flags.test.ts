@@ -93,7 +93,7 @@ describe('flag errors through the CLI', () => {
   it('commander parse errors carry a code, exit 2, and no stack trace', () => {
     const seedBad = cli('models', '--classes', '2.5');
     assert.equal(seedBad.code, 2);
-    assert.match(seedBad.stderr, /^actbench: error \[CLI_BAD_FLAG\]: option '--classes <n>' argument '2.5' is invalid\. --classes expects an integer ≥ 1/m);
+    assert.match(seedBad.stderr, /^actbench: error \[CLI_BAD_FLAG\]: option '--classes <n>' argument '2.5' is invalid\. --classes expects an integer ≥ 2/m);
     assert.doesNotMatch(seedBad.stderr, /\n\s+at /);
     const unknown = cli('models', '--modle', 'mlp');
     assert.equal(unknown.code, 2);

@@ -74,7 +74,7 @@ describe('actbench train → export → report', () => {
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /unknown model 'resnet21' \(did you mean/);
     const data = await inProcess('train', '--model', 'mlp', '--act', 'relu', '--data', 'svhn:/nowhere', '--out', join(dir, 'y'));
-    assert.equal(data.code, 1);
+    assert.equal(data.code, 2, "a --data spec that does not parse is a usage error");
     assert.match(data.stderr, /unknown dataset 'svhn'/);
     const resume = await inProcess('train', '--model', 'mlp', '--act', 'relu', '--resume', '--out', join(dir, 'z'));
     assert.equal(resume.code, 1);
@@ -119,7 +119,7 @@ describe('actbench train → export → report', () => {
 
   it('a non-finite loss ends with exit 3 and TRAIN_NONFINITE, never a success line', () => {
     const out = join(dir, 'nan');
-    const r = cli('train', '--model', 'mlp', '--act', 'fdiv(x, x - x)', '--epochs', '1', '--batch-size', '50', '--limit-train', '100', '--limit-test', '50',
+    const r = cli('train', '--model', 'mlp', '--act', 'fdiv(1, relu(x))', '--epochs', '1', '--batch-size', '50', '--limit-train', '100', '--limit-test', '50',
       '--width', '0.25', '--val-fraction', '0', '--backend', 'wasm', '--out', out);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /actbench: error \[TRAIN_NONFINITE\] \(file .*manifest\.json, field result\.stopped\): training stopped at epoch 1, step 1/);

@@ -129,7 +129,7 @@ describe('training runs', () => {
 
   it('a non-finite loss: the manifest records the stop and the promise rejects with TRAIN_NONFINITE (exit 3); export refuses the run', async () => {
     const nan = join(root, 'nan');
-    const e = await rejects(runTraining(req(nan, { act: 'fdiv(x, x - x)' })), 'TRAIN_NONFINITE');
+    const e = await rejects(runTraining(req(nan, { act: 'fdiv(1, relu(x))' })), 'TRAIN_NONFINITE');
     assert.ok(e instanceof TrainStoppedError);
     assert.equal(e.exit, 3);
     assert.match(e.message, /epoch 1, step 1/);

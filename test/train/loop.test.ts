@@ -68,7 +68,7 @@ describe('training loop', () => {
   });
 
   it('an activation that produces NaN stops training cleanly with the reason recorded', async () => {
-    const model = createModel('cnn_small', { act: resolveActivation('fdiv(x, x - x)'), numClasses: 4, inputShape: [12, 12, 1], width: 0.25 });
+    const model = createModel('cnn_small', { act: resolveActivation('fdiv(1, relu(x))'), numClasses: 4, inputShape: [12, 12, 1], width: 0.25 });
     const ckdir = join(dir, 'nan');
     const r = await train({ model, train: toyData(32, 5), val: null, norm, recipe, seed: 1, checkpointDir: ckdir });
     assert.ok(r.state.stopped);
