@@ -65,7 +65,7 @@ export function registerTrain(program: Command): void {
     .option('--limit-test <n>', 'evaluate on at most n test images', positiveInt('--limit-test'))
     .option('--out <dir>', 'run directory (default models/<model>-<act>-<data>-s<seed>)')
     .option('--resume', 'continue from the run directory’s last checkpoint')
-    .option('--backend <name>', 'TF.js backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', parseBackend, 'auto')
+    .option('--backend <name>', 'TF.js backend: auto, tensorflow-gpu, tensorflow, native, wasm, cpu', parseBackend, 'auto')
     .action(async (f: TrainFlags) => {
       if (!['step', 'cosine', 'constant'].includes(f.schedule)) throw new Error(`--schedule must be step, cosine or constant, got '${f.schedule}'`);
       const augment = f.augment ?? (f.data.startsWith('cifar') ? 'cifar' : 'none');

@@ -1,14 +1,16 @@
 /**
- * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → wasm (with the training kernels it lacks
+ * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → actbench's native addon (native/, built at
+ * install; src/train/native/) → wasm (with the training kernels it lacks
  * registered by wasm-kernels.ts) → the pure-JS cpu backend.
  * The native packages are optional dependencies that cannot install offline; a failed import just moves
  * on to the next candidate. The choice and the reasons for skipping the others are always reported.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ActbenchError } from '../errors.js';
+import { registerNativeBackend } from './native/backend.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
 
 export interface BackendChoice {
@@ -19,7 +21,7 @@ export interface BackendChoice {
   canTrain: boolean;
 }
 
-const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 export function parseBackend(v: string): BackendRequest {
   if (v !== 'auto' && !(ORDER as readonly string[]).includes(v)) {
@@ -43,6 +45,10 @@ async function activate(name: BackendName): Promise<void> {
       break;
     case 'tensorflow':
       await import(/* optional */ '@tensorflow/tfjs-node' as string);
+      break;
+    case 'native':
+      // throws with the reason (not built, failed to load) when the addon is unavailable
+      registerNativeBackend();
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');

@@ -1,0 +1,61 @@
+/**
+ * Shared plumbing of the native kernels: typed-array access to a tensor's memory in the cpu-style
+ * backend, output allocation, and the fallback to the pure-JS kernel of the same name for anything the
+ * native kernel does not handle (other dtypes, layouts, attributes).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { NativeAddon } from './addon.js';
+import { BufferPool } from './buffer-pool.js';
+
+export type Info = tf.TensorInfo;
+export interface KernelArgs {
+  // required inputs are present (TF.js checks them); optional ones are read as possibly undefined
+  inputs: Record<string, Info>;
+  backend: tf.KernelBackend;
+  attrs?: tf.NamedAttrMap;
+}
+export type KernelImpl = (args: KernelArgs, addon: NativeAddon) => Info | Info[] | null;
+
+/** The float32 values of a tensor, or null (other dtype, complex, not resident) → use the JS kernel. */
+export function f32(backend: tf.KernelBackend, t: Info | undefined | null): Float32Array | null {
+  if (!t || t.dtype !== 'float32') return null;
+  const v = (backend as MathBackendCPU).data.get(t.dataId)?.values;
+  return v instanceof Float32Array ? v : null;
+}
+
+export function u8(backend: tf.KernelBackend, t: Info | undefined | null): Uint8Array | null {
+  if (!t || t.dtype !== 'bool') return null;
+  const v = (backend as MathBackendCPU).data.get(t.dataId)?.values;
+  return v instanceof Uint8Array ? v : null;
+}
+
+export function size(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** recycled storage of native kernel outputs (see buffer-pool.ts) */
+export const OUTPUTS = new BufferPool();
+
+/** An output array for a native kernel (contents undefined: the kernel writes every element). */
+export function alloc(n: number): Float32Array {
+  return OUTPUTS.take(n);
+}
+
+export function output(backend: tf.KernelBackend, shape: number[], values: Float32Array): Info {
+  return (backend as MathBackendCPU).makeTensorInfo(shape, 'float32', values);
+}
+
+/** A native kernel config: runs `impl`, or the cpu kernel when impl returns null. */
+export function nativeKernel(kernelName: string, impl: KernelImpl, addon: NativeAddon): tf.KernelConfig {
+  const cpu = tf.getKernel(kernelName, 'cpu');
+  if (!cpu) throw new Error(`TF.js has no cpu kernel ${kernelName}`);
+  const fallback = cpu.kernelFunc;
+  return {
+    kernelName,
+    backendName: 'native',
+    kernelFunc: ((args: KernelArgs) => impl(args, addon) ?? fallback(args as Parameters<typeof fallback>[0])) as tf.KernelFunc,
+  };
+}
