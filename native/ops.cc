@@ -32,7 +32,11 @@ inline float bop(float a, float b) {
   if constexpr (OP == B_DIV) return a / b;
   if constexpr (OP == B_MAX) return jsmax(a, b);
   if constexpr (OP == B_MIN) return jsmin(a, b);
-  if constexpr (OP == B_SQDIFF) return (a - b) * (a - b);
+  if constexpr (OP == B_SQDIFF) {
+    // in double, as the JS backend, so the result is the same float
+    const double d = static_cast<double>(a) - static_cast<double>(b);
+    return static_cast<float>(d * d);
+  }
   if constexpr (OP == B_POW) return static_cast<float>(std::pow(static_cast<double>(a), static_cast<double>(b)));
   if constexpr (OP == B_PRELU) return a < 0.f ? b * a : a;
   // EluGrad(dy = a, y = b)

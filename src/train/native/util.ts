@@ -48,14 +48,35 @@ export function output(backend: tf.KernelBackend, shape: number[], values: Float
   return (backend as MathBackendCPU).makeTensorInfo(shape, 'float32', values);
 }
 
+/** per kernel: calls that ran natively, calls that fell back to the cpu kernel */
+const stats = new Map<string, { native: number; fallback: number }>();
+
+export function nativeKernelStats(): Record<string, { native: number; fallback: number }> {
+  return Object.fromEntries([...stats.entries()].map(([k, v]) => [k, { ...v }]));
+}
+
+export function resetNativeKernelStats(): void {
+  for (const v of stats.values()) v.native = v.fallback = 0;
+}
+
 /** A native kernel config: runs `impl`, or the cpu kernel when impl returns null. */
 export function nativeKernel(kernelName: string, impl: KernelImpl, addon: NativeAddon): tf.KernelConfig {
   const cpu = tf.getKernel(kernelName, 'cpu');
   if (!cpu) throw new Error(`TF.js has no cpu kernel ${kernelName}`);
   const fallback = cpu.kernelFunc;
+  const count = { native: 0, fallback: 0 };
+  stats.set(kernelName, count);
   return {
     kernelName,
     backendName: 'native',
-    kernelFunc: ((args: KernelArgs) => impl(args, addon) ?? fallback(args as Parameters<typeof fallback>[0])) as tf.KernelFunc,
+    kernelFunc: ((args: KernelArgs) => {
+      const out = impl(args, addon);
+      if (out) {
+        count.native++;
+        return out;
+      }
+      count.fallback++;
+      return fallback(args as Parameters<typeof fallback>[0]);
+    }) as tf.KernelFunc,
   };
 }
