@@ -40,7 +40,9 @@ void Pool::set_threads(int n) {
   if (n == nthreads_ && static_cast<int>(workers_.size()) == n - 1) return;
   stop_all();
   nthreads_ = n;
-  for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { worker(i); });
+  // a new worker must not mistake the last finished job for a new one
+  const uint64_t gen = generation_;
+  for (int i = 1; i < n; i++) workers_.emplace_back([this, i, gen] { worker(i, gen); });
 }
 
 static inline void range_of(int64_t n, int parts, int id, int64_t* b, int64_t* e) {
@@ -49,8 +51,7 @@ static inline void range_of(int64_t n, int parts, int id, int64_t* b, int64_t* e
   *e = n * (id + 1) / parts;
 }
 
-void Pool::worker(int id) {
-  uint64_t seen = 0;
+void Pool::worker(int id, uint64_t seen) {
   for (;;) {
     const std::function<void(int64_t, int64_t)>* job;
     int64_t n;

@@ -23,7 +23,7 @@ class Pool {
 
  private:
   Pool();
-  void worker(int id);
+  void worker(int id, uint64_t seen);
   void stop_all();
   int nthreads_ = 1;
   std::vector<std::thread> workers_;
