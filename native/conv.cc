@@ -89,6 +89,9 @@ Gather forward_gather(const ConvShape& s, const float* x) {
 
 inline int64_t mod(int64_t v, int64_t m) { return ((v % m) + m) % m; }
 
+// rows per task so a task does at least ~64k operations (thread wake-ups cost more than tiny tasks)
+inline int64_t row_grain(int64_t work_per_row) { return std::max<int64_t>(1, 65536 / std::max<int64_t>(1, work_per_row)); }
+
 }  // namespace
 
 void conv2d(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
@@ -204,7 +207,7 @@ void conv2d_backprop_filter(const ConvShape& s, const float* x, const float* dy,
 
 void depthwise(const ConvShape& s, int64_t mult, const float* x, const float* w, float* y) {
   const int64_t C = s.Ci, Co = C * mult;
-  parallel_for(s.N * s.Ho, 4, [&](int64_t b, int64_t e) {
+  parallel_for(s.N * s.Ho, row_grain(s.Wo * Co * s.KH * s.KW), [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; row++) {
       const int64_t n = row / s.Ho, oy = row % s.Ho;
       for (int64_t ox = 0; ox < s.Wo; ox++) {
@@ -233,7 +236,7 @@ void depthwise(const ConvShape& s, int64_t mult, const float* x, const float* w,
 
 void depthwise_backprop_input(const ConvShape& s, int64_t mult, const float* dy, const float* w, float* dx) {
   const int64_t C = s.Ci, Co = C * mult;
-  parallel_for(s.N * s.H, 4, [&](int64_t b, int64_t e) {
+  parallel_for(s.N * s.H, row_grain(s.W * Co * s.KH * s.KW), [&](int64_t b, int64_t e) {
     std::vector<float> tmp(static_cast<size_t>(C));
     for (int64_t row = b; row < e; row++) {
       const int64_t n = row / s.H, h = row % s.H;
@@ -270,7 +273,8 @@ void depthwise_backprop_input(const ConvShape& s, int64_t mult, const float* dy,
 
 void depthwise_backprop_filter(const ConvShape& s, int64_t mult, const float* x, const float* dy, float* dw) {
   const int64_t C = s.Ci, Co = C * mult, R = s.N * s.Ho, F = s.KH * s.KW * Co;
-  const int64_t nchunks = std::max<int64_t>(1, std::min<int64_t>(32, R / 4));
+  // chunks fixed by the shape (not the thread count), at least ~64k multiply-adds each
+  const int64_t nchunks = std::max<int64_t>(1, std::min<int64_t>({32, R, R * s.Wo * Co * s.KH * s.KW / 65536}));
   std::vector<float> partials(static_cast<size_t>(nchunks * F));
   parallel_for(nchunks, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {

@@ -11,7 +11,7 @@ namespace ab {
 
 namespace {
 
-constexpr int64_t GRAIN = 1 << 15;  // elements per task below which a kernel stays on one thread
+constexpr int64_t GRAIN = 1 << 16;  // elements per task below which a kernel stays on one thread
 const float NaN = std::numeric_limits<float>::quiet_NaN();
 
 int64_t numel(const Shape& s) {
@@ -465,7 +465,7 @@ void select(const uint8_t* cond, const float* a, const float* b, float* out, int
 }
 
 void max_pool(const PoolShape& s, const float* x, float* y) {
-  parallel_for(s.N * s.Ho, 8, [&](int64_t b, int64_t e) {
+  parallel_for(s.N * s.Ho, std::max<int64_t>(1, GRAIN / std::max<int64_t>(1, s.Wo * s.C * s.KH * s.KW)), [&](int64_t b, int64_t e) {
     std::vector<float> best(static_cast<size_t>(s.C));
     for (int64_t row = b; row < e; row++) {
       const int64_t n = row / s.Ho, oy = row % s.Ho;
@@ -490,7 +490,7 @@ void max_pool(const PoolShape& s, const float* x, float* y) {
 // dy goes to the first strict maximum of each window (the JS backend's choice); images run in parallel,
 // windows of one image in order
 void max_pool_grad(const PoolShape& s, const float* x, const float* dy, float* dx) {
-  parallel_for(s.N, 1, [&](int64_t b, int64_t e) {
+  parallel_for(s.N, std::max<int64_t>(1, GRAIN / std::max<int64_t>(1, s.Ho * s.Wo * s.C * s.KH * s.KW)), [&](int64_t b, int64_t e) {
     std::vector<float> best(static_cast<size_t>(s.C));
     std::vector<int64_t> pos(static_cast<size_t>(s.C));
     for (int64_t n = b; n < e; n++) {
