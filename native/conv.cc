@@ -92,17 +92,102 @@ inline int64_t mod(int64_t v, int64_t m) { return ((v % m) + m) % m; }
 // rows per task so a task does at least ~64k operations (thread wake-ups cost more than tiny tasks)
 inline int64_t row_grain(int64_t work_per_row) { return std::max<int64_t>(1, 65536 / std::max<int64_t>(1, work_per_row)); }
 
+// Zero-padded copy [N, Hp, Wp, C] of src [N, H, W, C], `top` rows and `left` columns of zeros first.
+void make_padded(std::vector<float>& buf, const float* src, int64_t N, int64_t H, int64_t W, int64_t C, int64_t top, int64_t left, int64_t Hp, int64_t Wp) {
+  buf.resize(static_cast<size_t>(N * Hp * Wp * C));
+  float* dst = buf.data();
+  parallel_for(N * Hp, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, Wp * C)), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; row++) {
+      const int64_t n = row / Hp, y = row % Hp - top;
+      float* d = dst + row * Wp * C;
+      if (y < 0 || y >= H) {
+        std::memset(d, 0, sizeof(float) * Wp * C);
+        continue;
+      }
+      const int64_t right = Wp - left - W;
+      std::memset(d, 0, sizeof(float) * left * C);
+      std::memcpy(d + left * C, src + (n * H + y) * W * C, sizeof(float) * W * C);
+      if (right > 0) std::memset(d + (left + W) * C, 0, sizeof(float) * right * C);
+    }
+  });
+}
+
+// B as full-K panels: panel j (NR columns) at j·K·NR, K rows of NR floats (zeros past N)
+template <class Get>
+void pack_b_full(std::vector<float>& bp, int64_t K, int64_t N, Get get) {
+  const int64_t panels = (N + NR - 1) / NR;
+  bp.assign(static_cast<size_t>(panels * K * NR), 0.f);
+  for (int64_t j = 0; j < panels; j++) {
+    const int64_t nl = std::min<int64_t>(NR, N - j * NR);
+    float* d = bp.data() + j * K * NR;
+    for (int64_t k = 0; k < K; k++)
+      for (int64_t q = 0; q < nl; q++) d[k * NR + q] = get(k, j * NR + q);
+  }
+}
+
+// C rows = Σ over taps and channels of A (read in place from a padded source) · B; rows in MR tiles
+// split across threads, B (≤ 256 KB) shared; no packing of A.
+template <class RowBase, class CRow>
+void direct_gemm(int64_t M, int64_t C, const std::vector<int64_t>& toff, const std::vector<float>& bp, int64_t N, RowBase rowbase, CRow crow) {
+  const int64_t K = static_cast<int64_t>(toff.size()) * C;
+  const int64_t ntiles = (M + MR - 1) / MR, panels = (N + NR - 1) / NR;
+  const int ntaps = static_cast<int>(toff.size());
+  parallel_for(ntiles, std::max<int64_t>(1, (1 << 20) / std::max<int64_t>(1, MR * K * N)), [&](int64_t t0, int64_t t1) {
+    const float* arow[MR];
+    float* crows[MR];
+    constexpr int64_t TB = 16;
+    for (int64_t tb = t0; tb < t1; tb += TB) {
+      const int64_t te = std::min(t1, tb + TB);
+      for (int64_t j = 0; j < panels; j++) {
+        const int nr = static_cast<int>(std::min<int64_t>(NR, N - j * NR));
+        for (int64_t t = tb; t < te; t++) {
+          const int64_t m0 = t * MR;
+          const int mr = static_cast<int>(std::min<int64_t>(MR, M - m0));
+          for (int r = 0; r < MR; r++) {
+            const int64_t m = m0 + std::min(r, mr - 1);
+            arow[r] = rowbase(m);
+            crows[r] = crow(m);
+          }
+          micro_kernel_taps(ntaps, toff.data(), static_cast<int>(C), arow, bp.data() + j * K * NR, crows, static_cast<int>(j * NR), mr, nr, true);
+        }
+      }
+    }
+  });
+}
+
+// the direct path keeps one B panel (K·NR floats) near the core
+constexpr int64_t DIRECT_MAX_K = 4096;
+
+std::vector<float> g_padded, g_bfull;
+
 }  // namespace
 
+void conv2d_packed(const ConvShape& s, const float* x, const float* w, float* y);
+void conv2d_backprop_input_direct(const ConvShape& s, const float* dy, const float* w, float* dx);
+
 void conv2d(const ConvShape& s, const float* x, const float* w, const float* bias, float* y) {
-  Gather g = forward_gather(s, x);
-  PackedB pb;
-  pack_b_matrix(pb, w, g.K(), s.Co, s.Co, false);
-  const int64_t M = s.N * s.Ho * s.Wo;
-  gemm(
-      M, g.K(), pb, [&](float* d, int64_t m0, int64_t ml, int64_t k0, int64_t kl) { g.pack(d, m0, ml, k0, kl); },
-      [&](int64_t m) { return y + m * s.Co; }, false);
+  const int64_t K = s.KH * s.KW * s.Ci;
+  if (K <= DIRECT_MAX_K) {
+    const int64_t Hp = std::max(s.H + s.pt, (s.Ho - 1) * s.sh + (s.KH - 1) * s.dh + 1);
+    const int64_t Wp = std::max(s.W + s.pl, (s.Wo - 1) * s.sw + (s.KW - 1) * s.dw + 1);
+    make_padded(g_padded, x, s.N, s.H, s.W, s.Ci, s.pt, s.pl, Hp, Wp);
+    std::vector<int64_t> toff;
+    for (int64_t a = 0; a < s.KH; a++)
+      for (int64_t b = 0; b < s.KW; b++) toff.push_back((a * s.dh * Wp + b * s.dw) * s.Ci);
+    pack_b_full(g_bfull, K, s.Co, [&](int64_t k, int64_t co) { return w[k * s.Co + co]; });
+    const float* xp = g_padded.data();
+    direct_gemm(
+        s.N * s.Ho * s.Wo, s.Ci, toff, g_bfull, s.Co,
+        [&](int64_t m) {
+          const int64_t ox = m % s.Wo, rest = m / s.Wo, oy = rest % s.Ho, n = rest / s.Ho;
+          return xp + ((n * Hp + oy * s.sh) * Wp + ox * s.sw) * s.Ci;
+        },
+        [&](int64_t m) { return y + m * s.Co; });
+  } else {
+    conv2d_packed(s, x, w, y);
+  }
   if (bias) {
+    const int64_t M = s.N * s.Ho * s.Wo;
     parallel_for(M, 4096, [&](int64_t b, int64_t e) {
       for (int64_t m = b; m < e; m++) {
         float* row = y + m * s.Co;
@@ -112,9 +197,21 @@ void conv2d(const ConvShape& s, const float* x, const float* w, const float* bia
   }
 }
 
+// im2col packed into GEMM panels (large K)
+void conv2d_packed(const ConvShape& s, const float* x, const float* w, float* y) {
+  Gather g = forward_gather(s, x);
+  PackedB pb;
+  pack_b_matrix(pb, w, g.K(), s.Co, s.Co, false);
+  const int64_t M = s.N * s.Ho * s.Wo;
+  gemm(
+      M, g.K(), pb, [&](float* d, int64_t m0, int64_t ml, int64_t k0, int64_t kl) { g.pack(d, m0, ml, k0, kl); },
+      [&](int64_t m) { return y + m * s.Co; }, false);
+}
+
 // dx[n, rh + sh·i, rw + sw·j] for each phase (rh, rw) of the stride is a dense convolution of dy with the
 // taps whose forward position lands on that phase: no multiplications by the zeros of a dilated dy.
 void conv2d_backprop_input(const ConvShape& s, const float* dy, const float* w, float* dx) {
+  if (s.KH * s.KW * s.Co <= DIRECT_MAX_K) return conv2d_backprop_input_direct(s, dy, w, dx);
   for (int64_t rh = 0; rh < s.sh; rh++) {
     for (int64_t rw = 0; rw < s.sw; rw++) {
       const int64_t gh = s.H > rh ? (s.H - rh + s.sh - 1) / s.sh : 0;
@@ -152,6 +249,75 @@ void conv2d_backprop_input(const ConvShape& s, const float* dy, const float* w, 
       gemm(
           M, g.K(), pb, [&](float* d, int64_t m0, int64_t ml, int64_t k0, int64_t kl) { g.pack(d, m0, ml, k0, kl); }, crow, false);
     }
+  }
+}
+
+struct Phase {
+  int64_t rh, rw, gh, gw;
+  std::vector<int64_t> ty, tx, ka, kb;
+};
+
+std::vector<Phase> phases(const ConvShape& s) {
+  std::vector<Phase> out;
+  for (int64_t rh = 0; rh < s.sh; rh++)
+    for (int64_t rw = 0; rw < s.sw; rw++) {
+      Phase p{rh, rw, s.H > rh ? (s.H - rh + s.sh - 1) / s.sh : 0, s.W > rw ? (s.W - rw + s.sw - 1) / s.sw : 0, {}, {}, {}, {}};
+      if (p.gh == 0 || p.gw == 0) continue;
+      for (int64_t a = 0; a < s.KH; a++) {
+        const int64_t v = rh + s.pt - a * s.dh;
+        if (mod(v, s.sh) != 0) continue;
+        for (int64_t b = 0; b < s.KW; b++) {
+          const int64_t u = rw + s.pl - b * s.dw;
+          if (mod(u, s.sw) != 0) continue;
+          p.ty.push_back(v / s.sh);
+          p.tx.push_back(u / s.sw);
+          p.ka.push_back(a);
+          p.kb.push_back(b);
+        }
+      }
+      out.push_back(std::move(p));
+    }
+  return out;
+}
+
+// the phase decomposition over a dy padded once for every phase's taps
+void conv2d_backprop_input_direct(const ConvShape& s, const float* dy, const float* w, float* dx) {
+  std::vector<Phase> ps = phases(s);
+  int64_t top = 0, left = 0, bottom = s.Ho, right = s.Wo;  // needed row range [−top, bottom) etc.
+  for (const Phase& p : ps)
+    for (size_t t = 0; t < p.ty.size(); t++) {
+      top = std::max(top, -p.ty[t]);
+      left = std::max(left, -p.tx[t]);
+      bottom = std::max(bottom, p.gh - 1 + p.ty[t] + 1);
+      right = std::max(right, p.gw - 1 + p.tx[t] + 1);
+    }
+  const int64_t Hp = top + bottom, Wp = left + right;
+  make_padded(g_padded, dy, s.N, s.Ho, s.Wo, s.Co, top, left, Hp, Wp);
+  const float* dyp = g_padded.data();
+  for (const Phase& p : ps) {
+    const int64_t M = s.N * p.gh * p.gw;
+    auto crow = [&](int64_t m) {
+      const int64_t j = m % p.gw, rest = m / p.gw, i = rest % p.gh, n = rest / p.gh;
+      return dx + ((n * s.H + p.rh + s.sh * i) * s.W + p.rw + s.sw * j) * s.Ci;
+    };
+    if (p.ty.empty()) {
+      for (int64_t m = 0; m < M; m++) std::memset(crow(m), 0, sizeof(float) * s.Ci);
+      continue;
+    }
+    std::vector<int64_t> toff;
+    for (size_t t = 0; t < p.ty.size(); t++) toff.push_back((p.ty[t] * Wp + p.tx[t]) * s.Co);
+    const int64_t K = static_cast<int64_t>(toff.size()) * s.Co;
+    pack_b_full(g_bfull, K, s.Ci, [&](int64_t k, int64_t ci) {
+      const int64_t t = k / s.Co, co = k % s.Co;
+      return w[((p.ka[t] * s.KW + p.kb[t]) * s.Ci + ci) * s.Co + co];
+    });
+    direct_gemm(
+        M, s.Co, toff, g_bfull, s.Ci,
+        [&](int64_t m) {
+          const int64_t j = m % p.gw, rest = m / p.gw, i = rest % p.gh, n = rest / p.gh;
+          return dyp + ((n * Hp + i + top) * Wp + j + left) * s.Co;
+        },
+        crow);
   }
 }
 

@@ -57,6 +57,56 @@ void micro_kernel(int kl, const float* a, const float* b, float* const* crow, in
     for (int q = 0; q < nr; q++) c[q] = overwrite ? tile[q] : c[q] + tile[q];
   }
 }
+
+void micro_kernel_taps(int ntaps, const int64_t* toff, int C, const float* const* arow, const float* b, float* const* crow, int col, int mr, int nr,
+                       bool overwrite) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int t = 0; t < ntaps; t++) {
+    const float *p0 = arow[0] + toff[t], *p1 = arow[1] + toff[t], *p2 = arow[2] + toff[t];
+    const float *p3 = arow[3] + toff[t], *p4 = arow[4] + toff[t], *p5 = arow[5] + toff[t];
+    for (int c = 0; c < C; c++) {
+      __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+      __m256 a0 = _mm256_broadcast_ss(p0 + c), a1 = _mm256_broadcast_ss(p1 + c);
+      c00 = _mm256_fmadd_ps(a0, b0, c00);
+      c01 = _mm256_fmadd_ps(a0, b1, c01);
+      c10 = _mm256_fmadd_ps(a1, b0, c10);
+      c11 = _mm256_fmadd_ps(a1, b1, c11);
+      a0 = _mm256_broadcast_ss(p2 + c);
+      a1 = _mm256_broadcast_ss(p3 + c);
+      c20 = _mm256_fmadd_ps(a0, b0, c20);
+      c21 = _mm256_fmadd_ps(a0, b1, c21);
+      c30 = _mm256_fmadd_ps(a1, b0, c30);
+      c31 = _mm256_fmadd_ps(a1, b1, c31);
+      a0 = _mm256_broadcast_ss(p4 + c);
+      a1 = _mm256_broadcast_ss(p5 + c);
+      c40 = _mm256_fmadd_ps(a0, b0, c40);
+      c41 = _mm256_fmadd_ps(a0, b1, c41);
+      c50 = _mm256_fmadd_ps(a1, b0, c50);
+      c51 = _mm256_fmadd_ps(a1, b1, c51);
+      b += NR;
+    }
+  }
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  alignas(32) float tile[NR];
+  for (int r = 0; r < mr; r++) {
+    float* c = crow[r] + col;
+    if (nr == NR) {
+      if (overwrite) {
+        _mm256_storeu_ps(c, acc[r][0]);
+        _mm256_storeu_ps(c + 8, acc[r][1]);
+      } else {
+        _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc[r][0]));
+        _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), acc[r][1]));
+      }
+      continue;
+    }
+    _mm256_store_ps(tile, acc[r][0]);
+    _mm256_store_ps(tile + 8, acc[r][1]);
+    for (int q = 0; q < nr; q++) c[q] = overwrite ? tile[q] : c[q] + tile[q];
+  }
+}
 #else
 // portable: the fixed-size inner loops vectorise on any target
 void micro_kernel(int kl, const float* a, const float* b, float* const* crow, int col, int mr, int nr, bool overwrite) {
@@ -69,6 +119,25 @@ void micro_kernel(int kl, const float* a, const float* b, float* const* crow, in
     a += MR;
     b += NR;
   }
+  for (int r = 0; r < mr; r++) {
+    float* c = crow[r] + col;
+    for (int q = 0; q < nr; q++) c[q] = overwrite ? acc[r][q] : c[q] + acc[r][q];
+  }
+}
+#endif
+
+#ifndef AB_AVX2
+void micro_kernel_taps(int ntaps, const int64_t* toff, int C, const float* const* arow, const float* b, float* const* crow, int col, int mr, int nr,
+                       bool overwrite) {
+  float acc[MR][NR] = {};
+  for (int t = 0; t < ntaps; t++)
+    for (int c = 0; c < C; c++) {
+      for (int r = 0; r < MR; r++) {
+        const float av = arow[r][toff[t] + c];
+        for (int q = 0; q < NR; q++) acc[r][q] += av * b[q];
+      }
+      b += NR;
+    }
   for (int r = 0; r < mr; r++) {
     float* c = crow[r] + col;
     for (int q = 0; q < nr; q++) c[q] = overwrite ? acc[r][q] : c[q] + acc[r][q];

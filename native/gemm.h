@@ -22,6 +22,11 @@ inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 // mr/nr are computed but not stored
 void micro_kernel(int kl, const float* a, const float* b, float* const* crow, int col, int mr, int nr, bool overwrite);
 
+// Direct (unpacked) A: row r of the tile reads, for tap t, C contiguous floats at arow[r] + toff[t];
+// b is one full-K panel (K = ntaps·C rows of NR floats). Used by convolutions over a padded input.
+void micro_kernel_taps(int ntaps, const int64_t* toff, int C, const float* const* arow, const float* b, float* const* crow, int col, int mr, int nr,
+                       bool overwrite);
+
 // B packed: for each KC block (k0, kl), panel j (NR columns) at Bp + k0 * Npad + j * kl * NR, kl × NR
 struct PackedB {
   std::vector<float> data;
