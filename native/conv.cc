@@ -323,7 +323,66 @@ void conv2d_backprop_input_direct(const ConvShape& s, const float* dy, const flo
 
 // dw[(kh,kw,ci), co] = Σ_m im2col(x)[m, (kh,kw,ci)]·dy[m, co]: the long reduction over m is cut into
 // chunks fixed by M alone; each chunk's partial is a small GEMM, and partials are added in chunk order.
+// dw tiles of MR filter rows × NR output channels read x (padded) and dy in place: no im2col, no packing.
+// The m axis is cut into chunks fixed by M and, within a chunk, blocks of DWB rows (L1-sized dy panels).
+void conv2d_backprop_filter_direct(const ConvShape& s, const float* x, const float* dy, float* dw) {
+  const int64_t Hp = std::max(s.H + s.pt, (s.Ho - 1) * s.sh + (s.KH - 1) * s.dh + 1);
+  const int64_t Wp = std::max(s.W + s.pl, (s.Wo - 1) * s.sw + (s.KW - 1) * s.dw + 1);
+  make_padded(g_padded, x, s.N, s.H, s.W, s.Ci, s.pt, s.pl, Hp, Wp);
+  const float* xp = g_padded.data();
+  const int64_t Kf = s.KH * s.KW * s.Ci, Co = s.Co, M = s.N * s.Ho * s.Wo;
+  std::vector<int64_t> off(static_cast<size_t>(Kf));
+  for (int64_t k = 0; k < Kf; k++) {
+    const int64_t t = k / s.Ci, ci = k % s.Ci, a = t / s.KW, b = t % s.KW;
+    off[k] = (a * s.dh * Wp + b * s.dw) * s.Ci + ci;
+  }
+  const int64_t nchunks = std::max<int64_t>(1, std::min<int64_t>(32, M / 512));
+  std::vector<float> partials(static_cast<size_t>(nchunks > 1 ? nchunks * Kf * Co : 0));
+  const int64_t ftiles = (Kf + MR - 1) / MR, panels = (Co + NR - 1) / NR;
+  constexpr int64_t DWB = 256;
+  parallel_for(nchunks, 1, [&](int64_t c0, int64_t c1) {
+    std::vector<int64_t> base(static_cast<size_t>(DWB));
+    float* crows[MR];
+    int64_t offr[MR];
+    for (int64_t c = c0; c < c1; c++) {
+      float* out = nchunks > 1 ? partials.data() + c * Kf * Co : dw;
+      const int64_t ms = M * c / nchunks, me = M * (c + 1) / nchunks;
+      if (ms == me) std::memset(out, 0, sizeof(float) * Kf * Co);
+      for (int64_t mb = ms; mb < me; mb += DWB) {
+        const int kl = static_cast<int>(std::min<int64_t>(DWB, me - mb));
+        for (int k = 0; k < kl; k++) {
+          const int64_t m = mb + k, ox = m % s.Wo, rest = m / s.Wo, oy = rest % s.Ho, n = rest / s.Ho;
+          base[k] = ((n * Hp + oy * s.sh) * Wp + ox * s.sw) * s.Ci;
+        }
+        for (int64_t j = 0; j < panels; j++) {
+          const int nr = static_cast<int>(std::min<int64_t>(NR, Co - j * NR));
+          for (int64_t ft = 0; ft < ftiles; ft++) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, Kf - ft * MR));
+            for (int r = 0; r < MR; r++) {
+              const int64_t kf = ft * MR + std::min(r, mr - 1);
+              offr[r] = off[kf];
+              crows[r] = out + kf * Co;
+            }
+            micro_kernel_dw(kl, xp, base.data(), offr, dy + mb * Co + j * NR, Co, crows, static_cast<int>(j * NR), mr, nr, mb == ms);
+          }
+        }
+      }
+    }
+  });
+  if (nchunks > 1) {
+    const int64_t total = Kf * Co;
+    parallel_for(total, 4096, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) {
+        float acc = partials[i];
+        for (int64_t c = 1; c < nchunks; c++) acc += partials[c * total + i];
+        dw[i] = acc;
+      }
+    });
+  }
+}
+
 void conv2d_backprop_filter(const ConvShape& s, const float* x, const float* dy, float* dw) {
+  if (s.Ci >= 4) return conv2d_backprop_filter_direct(s, x, dy, dw);
   Gather g = forward_gather(s, x);
   const int64_t Kf = g.K(), Co = s.Co, M = s.N * s.Ho * s.Wo;
   const int64_t nchunks = std::max<int64_t>(1, std::min<int64_t>(32, M / 512));

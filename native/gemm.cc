@@ -107,6 +107,56 @@ void micro_kernel_taps(int ntaps, const int64_t* toff, int C, const float* const
     for (int q = 0; q < nr; q++) c[q] = overwrite ? tile[q] : c[q] + tile[q];
   }
 }
+
+void micro_kernel_dw(int kl, const float* xp, const int64_t* base, const int64_t* offr, const float* dy, int64_t ldy, float* const* crow, int col,
+                     int mr, int nr, bool overwrite) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  const int64_t o0 = offr[0], o1 = offr[1], o2 = offr[2], o3 = offr[3], o4 = offr[4], o5 = offr[5];
+  // lanes past nr are masked off (dy rows are only nr wide at the edge)
+  alignas(32) int32_t lane[16];
+  for (int q = 0; q < 16; q++) lane[q] = q < nr ? -1 : 0;
+  const __m256i m0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(lane)), m1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(lane + 8));
+  const bool full = nr == NR;
+  for (int k = 0; k < kl; k++) {
+    const float* p = xp + base[k];
+    const float* d = dy + k * ldy;
+    __m256 b0, b1;
+    if (full) {
+      b0 = _mm256_loadu_ps(d);
+      b1 = _mm256_loadu_ps(d + 8);
+    } else {
+      b0 = _mm256_maskload_ps(d, m0);
+      b1 = _mm256_maskload_ps(d + 8, m1);
+    }
+    __m256 a0 = _mm256_broadcast_ss(p + o0), a1 = _mm256_broadcast_ss(p + o1);
+    c00 = _mm256_fmadd_ps(a0, b0, c00);
+    c01 = _mm256_fmadd_ps(a0, b1, c01);
+    c10 = _mm256_fmadd_ps(a1, b0, c10);
+    c11 = _mm256_fmadd_ps(a1, b1, c11);
+    a0 = _mm256_broadcast_ss(p + o2);
+    a1 = _mm256_broadcast_ss(p + o3);
+    c20 = _mm256_fmadd_ps(a0, b0, c20);
+    c21 = _mm256_fmadd_ps(a0, b1, c21);
+    c30 = _mm256_fmadd_ps(a1, b0, c30);
+    c31 = _mm256_fmadd_ps(a1, b1, c31);
+    a0 = _mm256_broadcast_ss(p + o4);
+    a1 = _mm256_broadcast_ss(p + o5);
+    c40 = _mm256_fmadd_ps(a0, b0, c40);
+    c41 = _mm256_fmadd_ps(a0, b1, c41);
+    c50 = _mm256_fmadd_ps(a1, b0, c50);
+    c51 = _mm256_fmadd_ps(a1, b1, c51);
+  }
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  alignas(32) float tile[NR];
+  for (int r = 0; r < mr; r++) {
+    _mm256_store_ps(tile, acc[r][0]);
+    _mm256_store_ps(tile + 8, acc[r][1]);
+    float* c = crow[r] + col;
+    for (int q = 0; q < nr; q++) c[q] = overwrite ? tile[q] : c[q] + tile[q];
+  }
+}
 #else
 // portable: the fixed-size inner loops vectorise on any target
 void micro_kernel(int kl, const float* a, const float* b, float* const* crow, int col, int mr, int nr, bool overwrite) {
@@ -138,6 +188,23 @@ void micro_kernel_taps(int ntaps, const int64_t* toff, int C, const float* const
       }
       b += NR;
     }
+  for (int r = 0; r < mr; r++) {
+    float* c = crow[r] + col;
+    for (int q = 0; q < nr; q++) c[q] = overwrite ? acc[r][q] : c[q] + acc[r][q];
+  }
+}
+
+void micro_kernel_dw(int kl, const float* xp, const int64_t* base, const int64_t* offr, const float* dy, int64_t ldy, float* const* crow, int col,
+                     int mr, int nr, bool overwrite) {
+  float acc[MR][NR] = {};
+  for (int k = 0; k < kl; k++) {
+    const float* p = xp + base[k];
+    const float* d = dy + k * ldy;
+    for (int r = 0; r < MR; r++) {
+      const float av = p[offr[r]];
+      for (int q = 0; q < nr; q++) acc[r][q] += av * d[q];
+    }
+  }
   for (int r = 0; r < mr; r++) {
     float* c = crow[r] + col;
     for (int q = 0; q < nr; q++) c[q] = overwrite ? acc[r][q] : c[q] + acc[r][q];

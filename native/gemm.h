@@ -27,6 +27,10 @@ void micro_kernel(int kl, const float* a, const float* b, float* const* crow, in
 void micro_kernel_taps(int ntaps, const int64_t* toff, int C, const float* const* arow, const float* b, float* const* crow, int col, int mr, int nr,
                        bool overwrite);
 
+// Filter-gradient tile: C[r][q] (+)= Σ_k xp[base[k] + offr[r]] · dy[k·ldy + q] over kl rows (r < MR, q < nr ≤ NR)
+void micro_kernel_dw(int kl, const float* xp, const int64_t* base, const int64_t* offr, const float* dy, int64_t ldy, float* const* crow, int col,
+                     int mr, int nr, bool overwrite);
+
 // B packed: for each KC block (k0, kl), panel j (NR columns) at Bp + k0 * Npad + j * kl * NR, kl × NR
 struct PackedB {
   std::vector<float> data;
