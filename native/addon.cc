@@ -358,6 +358,31 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// batchNormGrad(x, dy, mean, variance, scale | null, eps, dx, dmean, dvar, dscale, doffset)
+napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, 11);
+  size_t nx, ndy, nm, nv, ndx, c1, c2, c3, c4;
+  const float* x = a.f32(0, &nx);
+  const float* dy = a.f32(1, &ndy);
+  const float* mean = a.f32(2, &nm);
+  const float* var = a.f32(3, &nv);
+  const float* scale = nullptr;
+  if (!a.is_null(4)) {
+    size_t ns;
+    scale = a.f32(4, &ns);
+    need(ns == nm, "batchNormGrad: scale length");
+  }
+  float* dx = a.f32(6, &ndx);
+  float* dmean = a.f32(7, &c1);
+  float* dvar = a.f32(8, &c2);
+  float* dscale = a.f32(9, &c3);
+  float* doffset = a.f32(10, &c4);
+  need(nx == ndy && nx == ndx && nm == nv && nm > 0 && nx % nm == 0 && c1 == nm && c2 == nm && c3 == nm && c4 == nm, "batchNormGrad: sizes do not match");
+  ab::batchnorm_grad(x, dy, mean, var, scale, static_cast<float>(a.num(5)), static_cast<int64_t>(nx), static_cast<int64_t>(nm), dx, dmean, dvar, dscale,
+                     doffset);
+  return undefined(env);
+}
+
 // select(cond (Uint8Array), a, b, out)
 napi_value Select(napi_env env, napi_callback_info info) {
   Args a(env, info, 4);
@@ -414,6 +439,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"pad", nullptr, guarded<Pad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"slice", nullptr, guarded<Slice>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, guarded<BatchNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGrad", nullptr, guarded<BatchNormGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"select", nullptr, guarded<Select>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, guarded<MaxPool>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, guarded<MaxPoolGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},

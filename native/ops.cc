@@ -458,6 +458,55 @@ void batchnorm(const float* x, const float* mean, const float* var, const float*
   });
 }
 
+void batchnorm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* scale, float eps, int64_t n, int64_t C,
+                    float* dx, float* dmean, float* dvar, float* dscale, float* doffset) {
+  std::vector<float> rs(static_cast<size_t>(C)), nrs(static_cast<size_t>(C)), mh(static_cast<size_t>(C)), s(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; c++) {
+    // as the JS graph: rsqrt(var + ε) in double rounded to float; −½·rs³ as three float products
+    const float ve = var[c] + eps;
+    rs[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(ve)));
+    nrs[c] = rs[c] * -1.f;
+    mh[c] = ((rs[c] * rs[c]) * rs[c]) * -0.5f;
+    s[c] = scale ? scale[c] : 1.f;
+  }
+  const int64_t rows = n / C;
+  const int64_t nchunks = std::min<int64_t>(64, std::max<int64_t>(1, n / GRAIN));
+  std::vector<double> part(static_cast<size_t>(nchunks * 4 * C), 0.0);
+  parallel_for(nchunks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t ch = b; ch < e; ch++) {
+      double* sdy = part.data() + ch * 4 * C;
+      double *sm = sdy + C, *sv = sdy + 2 * C, *ss = sdy + 3 * C;
+      for (int64_t r = rows * ch / nchunks; r < rows * (ch + 1) / nchunks; r++) {
+        const float* xi = x + r * C;
+        const float* gi = dy + r * C;
+        float* di = dx + r * C;
+        for (int64_t c = 0; c < C; c++) {
+          const float g = gi[c], xm = xi[c] - mean[c], gs = g * s[c];
+          di[c] = (g * rs[c]) * s[c];
+          sdy[c] += g;
+          sm[c] += nrs[c] * gs;
+          sv[c] += (mh[c] * xm) * gs;
+          ss[c] += g * (xm * rs[c]);
+        }
+      }
+    }
+  });
+  for (int64_t c = 0; c < C; c++) {
+    double a = 0, m = 0, v = 0, q = 0;
+    for (int64_t ch = 0; ch < nchunks; ch++) {
+      const double* p = part.data() + ch * 4 * C;
+      a += p[c];
+      m += p[C + c];
+      v += p[2 * C + c];
+      q += p[3 * C + c];
+    }
+    doffset[c] = static_cast<float>(a);
+    dmean[c] = static_cast<float>(m);
+    dvar[c] = static_cast<float>(v);
+    dscale[c] = static_cast<float>(q);
+  }
+}
+
 void select(const uint8_t* cond, const float* a, const float* b, float* out, int64_t n) {
   parallel_for(n, GRAIN, [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; i++) out[i] = cond[i] ? a[i] : b[i];

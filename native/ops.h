@@ -26,6 +26,11 @@ void slice(const float* x, float* out, const Shape& shape, const std::vector<int
 // y = offset + (x − mean)·scale/√(var + ε), parameters of length C cycling along x (C divides n); null → 0 / 1
 void batchnorm(const float* x, const float* mean, const float* var, const float* offset, const float* scale, float* y, int64_t n, int64_t C,
                float eps);
+// Gradient of batchnorm (per-channel parameters, x and dy of n = rows·C): dx, and per channel dmean,
+// dvar, dscale, doffset, with the JS backend's per-element float products; sums in double over chunks
+// fixed by the shape.
+void batchnorm_grad(const float* x, const float* dy, const float* mean, const float* var, const float* scale, float eps, int64_t n, int64_t C,
+                    float* dx, float* dmean, float* dvar, float* dscale, float* doffset);
 // out = cond ? a : b, all of length n (cond as bytes)
 void select(const uint8_t* cond, const float* a, const float* b, float* out, int64_t n);
 

@@ -30,6 +30,7 @@ export interface NativeAddon {
   pad(x: Float32Array, out: Float32Array, shape: number[], before: number[], outShape: number[], value: number): void;
   slice(x: Float32Array, out: Float32Array, shape: number[], begin: number[], size: number[]): void;
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, out: Float32Array, eps: number): void;
+  batchNormGrad(x: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, eps: number, dx: Float32Array, dmean: Float32Array, dvar: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
   select(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** dims: N, H, W, C, Ho, Wo, KH, KW, sh, sw, dh, dw, padTop, padLeft */
   maxPool(x: Float32Array, y: Float32Array, dims: number[]): void;

@@ -10,6 +10,7 @@ import { nativeAddon, nativeUnavailableReason } from './addon.js';
 import { OUTPUTS } from './util.js';
 import { CONV_KERNELS } from './conv.js';
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
+import { GRADIENT_KERNELS, registerNativeGradients } from './gradients.js';
 import { SHAPE_KERNELS } from './shape-ops.js';
 import { nativeKernel } from './util.js';
 
@@ -47,7 +48,7 @@ class NativeBackend extends MathBackendCPU {
 }
 
 /** Names of the kernels that run natively (the rest run the cpu backend's JS). */
-export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys({ ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...SHAPE_KERNELS });
+export const NATIVE_KERNEL_NAMES: readonly string[] = Object.keys({ ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...SHAPE_KERNELS, ...GRADIENT_KERNELS });
 
 let registered = false;
 
@@ -59,9 +60,10 @@ export function registerNativeBackend(): void {
   // priority 0: never chosen implicitly over cpu/wasm, only through setBackend('native')
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
   for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
-  for (const [name, impl] of Object.entries({ ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...SHAPE_KERNELS })) {
-    tf.unregisterKernel(name, NATIVE_BACKEND);
+  for (const [name, impl] of Object.entries({ ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...SHAPE_KERNELS, ...GRADIENT_KERNELS })) {
+    if (tf.getKernel(name, NATIVE_BACKEND)) tf.unregisterKernel(name, NATIVE_BACKEND);
     tf.registerKernel(nativeKernel(name, impl, addon));
   }
+  registerNativeGradients();
   registered = true;
 }
