@@ -1,132 +1,175 @@
 /**
  * Training speed per TF.js backend: images/s of full train steps (forward, backward, momentum update) at
- * batch 128 for resnet20 (32×32×3) and the small CNN (28×28×1), ReLU, after warm-up steps. Each backend
- * runs in its own process (peak RSS is per backend); PyTorch, where /usr/bin/python3 has it, runs the same
- * two models at the same batch and thread count in the same run, as the reference the ratios are to.
+ * batch 128 for resnet20 (32×32×3) and the small CNN (28×28×1), ReLU, after warm-up steps — each backend in
+ * its own process (src/bench/training-child.ts) so peak RSS is its own — plus, when Debian's python3-torch
+ * is installed, PyTorch training the same architectures in the same run with the same batch and thread
+ * count (src/bench/torch_training.py), the ratio native/PyTorch, the per-kernel profiles of wasm (before)
+ * and native (after), and the native conv kernels' GFLOP/s against the machine's SGEMM.
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
-import { resolveActivation } from '../acts/define.js';
-import { createModel } from '../models/registry.js';
-import { selectBackend, type BackendName } from '../train/backend.js';
+import type { BackendName } from '../train/backend.js';
+import { nativeAddon, nativeThreads } from '../train/native/addon.js';
+import { tensorflowStatus } from '../setup/status.js';
 import { machineInfo, machineLine, type MachineInfo } from './machine.js';
+import type { TrainingChildResult } from './training-child.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 export interface TrainingBenchRow {
   backend: BackendName | 'pytorch';
-  /** what ran underneath: TensorFlow/TF.js/PyTorch version */
-  engine: string;
-  threads: string;
-  peakRssBytes: number;
   model: string;
   batch: number;
   steps: number;
   imagesPerSecond: number;
   msPerStep: number;
+  threads: number;
+  peakRssMiB?: number;
+  cpuSecondsPerStep?: number;
 }
 
-function step(model: tf.LayersModel, opt: tf.Optimizer, x: tf.Tensor, y: tf.Tensor): void {
-  tf.tidy(() => {
-    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
-    opt.applyGradients(grads);
+export interface TrainingBench {
+  rows: TrainingBenchRow[];
+  machine: MachineInfo;
+  load: { before: number; after: number };
+  native: TrainingChildResult | null;
+  wasm: TrainingChildResult | null;
+  torchSgemmGflops: number | null;
+  notes: string[];
+}
+
+function child(backend: BackendName, model: string, batch: number, warm: number, steps: number, profile: boolean): TrainingChildResult | string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'training-child.ts'), backend, model, String(batch), String(warm), String(steps), profile ? '1' : '0'], {
+    encoding: 'utf8', maxBuffer: 64 * 2 ** 20,
   });
+  const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) return (r.stderr || r.stdout).split('\n').filter((l) => /error/i.test(l))[0] ?? `exit ${r.status}`;
+  return JSON.parse(line) as TrainingChildResult;
 }
 
-const WARM_TIMED = [2, 6] as const;
-
-/** Rows of one backend in this process (training-child.ts calls it in a fresh one). */
-export async function measureBackend(backend: BackendName, batchSize: number): Promise<{ rows: Omit<TrainingBenchRow, 'peakRssBytes'>[] }> {
-  const choice = await selectBackend(backend, 'train');
-  const rows: Omit<TrainingBenchRow, 'peakRssBytes'>[] = [];
-  for (const [name, shape] of [['cnn_small', [28, 28, 1]], ['resnet20', [32, 32, 3]]] as const) {
-    // the pure-JS backend is ~25–100× slower: one timed step (no warm-up) keeps the suite in minutes
-    const [warm, steps] = backend === 'cpu' ? [0, 1] : WARM_TIMED;
-    // a pure-JS resnet20 step at batch 128 takes over ten minutes here: measure it at batch 16
-    const batch = backend === 'cpu' && name === 'resnet20' ? Math.min(16, batchSize) : batchSize;
-    const model = createModel(name, { act: resolveActivation('relu'), numClasses: 10, inputShape: [...shape] });
-    const opt = tf.train.momentum(0.01, 0.9);
-    const x = tf.randomNormal([batch, ...shape]);
-    const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10).toFloat();
-    for (let k = 0; k < warm; k++) step(model, opt, x, y);
-    const t0 = performance.now();
-    for (let k = 0; k < steps; k++) step(model, opt, x, y);
-    const ms = (performance.now() - t0) / steps;
-    const threads = backend === 'tensorflow' || backend === 'tensorflow-gpu' ? `TF default (${process.env.TF_NUM_INTRAOP_THREADS ?? availableParallelism()} intra-op)` : backend === 'wasm' ? '1' : '1 (JS)';
-    rows.push({ backend, engine: choice.version, threads, model: name, batch, steps, imagesPerSecond: (batch * 1000) / ms, msPerStep: ms });
-    tf.dispose([x, y]);
-    opt.dispose();
-    model.dispose();
-  }
-  return { rows };
+function torch(model: string, batch: number, threads: number): { imagesPerSecond: number; msPerStep: number; steps: number; sgemmGflops: number } | string {
+  const r = spawnSync('/usr/bin/python3', [join(HERE, 'torch_training.py'), '--model', model, '--batch', String(batch), '--threads', String(threads)], { encoding: 'utf8' });
+  if (r.error) return r.error.message;
+  const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) return (r.stderr.split('\n').filter(Boolean).pop() ?? `exit ${r.status}`);
+  return JSON.parse(line) as { imagesPerSecond: number; msPerStep: number; steps: number; sgemmGflops: number };
 }
 
-function childRows(backend: BackendName, batch: number, log?: (s: string) => void): TrainingBenchRow[] {
-  const self = fileURLToPath(import.meta.url);
-  const child = self.replace(/training\.(ts|js)$/, 'training-child.$1');
-  const r = spawnSync(process.execPath, [...process.execArgv, child, backend, String(batch)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('ACTBENCH_ROWS '));
-  const out = line ? (JSON.parse(line.slice(14)) as { rows?: Omit<TrainingBenchRow, 'peakRssBytes'>[]; peakRssBytes?: number; error?: string }) : { error: (r.stderr ?? '').trim().split('\n').slice(-2).join(' ') };
-  if (!out.rows) {
-    log?.(`${backend}: unavailable (${out.error})`);
-    return [];
-  }
-  return out.rows.map((x) => ({ ...x, peakRssBytes: out.peakRssBytes ?? 0 }));
-}
-
-/** PyTorch rows from /usr/bin/python3 (or ACTBENCH_TORCH_PYTHON), or none where torch does not import. */
-function torchRows(batch: number, threads: number, log?: (s: string) => void): TrainingBenchRow[] {
-  const py = process.env.ACTBENCH_TORCH_PYTHON ?? '/usr/bin/python3';
-  const script = fileURLToPath(new URL('./torch_train.py', import.meta.url)).replace('/dist/', '/src/');
-  const r = spawnSync(py, [script, String(batch), String(threads), String(WARM_TIMED[0]), String(WARM_TIMED[1])], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    log?.(`pytorch: unavailable (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`);
-    return [];
-  }
-  const o = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { rows: Omit<TrainingBenchRow, 'backend' | 'engine' | 'threads' | 'peakRssBytes'>[]; peakRssBytes: number; torch: string; threads: number };
-  return o.rows.map((x) => ({ ...x, backend: 'pytorch' as const, engine: `PyTorch ${o.torch}`, threads: String(o.threads), peakRssBytes: o.peakRssBytes }));
-}
-
-export async function benchTraining(o: { backends?: BackendName[]; batch?: number; log?: (s: string) => void } = {}): Promise<{ rows: TrainingBenchRow[]; machine: MachineInfo }> {
+export async function benchTraining(o: { backends?: BackendName[]; batch?: number; log?: (s: string) => void } = {}): Promise<TrainingBench> {
   const batchSize = o.batch ?? 128;
+  const log = o.log ?? (() => {});
+  // ACTBENCH_BENCH_BACKENDS=native,wasm narrows a run; tensorflow joins when `actbench setup tensorflow` is done
+  const env = process.env.ACTBENCH_BENCH_BACKENDS?.split(',').map((b) => b.trim()).filter(Boolean) as BackendName[] | undefined;
+  const backends = o.backends ?? env ?? ([...(tensorflowStatus('cpu').ready ? ['tensorflow'] : []), 'native', 'wasm', 'cpu'] as BackendName[]);
+  const threads = nativeAddon() ? nativeThreads() : 1;
   const rows: TrainingBenchRow[] = [];
-  const threads = availableParallelism();
-  for (const r of torchRows(batchSize, threads, o.log)) {
-    rows.push(r);
-    o.log?.(`pytorch ${r.model}: ${r.imagesPerSecond.toFixed(1)} img/s`);
-  }
-  // ACTBENCH_BENCH_BACKENDS=tensorflow,wasm narrows a run (the pure-JS rows take many minutes)
-  const fromEnv = process.env.ACTBENCH_BENCH_BACKENDS?.split(',').filter(Boolean) as BackendName[] | undefined;
-  for (const backend of o.backends ?? fromEnv ?? (['tensorflow', 'wasm', 'cpu'] as BackendName[])) {
-    for (const r of childRows(backend, batchSize, o.log)) {
-      rows.push(r);
-      o.log?.(`${backend} ${r.model}: ${r.imagesPerSecond.toFixed(1)} img/s, peak RSS ${(r.peakRssBytes / 1e9).toFixed(2)} GB`);
+  const notes: string[] = [];
+  const out: TrainingBench = { rows, machine: machineInfo(), load: { before: loadavg()[0], after: 0 }, native: null, wasm: null, torchSgemmGflops: null, notes };
+  const torchOk = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  if (!torchOk) notes.push('PyTorch anchor skipped: `/usr/bin/python3 -c "import torch"` failed (Debian: apt-get install python3-torch)');
+  for (const model of ['cnn_small', 'resnet20']) {
+    const runTorch = () => {
+      if (!torchOk) return;
+      const t = torch(model, batchSize, threads);
+      if (typeof t === 'string') {
+        notes.push(`PyTorch ${model}: ${t}`);
+        return;
+      }
+      out.torchSgemmGflops = Math.max(out.torchSgemmGflops ?? 0, t.sgemmGflops);
+      rows.push({ backend: 'pytorch', model, batch: batchSize, steps: t.steps, imagesPerSecond: t.imagesPerSecond, msPerStep: t.msPerStep, threads });
+      log(`pytorch ${model}: ${t.imagesPerSecond.toFixed(1)} img/s`);
+    };
+    runTorch();
+    for (const backend of backends) {
+      // the pure-JS backend is ~25–100× slower: one timed step (no warm-up); resnet20 at batch 16
+      const [warm, steps] = backend === 'cpu' ? [0, 1] : [2, 6];
+      const batch = backend === 'cpu' && model === 'resnet20' ? Math.min(16, batchSize) : batchSize;
+      const profile = model === 'resnet20' && (backend === 'native' || backend === 'wasm');
+      const r = child(backend, model, batch, warm, steps, profile);
+      if (typeof r === 'string') {
+        log(`${backend} ${model}: unavailable (${r})`);
+        notes.push(`${backend} ${model}: unavailable (${r})`);
+        continue;
+      }
+      rows.push({ backend, model, batch, steps, imagesPerSecond: r.imagesPerSecond, msPerStep: r.msPerStep, threads: r.threads, peakRssMiB: r.peakRssMiB, cpuSecondsPerStep: r.cpuSecondsPerStep });
+      if (profile && backend === 'native') out.native = r;
+      if (profile && backend === 'wasm') out.wasm = r;
+      log(`${backend} ${model}: ${r.imagesPerSecond.toFixed(1)} img/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
     }
+    // PyTorch again after the TF.js backends: the host's speed drifts, so the ratio uses the better of the two
+    runTorch();
   }
-  return { rows, machine: machineInfo() };
+  out.load.after = loadavg()[0];
+  return out;
 }
 
-export function trainingBenchMarkdown(r: { rows: TrainingBenchRow[]; machine: MachineInfo }, command: string): string {
-  const torch = new Map(r.rows.filter((x) => x.backend === 'pytorch').map((x) => [x.model, x.imagesPerSecond]));
-  const ratio = (x: TrainingBenchRow) => {
-    const t = torch.get(x.model);
-    return t && x.backend !== 'pytorch' ? `${(x.imagesPerSecond / t).toFixed(3)}×` : x.backend === 'pytorch' ? '1×' : '–';
-  };
+const CONV_KINDS: [string, string[]][] = [
+  ['forward (Conv2D, FusedConv2D)', ['Conv2D', 'FusedConv2D']],
+  ['input gradient (Conv2DBackpropInput)', ['Conv2DBackpropInput']],
+  ['filter gradient (Conv2DBackpropFilter)', ['Conv2DBackpropFilter']],
+];
+
+function profileTable(r: TrainingChildResult): string[] {
+  const p = r.profile ?? [];
+  const total = p.reduce((a, k) => a + k.ms, 0);
   return [
+    `${r.backend}: ${r.msPerStep.toFixed(0)} ms per step; kernels ${total.toFixed(0)} ms (the rest: autodiff bookkeeping, tidy, the optimizer's JS)`,
+    '',
+    '| kernel | calls / step | ms / step | share of kernel time |',
+    '|---|---:|---:|---:|',
+    ...p.slice(0, 16).map((k) => `| ${k.kernel} | ${k.calls.toFixed(0)} | ${k.ms.toFixed(1)} | ${((100 * k.ms) / Math.max(total, 1e-9)).toFixed(1)} % |`),
+    '',
+  ];
+}
+
+function best(rows: TrainingBenchRow[], backend: TrainingBenchRow['backend'], model: string): TrainingBenchRow | undefined {
+  return rows.filter((r) => r.backend === backend && r.model === model).sort((a, b) => b.imagesPerSecond - a.imagesPerSecond)[0];
+}
+
+export function trainingBenchMarkdown(r: TrainingBench, command: string): string {
+  const lines = [
     '# Training speed per TF.js backend',
     '',
-    'Full train steps (forward, backward, momentum-SGD update) on random data, ReLU, one process per backend (peak',
-    'RSS is that process\'s). wasm runs on one thread in Node and trains only with the kernels actbench registers',
-    '(`src/train/wasm-kernels.ts`); tensorflow is tfjs-node on libtensorflow from the TensorFlow wheel (`actbench',
-    'setup tensorflow`), TF\'s own thread defaults; PyTorch runs the same models at the same batch in the same run.',
+    'Full train steps (forward, backward, momentum-SGD update) on random data, ReLU, batch 128, each backend in its own',
+    'process. `native` is actbench\'s C++ backend (native/, src/train/native/); wasm runs one thread in Node with the',
+    'training kernels actbench registers; PyTorch 1.13 (Debian python3-torch, oneDNN) trains the same architectures with',
+    'the same batch and thread count in the same run (run before and after the TF.js backends; the better run counts).',
     '',
     `- machine: ${machineLine(r.machine)}`,
+    `- load average (1 min) before / after: ${r.load.before.toFixed(1)} / ${r.load.after.toFixed(1)} — ratios are same-run; absolute speeds are not comparable across runs`,
     `- command: \`${command}\``,
     '',
-    '| backend | engine | threads | model | batch | timed steps | ms / step | images / s | vs PyTorch | peak RSS |',
-    '|---|---|---|---|---:|---:|---:|---:|---:|---:|',
-    ...r.rows.map((x) => `| ${x.backend} | ${x.engine} | ${x.threads} | ${x.model} | ${x.batch} | ${x.steps} | ${x.msPerStep.toFixed(0)} | ${x.imagesPerSecond.toFixed(1)} | ${ratio(x)} | ${(x.peakRssBytes / 1e9).toFixed(2)} GB |`),
+    '| backend | model | batch | threads | timed steps | ms / step | images / s | CPU s / step | peak RSS MiB |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.rows.map((x) => `| ${x.backend} | ${x.model} | ${x.batch} | ${x.threads} | ${x.steps} | ${x.msPerStep.toFixed(0)} | ${x.imagesPerSecond.toFixed(1)} | ${x.cpuSecondsPerStep?.toFixed(2) ?? '–'} | ${x.peakRssMiB?.toFixed(0) ?? '–'} |`),
     '',
-  ].join('\n');
+  ];
+  for (const model of ['resnet20', 'cnn_small']) {
+    const n = best(r.rows, 'native', model);
+    const t = best(r.rows, 'pytorch', model);
+    const w = best(r.rows, 'wasm', model);
+    if (n && t) lines.push(`- **${model}: native / PyTorch = ${(n.imagesPerSecond / t.imagesPerSecond).toFixed(2)}×** (${n.imagesPerSecond.toFixed(1)} vs ${t.imagesPerSecond.toFixed(1)} img/s)${w ? `; native / wasm = ${(n.imagesPerSecond / w.imagesPerSecond).toFixed(1)}×` : ''}`);
+  }
+  lines.push('');
+  if (r.native?.profile && r.native.convFlops) {
+    const perKind = r.native.convFlops / 3;
+    lines.push('## Native conv kernels against the machine\'s SGEMM', '');
+    lines.push(`Each conv kernel kind does ${(perKind / 1e9).toFixed(2)} GFLOP per resnet20 step (batch ${r.native.batch}), ${r.native.threads} threads.`, '');
+    lines.push('| kernel | ms / step | GFLOP/s |', '|---|---:|---:|');
+    for (const [label, names] of CONV_KINDS) {
+      const ms = (r.native.profile ?? []).filter((k) => names.includes(k.kernel)).reduce((a, k) => a + k.ms, 0);
+      lines.push(`| ${label} | ${ms.toFixed(1)} | ${ms > 0 ? (perKind / (ms / 1000) / 1e9).toFixed(1) : '–'} |`);
+    }
+    lines.push('');
+    lines.push(`- native SGEMM, 1024³: ${r.native.sgemmGflops?.toFixed(1) ?? '–'} GFLOP/s; PyTorch's BLAS, 1024³: ${r.torchSgemmGflops?.toFixed(1) ?? '–'} GFLOP/s (same run, same threads)`, '');
+  }
+  if (r.wasm?.profile) lines.push('## Kernel profile before (wasm, resnet20 batch 128)', '', ...profileTable(r.wasm));
+  if (r.native?.profile) lines.push('## Kernel profile after (native, resnet20 batch 128)', '', ...profileTable(r.native));
+  const nr = best(r.rows, 'native', 'resnet20');
+  const wr = best(r.rows, 'wasm', 'resnet20');
+  if (nr?.peakRssMiB && wr?.peakRssMiB) lines.push(`- peak RSS of resnet20 batch-128 training: native ${nr.peakRssMiB.toFixed(0)} MiB, wasm ${wr.peakRssMiB.toFixed(0)} MiB`, '');
+  if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
 }

@@ -77,7 +77,7 @@ export function registerActs(program: Command): void {
     .requiredOption('--out <file>', 'output .onnx file')
     .option('--opset <n>', `ONNX opset (${OPSETS}; the checker validates ≤ 17)`, opsetFlag, SUPPORTED_OPSETS.default)
     .option('--native-ops', 'keep ops the CUDA provider lacks instead of rewriting them')
-    .option('--backend <name>', 'TF.js backend for the numeric check (auto, tensorflow-gpu, tensorflow, wasm, cpu)', parseBackend, 'auto')
+    .option('--backend <name>', 'TF.js backend for the numeric check (auto, tensorflow-gpu, tensorflow, native, wasm, cpu)', parseBackend, 'auto')
     .action(async (spec: string, o: { shape: number[]; out: string; opset: number; nativeOps?: boolean; backend: ReturnType<typeof parseBackend> }) => {
       const backend = await selectBackend(o.backend, 'infer');
       console.error(describeBackend(backend));

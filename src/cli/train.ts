@@ -79,7 +79,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'run directory (default models/<model>-<act>-<data>-s<seed>)')
     .option('--resume', 'continue the run directory’s last checkpoint (refused unless every flag matches the run’s)')
     .option('--force', 'replace what --out holds (a finished run, another recipe’s checkpoint) and train afresh')
-    .option('--backend <name>', 'TF.js backend: auto, tensorflow-gpu, tensorflow, wasm, cpu', parseBackend, 'auto')
+    .option('--backend <name>', 'TF.js backend: auto, tensorflow-gpu, tensorflow, native, wasm, cpu', parseBackend, 'auto')
     .action(async (f: TrainFlags) => {
       const augment = f.augment ?? (f.data.startsWith('cifar') ? 'cifar' : 'none');
       const bar = progressBar('epoch {epoch} |{bar}| {value}/{total} steps  loss {loss}  acc {acc}  {ips} img/s');

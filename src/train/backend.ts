@@ -1,5 +1,6 @@
 /**
- * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → wasm (with the training kernels it lacks
+ * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → actbench's native addon (native/, built at
+ * install; src/train/native/) → wasm (with the training kernels it lacks
  * registered by wasm-kernels.ts) → the pure-JS cpu backend.
  * tfjs-node(-gpu) load with the binding `actbench setup tensorflow` built into actbench's cache (their own
  * install scripts are denied: they download from an unreachable host). A backend that is not set up just
@@ -11,9 +12,10 @@ import { ActbenchError } from '../errors.js';
 import { requireWithBinding } from '../setup/load.js';
 import { setupCommand } from '../setup/paths.js';
 import { notReadyError, nvidiaDriverPresent, tensorflowStatus } from '../setup/status.js';
+import { registerNativeBackend } from './native/backend.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
 
 export interface BackendChoice {
@@ -28,7 +30,7 @@ export interface BackendChoice {
   hint?: string;
 }
 
-const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 export function parseBackend(v: string): BackendRequest {
   if (v !== 'auto' && !(ORDER as readonly string[]).includes(v)) {
@@ -69,6 +71,10 @@ async function activate(name: BackendName): Promise<string> {
       break;
     case 'tensorflow':
       version = activateTensorflow('cpu');
+      break;
+    case 'native':
+      // throws with the reason (not built, failed to load) when the addon is unavailable
+      registerNativeBackend();
       break;
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');

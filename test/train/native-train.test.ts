@@ -1,0 +1,117 @@
+/**
+ * Training on the native backend end to end: the loop learns, checkpoint + resume reproduces the
+ * uninterrupted run bit for bit, the same seed and thread count give bit-identical weights (and so do
+ * different thread counts: every output element is reduced in a fixed order), and a natively trained model
+ * exports to ONNX with the parity the export tests demand.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { resolveActivation } from '../../src/acts/define.js';
+import type { ImageSet } from '../../src/data/dataset.js';
+import { createModel } from '../../src/models/registry.js';
+import { exportLayersModel } from '../../src/onnx/export.js';
+import { compareOnImages } from '../../src/onnx/validate.js';
+import { selectBackend } from '../../src/train/backend.js';
+import { train } from '../../src/train/loop.js';
+import { nativeThreads, setNativeThreads } from '../../src/train/native/addon.js';
+import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
+import { rng } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'actbench-native-train-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+before(async () => {
+  const c = await selectBackend('native', 'train');
+  assert.equal(c.tfBackend, 'native');
+});
+
+/** 4 classes of 12×12×3 images: a bright square in one quadrant plus noise */
+function toyData(n: number, seed: number): ImageSet {
+  const r = rng(seed);
+  const px = 12 * 12 * 3;
+  const images = new Uint8Array(n * px);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 4;
+    labels[i] = c;
+    for (let y = 0; y < 12; y++)
+      for (let x = 0; x < 12; x++)
+        for (let ch = 0; ch < 3; ch++) {
+          const inQuad = (y < 6) === (c < 2) && (x < 6) === (c % 2 === 0);
+          images[i * px + (y * 12 + x) * 3 + ch] = Math.min(255, Math.floor((inQuad ? 170 : 40) + r() * 60));
+        }
+  }
+  return { name: 'toy', images, labels, height: 12, width: 12, channels: 3, numClasses: 4 };
+}
+
+const norm = { mean: [0.3, 0.3, 0.3], std: [0.3, 0.3, 0.3] };
+const recipe: Recipe = { ...DEFAULT_RECIPE, epochs: 3, batchSize: 16, lr: 0.05, valFraction: 0, augment: 'none', momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
+const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.from(w.dataSync()));
+const make = (act = 'pangaea_p6', seed = 4) => createModel('resnet20', { act: resolveActivation(act), numClasses: 4, inputShape: [12, 12, 3], width: 0.25, seed });
+
+function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
+  return a.length === b.length && a.every((w, k) => w.length === b[k].length && w.every((v, j) => Object.is(v, b[k][j])));
+}
+
+describe('training on the native backend', () => {
+  it('a few epochs reduce the loss', async () => {
+    const model = createModel('cnn_small', { act: resolveActivation('relu'), numClasses: 4, inputShape: [12, 12, 3], width: 0.25, seed: 1 });
+    const r = await train({ model, train: toyData(64, 1), val: toyData(32, 2), norm, recipe: { ...recipe, nesterov: false, weightDecay: 0 }, seed: 1 });
+    const h = r.state.history;
+    assert.ok(h[2].loss < h[0].loss * 0.8, `loss ${h.map((x) => x.loss.toFixed(3)).join(' → ')}`);
+    assert.ok((h[2].valAcc ?? 0) > 0.5, `val acc ${h[2].valAcc}`);
+    r.model.dispose();
+  });
+
+  it('checkpoint + resume gives bit-identical weights to an uninterrupted run', async () => {
+    const data = toyData(48, 3);
+    const full = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7 });
+    const ckdir = join(dir, 'resume');
+    const part = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7, checkpointDir: ckdir, maxSteps: 2 * 3 + 1 });
+    assert.equal(part.state.epoch, 2);
+    const resumed = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7, checkpointDir: ckdir, resume: true });
+    assert.equal(resumed.state.epoch, 3);
+    assert.ok(sameBits(weightsOf(full.model), weightsOf(resumed.model)), 'resumed weights differ from the uninterrupted run');
+    assert.ok(!sameBits(weightsOf(full.model), weightsOf(part.model)), 'the comparison can fail');
+    for (const m of [full.model, part.model, resumed.model]) m.dispose();
+  });
+
+  it('same seed and thread count → bit-identical weights; 1 and 2 threads agree too', async () => {
+    const data = toyData(32, 4);
+    const run = async (threads: number) => {
+      setNativeThreads(threads);
+      const r = await train({ model: make('la_silu', 9), train: data, val: null, norm, recipe: { ...recipe, epochs: 2 }, seed: 3 });
+      const w = weightsOf(r.model);
+      r.model.dispose();
+      return w;
+    };
+    const before = nativeThreads();
+    try {
+      const a = await run(2);
+      const b = await run(2);
+      const c = await run(1);
+      assert.ok(sameBits(a, b), 'two runs with 2 threads differ');
+      assert.ok(sameBits(a, c), '1 thread and 2 threads differ');
+    } finally {
+      setNativeThreads(before);
+    }
+  });
+
+  it('a natively trained model exports with ONNX parity (≤ 1e-4 of the logit scale, same top-1)', async () => {
+    const data = toyData(32, 6);
+    for (const act of ['relu', 'la_silu', 'velu', 'x*sigmoid(a*x)']) {
+      const model = createModel('resnet20', { act: resolveActivation(act), numClasses: 4, inputShape: [12, 12, 3], width: 0.25, seed: 2 });
+      const r = await train({ model, train: data, val: null, norm, recipe: { ...recipe, epochs: 2 }, seed: 2 });
+      for (const fold of [true, false]) {
+        const e = exportLayersModel(r.model, { opset: 17, foldBatchNorm: fold });
+        const f = await compareOnImages(r.model, e.bytes, toyData(8, 7), norm, { uint8Input: false });
+        assert.ok(f.maxAbsDiff <= 1e-4 * Math.max(1, f.logitScale), `${act} fold=${fold}: max |Δlogit| ${f.maxAbsDiff} at scale ${f.logitScale}`);
+        assert.equal(f.top1Agreement, 1, `${act} fold=${fold}: top-1 agreement ${f.top1Agreement}`);
+      }
+      r.model.dispose();
+    }
+  });
+});
