@@ -5,7 +5,6 @@ import { createModel } from '../../src/models/registry.js';
 import { selectBackend, type BackendName } from '../../src/train/backend.js';
 import { rng } from '../helpers.js';
 
-export const PARITY_ACTS = ['relu', 'la_silu', 'velu', 'pangaea_p5', 'x*sigmoid(a*x)'] as const;
 
 export function parityShape(name: string): [number, number, number] {
   return name === 'cnn_small' || name === 'mlp' ? [8, 8, 1] : [8, 8, 3];
