@@ -64,7 +64,7 @@ export interface TrainResult {
   state: TrainState;
 }
 
-function activationLayers(model: tf.LayersModel): ActivationLayer[] {
+export function activationLayers(model: tf.LayersModel): ActivationLayer[] {
   return model.layers.filter((l): l is ActivationLayer => l instanceof ActivationLayer);
 }
 

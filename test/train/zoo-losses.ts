@@ -14,7 +14,7 @@ import { resolveActivation } from '../../src/acts/define.js';
 import type { ImageSet } from '../../src/data/dataset.js';
 import { createModel, modelNames } from '../../src/models/registry.js';
 import { selectBackend, type BackendRequest } from '../../src/train/backend.js';
-import { train } from '../../src/train/loop.js';
+import { activationLayers, train } from '../../src/train/loop.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
 import { rng } from '../helpers.js';
 
@@ -73,4 +73,97 @@ export async function zooLosses(backend: BackendRequest, c: ZooCase): Promise<nu
 export function lossDiff(a: number[], b: number[]): number {
   if (a.length !== b.length) return Infinity;
   return Math.max(0, ...a.map((v, i) => (Number.isFinite(v) && Number.isFinite(b[i]) ? Math.abs(v - b[i]) / Math.max(1, Math.abs(v)) : v === b[i] ? 0 : Infinity)));
+}
+
+/** One step's reference on the cpu backend: the weights it started from, its loss and its gradients. */
+export interface RefStep {
+  weights: Float32Array[];
+  loss: number;
+  grads: Float32Array[];
+}
+
+function buildCase(c: ZooCase): { model: tf.LayersModel; x: tf.Tensor; y: tf.Tensor } {
+  const width = c.model.startsWith('wrn') ? undefined : 0.25;
+  const shape = inputFor(c.model);
+  const model = createModel(c.model, { act: resolveActivation(c.act), numClasses: 10, inputShape: shape, width, seed: 3 });
+  const data = tinyData(ZOO_BATCH, 5, shape);
+  const x = tf.tensor4d(Float32Array.from(data.images, (v) => (v / 255 - 0.5) / 0.25), [ZOO_BATCH, ...shape]);
+  const y = tf.oneHot(tf.tensor1d(data.labels, 'int32'), 10).toFloat();
+  return { model, x, y };
+}
+
+function lossAndGrads(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { loss: number; grads: Float32Array[]; tensors: Record<string, tf.Tensor> } {
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = model.apply(x, { training: true }) as tf.Tensor;
+    let l = tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+    // the activations' auxiliary losses (VeLU's W₂² term), as the training loop adds them
+    for (const a of activationLayers(model)) {
+      const al = a.takeAuxLoss();
+      if (al) l = tf.add(l, al) as tf.Scalar;
+    }
+    return l;
+  }, vars);
+  const loss = value.dataSync()[0];
+  value.dispose();
+  return { loss, grads: vars.map((v) => grads[v.name].dataSync() as Float32Array), tensors: grads };
+}
+
+/**
+ * The cpu trajectory of `c.steps` momentum-SGD steps: for every step the weights it started from (trainable and
+ * BatchNorm statistics), its loss (cross-entropy plus the activations' auxiliary losses) and its gradients.
+ */
+export async function cpuTrajectory(c: ZooCase, lr = 0.005): Promise<RefStep[]> {
+  await selectBackend('cpu', 'train');
+  const { model, x, y } = buildCase(c);
+  const opt = tf.train.momentum(lr, 0.9);
+  const steps: RefStep[] = [];
+  for (let k = 0; k < c.steps; k++) {
+    const weights = model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
+    const r = lossAndGrads(model, x, y);
+    steps.push({ weights, loss: r.loss, grads: r.grads });
+    opt.applyGradients(r.tensors as tf.NamedTensorMap as Parameters<typeof opt.applyGradients>[0]);
+    tf.dispose(Object.values(r.tensors));
+  }
+  opt.dispose();
+  tf.dispose([x, y]);
+  model.dispose();
+  tf.disposeVariables();
+  return steps;
+}
+
+/**
+ * Teacher-forced steps on `backend`: each step starts from the cpu step's weights, so the comparison of its loss
+ * and gradients measures the backend's kernels, not how SGD at batch 2 amplifies a rounding difference over steps.
+ * Returns per step the loss and the relative L2 difference of the whole gradient (‖g − g_cpu‖ / ‖g_cpu‖).
+ */
+export async function forcedSteps(backend: BackendRequest, c: ZooCase, ref: RefStep[]): Promise<{ losses: number[]; gradDiff: number[] }> {
+  await selectBackend(backend, 'train');
+  const { model, x, y } = buildCase(c);
+  const losses: number[] = [];
+  const gradDiff: number[] = [];
+  for (const step of ref) {
+    const shapes = model.getWeights().map((w) => w.shape);
+    model.setWeights(step.weights.map((w, i) => tf.tensor(w, shapes[i])));
+    const r = lossAndGrads(model, x, y);
+    losses.push(r.loss);
+    // the whole gradient vector (per-tensor ratios are meaningless for tensors whose true gradient is ~0, such as
+    // a bias followed by BatchNorm)
+    let num = 0;
+    let den = 0;
+    r.grads.forEach((g, i) => {
+      const want = step.grads[i];
+      for (let j = 0; j < g.length; j++) {
+        num += (g[j] - want[j]) ** 2;
+        den += want[j] ** 2;
+      }
+    });
+    const worst = Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-12);
+    gradDiff.push(worst);
+    tf.dispose(Object.values(r.tensors));
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+  tf.disposeVariables();
+  return { losses, gradDiff };
 }
