@@ -6,7 +6,7 @@
  * measures the backend's kernels rather than how SGD at batch 2 amplifies a 1-ulp difference over steps (measured
  * free-running: cnn_small/x*sigmoid(a*x) parts by 20 % after 15 steps on any two backends; BatchNorm over the 1×1 maps
  * of MobileNetV2 at batch 2 by 2 % within 3).
- * Steps: 20 for resnet20, cnn_small and mlp; 2–3 for the deeper models, which repeat resnet20's blocks; wrn_16_8 with
+ * Steps: 20 for cnn_small and mlp, 5 for resnet20, 2 for the deeper models, which repeat resnet20's blocks; wrn_16_8 with
  * the user expression only — the pure-JS reference keeps the suite inside CI's budget.
  * Tolerances (relative): loss 1e-4 at every step on native and tensorflow (1e-5 typical), gradients' relative L2
  * difference 1e-3 (5e-2 for ReLU, whose sub-gradient at 0 flips on 1-ulp forward differences, and for the ≥ 56-layer
