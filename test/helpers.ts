@@ -7,6 +7,7 @@ import { evaluateTfjs, paramShape, tfjsIr } from '../src/acts/tfjs.js';
 import { activationModel } from '../src/onnx/activation-model.js';
 import { createSession, runOnce } from '../src/runtime/session.js';
 import { prng } from '../src/data/split.js';
+import type { ImageSet } from '../src/data/dataset.js';
 
 let backendReady: Promise<void> | undefined;
 /** Tests run TF.js on the deterministic pure-JS backend unless told otherwise. */
@@ -161,4 +162,21 @@ export function maxRelDiff(a: Float32Array, b: Float32Array): { diff: number; at
 export function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** 4 classes of 12×12 grey images: a bright square in one quadrant plus noise (tiny trainable data for the loop tests). */
+export function toyData(n: number, seed: number): ImageSet {
+  const r = prng(seed);
+  const images = new Uint8Array(n * 144);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 4;
+    labels[i] = c;
+    for (let y = 0; y < 12; y++)
+      for (let x = 0; x < 12; x++) {
+        const inQuad = (y < 6) === (c < 2) && (x < 6) === (c % 2 === 0);
+        images[i * 144 + y * 12 + x] = Math.min(255, Math.floor((inQuad ? 170 : 40) + r() * 60));
+      }
+  }
+  return { name: 'toy', images, labels, height: 12, width: 12, channels: 1, numClasses: 4 };
 }

@@ -6,32 +6,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { resolveActivation } from '../../src/acts/define.js';
-import type { ImageSet } from '../../src/data/dataset.js';
 import { createModel } from '../../src/models/registry.js';
 import { train } from '../../src/train/loop.js';
 import { DEFAULT_RECIPE, learningRate, type Recipe } from '../../src/train/recipe.js';
-import { rng, useCpuBackend } from '../helpers.js';
+import { useCpuBackend, toyData } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-train-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(useCpuBackend);
 
-/** 4 classes of 12×12 grey images: a bright square in one quadrant plus noise. */
-function toyData(n: number, seed: number): ImageSet {
-  const r = rng(seed);
-  const images = new Uint8Array(n * 144);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 4;
-    labels[i] = c;
-    for (let y = 0; y < 12; y++)
-      for (let x = 0; x < 12; x++) {
-        const inQuad = (y < 6) === (c < 2) && (x < 6) === (c % 2 === 0);
-        images[i * 144 + y * 12 + x] = Math.min(255, Math.floor((inQuad ? 170 : 40) + r() * 60));
-      }
-  }
-  return { name: 'toy', images, labels, height: 12, width: 12, channels: 1, numClasses: 4 };
-}
 
 const norm = { mean: [0.3], std: [0.3] };
 const recipe: Recipe = { ...DEFAULT_RECIPE, epochs: 3, batchSize: 16, lr: 0.05, valFraction: 0 };

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { resolveActivation } from '../../src/acts/define.js';
-import type { ImageSet } from '../../src/data/dataset.js';
 import { createModel } from '../../src/models/registry.js';
 import { exportLayersModel } from '../../src/onnx/export.js';
 import { compareOnImages } from '../../src/onnx/validate.js';
@@ -19,7 +18,7 @@ import { selectBackend } from '../../src/train/backend.js';
 import { train } from '../../src/train/loop.js';
 import { nativeThreads, setNativeThreads } from '../../src/train/native/addon.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
-import { rng } from '../helpers.js';
+import { toyData } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-native-train-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,23 +28,6 @@ before(async () => {
 });
 
 /** 4 classes of 12×12×3 images: a bright square in one quadrant plus noise */
-function toyData(n: number, seed: number): ImageSet {
-  const r = rng(seed);
-  const px = 12 * 12 * 3;
-  const images = new Uint8Array(n * px);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = i % 4;
-    labels[i] = c;
-    for (let y = 0; y < 12; y++)
-      for (let x = 0; x < 12; x++)
-        for (let ch = 0; ch < 3; ch++) {
-          const inQuad = (y < 6) === (c < 2) && (x < 6) === (c % 2 === 0);
-          images[i * px + (y * 12 + x) * 3 + ch] = Math.min(255, Math.floor((inQuad ? 170 : 40) + r() * 60));
-        }
-  }
-  return { name: 'toy', images, labels, height: 12, width: 12, channels: 3, numClasses: 4 };
-}
 
 const norm = { mean: [0.3, 0.3, 0.3], std: [0.3, 0.3, 0.3] };
 const recipe: Recipe = { ...DEFAULT_RECIPE, epochs: 3, batchSize: 16, lr: 0.05, valFraction: 0, augment: 'none', momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
