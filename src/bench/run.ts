@@ -8,6 +8,7 @@ import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
+import { parseBackend, type BackendName } from '../train/backend.js';
 
 const log = (l: string) => console.error(l);
 
@@ -27,7 +28,9 @@ const SUITES: Record<string, () => Promise<(command: string) => string>> = {
     return (cmd) => activationBenchMarkdown(r, cmd);
   },
   training: async () => {
-    const r = await benchTraining({ log });
+    // ACTBENCH_BENCH_BACKENDS=native,wasm skips the slow pure-JS rows
+    const backends = process.env.ACTBENCH_BENCH_BACKENDS?.split(',').filter(Boolean).map((b) => parseBackend(b)).filter((b): b is BackendName => b !== 'auto');
+    const r = await benchTraining({ log, backends });
     return (cmd) => trainingBenchMarkdown(r, cmd);
   },
   corruptions: async () => {

@@ -39,7 +39,8 @@ export interface NativeAddon {
 
 /** The package root: this file sits in src/train/native/ or dist/train/native/. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const ADDON_PATH = join(PACKAGE_ROOT, 'build', 'Release', 'actbench_native.node');
+/** ACTBENCH_NATIVE_ADDON overrides the location (tests of the fallback use a missing one) */
+export const ADDON_PATH = process.env.ACTBENCH_NATIVE_ADDON || join(PACKAGE_ROOT, 'build', 'Release', 'actbench_native.node');
 /** written by scripts/build-native.mjs when the build fails */
 export const BUILD_LOG = join(PACKAGE_ROOT, 'build', 'native-build.log');
 
