@@ -164,19 +164,21 @@ export function cli(...args: string[]): { code: number; stdout: string; stderr: 
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** 4 classes of 12×12 grey images: a bright square in one quadrant plus noise (tiny trainable data for the loop tests). */
-export function toyData(n: number, seed: number): ImageSet {
+/** 4 classes of 12×12 images (grey, or `channels` of them): a bright square in one quadrant plus noise (tiny trainable data for the loop tests). */
+export function toyData(n: number, seed: number, channels = 1): ImageSet {
   const r = prng(seed);
-  const images = new Uint8Array(n * 144);
+  const px = 12 * 12 * channels;
+  const images = new Uint8Array(n * px);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = i % 4;
     labels[i] = c;
     for (let y = 0; y < 12; y++)
-      for (let x = 0; x < 12; x++) {
-        const inQuad = (y < 6) === (c < 2) && (x < 6) === (c % 2 === 0);
-        images[i * 144 + y * 12 + x] = Math.min(255, Math.floor((inQuad ? 170 : 40) + r() * 60));
-      }
+      for (let x = 0; x < 12; x++)
+        for (let ch = 0; ch < channels; ch++) {
+          const inQuad = (y < 6) === (c < 2) && (x < 6) === (c % 2 === 0);
+          images[i * px + (y * 12 + x) * channels + ch] = Math.min(255, Math.floor((inQuad ? 170 : 40) + r() * 60));
+        }
   }
-  return { name: 'toy', images, labels, height: 12, width: 12, channels: 1, numClasses: 4 };
+  return { name: 'toy', images, labels, height: 12, width: 12, channels, numClasses: 4 };
 }

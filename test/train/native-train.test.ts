@@ -18,7 +18,10 @@ import { selectBackend } from '../../src/train/backend.js';
 import { train } from '../../src/train/loop.js';
 import { nativeThreads, setNativeThreads } from '../../src/train/native/addon.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
-import { toyData } from '../helpers.js';
+import { toyData as toyDataGrey } from '../helpers.js';
+
+/** 4 classes of 12×12×3 images */
+const toyData = (n: number, seed: number) => toyDataGrey(n, seed, 3);
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-native-train-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
