@@ -244,8 +244,10 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
   // 6. the report
   const runs = collectRuns(store.read(), datasetKey);
   const trainSeconds: Record<string, number[]> = {};
+  const trainedOn = new Set<string>();
   for (const { act, seed } of finished) {
     const m = readManifest(join(modelsDir, runName(act, seed)));
+    trainedOn.add(`${m.backend}${m.backendVersion ? ` (${m.backendVersion})` : ''}`);
     const label = m.activation.name === 'custom' ? m.activation.expr : m.activation.name;
     (trainSeconds[label] ??= []).push(m.timings.trainSeconds);
   }
@@ -267,7 +269,7 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
       '',
       `Test images: ${n}, class-stratified (per class: ${perClassText}), drawn with the fixed split seed ${SPLIT_SEED}: the test split and this subset are independent of the training seeds, and identical for every activation and seed (indices' summary in test-images.json).`,
       '',
-      `Provider: ${runs[0]?.provider ?? '–'}. Small data and few epochs: this shows the pipeline end to end; rankings need the full recipe and several seeds.`,
+      `Trained on the TF.js backend ${[...trainedOn].join(', ') || '–'}; evaluated on onnxruntime's ${runs[0]?.provider ?? '–'} provider. Small data and few epochs: this shows the pipeline end to end; rankings need the full recipe and several seeds.`,
     ],
     runs,
     bench: benchRecords,
