@@ -1,4 +1,5 @@
 /** `actbench doctor`: one line per backend (ready, or what is missing and the fix), plus pip. */
+import { nativeAddon, nativeThreads, nativeUnavailableReason } from '../train/native/addon.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { findPython } from './pip.js';
@@ -20,6 +21,12 @@ export function doctorLines(env: NodeJS.ProcessEnv = process.env): DoctorLine[] 
     else if (variant === 'gpu' && !nvidiaDriverPresent()) lines.push({ backend, ready: false, detail: `no NVIDIA driver on this machine; ${s.reason}`, fix: s.fix });
     else lines.push({ backend, ready: false, detail: s.reason, fix: s.fix });
   }
+  // actbench's own C++ backend, built by the package's install script
+  lines.push(
+    nativeAddon()
+      ? { backend: 'native', ready: true, detail: `actbench's C++ kernels (build/Release/actbench_native.node), ${nativeThreads()} threads (ACTBENCH_THREADS)` }
+      : { backend: 'native', ready: false, detail: nativeUnavailableReason(), fix: 'npm run build:native' },
+  );
   let wasm = false;
   try {
     wasm = existsSync(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));

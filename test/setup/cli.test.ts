@@ -42,11 +42,12 @@ describe('actbench setup / doctor', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     const line = (b: string) => lines.findIndex((l) => new RegExp(`^(ok     |missing) ${b} `).test(l));
-    for (const b of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu', 'pip']) assert.ok(line(b) >= 0, `${b} in\n${r.stdout}`);
+    for (const b of ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu', 'pip']) assert.ok(line(b) >= 0, `${b} in\n${r.stdout}`);
     assert.match(lines[line('tensorflow')], /^missing tensorflow .*libtensorflow is not set up/);
     assert.match(lines[line('tensorflow') + 1], /fix: actbench setup tensorflow$/);
     assert.match(lines[line('tensorflow-gpu') + 1], /fix: actbench setup tensorflow --gpu$/);
     assert.match(lines[line('wasm')], /^ok /);
+    assert.match(lines[line('native')], /^ok      native .*actbench_native\.node/);
     assert.match(lines[line('pip')], /^missing pip .*no-python/);
   });
 
