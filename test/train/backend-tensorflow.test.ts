@@ -19,6 +19,7 @@ import { tensorflowStatus } from '../../src/setup/status.js';
 import { selectBackend } from '../../src/train/backend.js';
 import { train } from '../../src/train/loop.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
+import { interruptAndResume } from './resume-run.js';
 import { toyData } from '../helpers.js';
 import { trainSteps } from './parity-steps.js';
 
@@ -46,13 +47,7 @@ describe('tensorflow backend: determinism, resume, export', () => {
   it('checkpoint + resume gives the same weights as an uninterrupted run', async () => {
     await selectBackend('tensorflow', 'train');
     const make = () => createModel('cnn_small', { act: resolveActivation('x*sigmoid(a*x)'), numClasses: 4, inputShape: [12, 12, 1], width: 0.25, seed: 4 });
-    const data = toyData(48, 3);
-    const full = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7 });
-    const ckdir = join(dir, 'resume');
-    const part = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7, checkpointDir: ckdir, maxSteps: 2 * 3 + 1 });
-    assert.equal(part.state.epoch, 2);
-    const resumed = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7, checkpointDir: ckdir, resume: true });
-    assert.equal(resumed.state.epoch, 3);
+    const { full, resumed } = await interruptAndResume(make, toyData(48, 3), norm, recipe, dir);
     assert.ok(full.state.history[2].loss < full.state.history[0].loss, `loss ${full.state.history.map((h) => h.loss)}`);
     const a = weightsOf(full.model);
     const b = weightsOf(resumed.model);

@@ -18,6 +18,7 @@ import { selectBackend } from '../../src/train/backend.js';
 import { train } from '../../src/train/loop.js';
 import { nativeThreads, setNativeThreads } from '../../src/train/native/addon.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
+import { interruptAndResume } from './resume-run.js';
 import { toyData as toyDataGrey } from '../helpers.js';
 
 /** 4 classes of 12×12×3 images */
@@ -52,13 +53,7 @@ describe('training on the native backend', () => {
   });
 
   it('checkpoint + resume gives bit-identical weights to an uninterrupted run', async () => {
-    const data = toyData(48, 3);
-    const full = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7 });
-    const ckdir = join(dir, 'resume');
-    const part = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7, checkpointDir: ckdir, maxSteps: 2 * 3 + 1 });
-    assert.equal(part.state.epoch, 2);
-    const resumed = await train({ model: make(), train: data, val: null, norm, recipe, seed: 7, checkpointDir: ckdir, resume: true });
-    assert.equal(resumed.state.epoch, 3);
+    const { full, part, resumed } = await interruptAndResume(make, toyData(48, 3), norm, recipe, dir);
     assert.ok(sameBits(weightsOf(full.model), weightsOf(resumed.model)), 'resumed weights differ from the uninterrupted run');
     assert.ok(!sameBits(weightsOf(full.model), weightsOf(part.model)), 'the comparison can fail');
     for (const m of [full.model, part.model, resumed.model]) m.dispose();
