@@ -18,6 +18,7 @@ import { CifarC, openImagenetC, type ImagenetCTree } from '../data/released.js';
 import { decodeImage } from '../data/folder.js';
 import { SPLIT_SEED, stratifiedSubset, type Normalisation } from '../data/split.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
+import { labelFromMetadata } from '../acts/label.js';
 import { readRunManifest } from '../train/run-dir.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { decodeModel, packageVersion } from '../onnx/writer.js';
@@ -85,7 +86,7 @@ export function readModelInfo(path: string, normalisation?: Normalisation): Onnx
     hash: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
     desc: describeGraph(path, model.graph),
     normalisation: norm,
-    activation: act ? (act.name === 'custom' ? act.expr : act.name + (act.constants && 'alpha' in act.constants && act.constants.alpha !== 1e-5 ? `:alpha=${act.constants.alpha}` : '')) : undefined,
+    activation: act ? labelFromMetadata(meta) : undefined,
     classes: metaJson<string[]>(path, meta, 'actbench.classes'),
   };
 }
