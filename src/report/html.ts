@@ -5,22 +5,25 @@
  * artifact; this page is rendered from it, so the two cannot disagree on a number.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as vl from 'vega-lite';
 import { ActbenchError, fsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-
-const require = createRequire(import.meta.url);
 
 /** The browser builds of vega, vega-lite and vega-embed, read once. */
 let libs: string | null = null;
 function libraries(): string {
   if (libs !== null) return libs;
   const parts = ['vega/build/vega.min.js', 'vega-lite/build/vega-lite.min.js', 'vega-embed/build/vega-embed.min.js'].map((p) => {
+    const pkg = p.split('/')[0];
     let file: string;
     try {
-      file = join(dirname(require.resolve(`${p.split('/')[0]}/package.json`)), p.slice(p.indexOf('/') + 1));
+      // the package's entry point lies inside node_modules/<pkg>/; the browser build sits under its build/
+      const main = fileURLToPath(import.meta.resolve(pkg));
+      const root = main.slice(0, main.lastIndexOf(`${sep}node_modules${sep}${pkg}${sep}`) + `${sep}node_modules${sep}${pkg}`.length);
+      file = join(root, p.slice(pkg.length + 1));
+      if (!existsSync(file)) throw new Error('absent');
     } catch {
       throw new ActbenchError('REPORT_HTML_LIBRARY', `cannot find ${p} (the browser build of ${p.split('/')[0]}): reinstall actbench's dependencies`, { file: p });
     }
