@@ -53,10 +53,10 @@ export function severitySpec(runs: ModelRun[]): vl.TopLevelSpec {
     params: [{ name: 'corruption', value: MEAN_OPTION, bind: { input: 'select', options: [MEAN_OPTION, ...present], name: 'corruption ' } }],
     transform: [{ filter: 'datum.corruption === corruption' }],
     layer: [
-      { mark: 'line', encoding: enc },
+      // the legend's selection on the first layer: vega-lite makes the merged legend clickable only then
+      { mark: 'line', params: legendToggle, encoding: enc },
       {
         mark: { type: 'point', filled: true, size: 50 },
-        params: legendToggle,
         encoding: { ...enc, tooltip: [{ field: 'activation' }, { field: 'corruption' }, { field: 'severity', type: 'ordinal' }, { field: 'accuracy', type: 'quantitative', title: 'top-1 %' }, { field: 'seeds', type: 'quantitative' }] },
       },
     ],

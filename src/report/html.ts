@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as vl from 'vega-lite';
+import { LEGEND_PARAM } from './pareto.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -162,8 +163,17 @@ ${body}
 <script>
 var ACTBENCH_SPECS=${json};
 window.actbenchViews={};
+// vega-lite greys the legend entries outside a selection; our selection holds the hidden activations, so grey those
+function invertLegend(node,inLegend){
+  if(Array.isArray(node)){node.forEach(function(n){invertLegend(n,inLegend);});return node;}
+  if(!node||typeof node!=='object')return node;
+  var op=node.opacity;
+  if(inLegend&&Array.isArray(op)&&op.length===2&&op[0].test&&op[0].test.indexOf('data("${LEGEND_PARAM}_store")')>=0){node.opacity=[{test:'('+op[0].test+') && length(data("${LEGEND_PARAM}_store"))',value:0.35},{value:1}];}
+  Object.keys(node).forEach(function(k){invertLegend(node[k],inLegend||k==='legends');});
+  return node;
+}
 window.actbenchReady=Promise.all(Object.keys(ACTBENCH_SPECS).map(function(id){
-  return vegaEmbed('#'+id,ACTBENCH_SPECS[id],{actions:false,renderer:'svg'}).then(function(r){window.actbenchViews[id]=r.view;});
+  return vegaEmbed('#'+id,ACTBENCH_SPECS[id],{actions:false,renderer:'svg',patch:function(v){return invertLegend(v,false);}}).then(function(r){window.actbenchViews[id]=r.view;});
 }));
 ${SORT_SCRIPT}
 </script>

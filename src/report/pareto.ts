@@ -66,11 +66,15 @@ export function paretoSpec(points: ParetoPoint[], o: ParetoSpecOptions = {}): vl
     data: { values },
     layer: [
       { mark: { type: 'line', color: '#888', strokeDash: [4, 3] }, transform: [{ filter: 'datum.front' }], encoding: { x, y, order: { field: 'clean', type: 'quantitative' } } },
-      { mark: { type: 'rule' }, encoding: { x: { ...x, field: 'cleanLo' }, x2: { field: 'cleanHi' }, y, ...color, opacity: hide } },
+      // the legend's selection on the first coloured layer: vega-lite makes the merged legend clickable only then
+      {
+        mark: { type: 'rule' },
+        params: legend ? [{ name: LEGEND_PARAM, select: { type: 'point', fields: ['activation'], toggle: 'true' }, bind: 'legend' }] : [],
+        encoding: { x: { ...x, field: 'cleanLo' }, x2: { field: 'cleanHi' }, y, ...color, opacity: hide },
+      },
       { mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'robustLo' }, y2: { field: 'robustHi' }, ...color, opacity: hide } },
       {
         mark: { type: 'point', filled: true, tooltip: true },
-        params: legend ? [{ name: LEGEND_PARAM, select: { type: 'point', fields: ['activation'], toggle: 'true' }, bind: 'legend' }] : [],
         encoding: {
           x, y, ...color, opacity: hide,
           shape: { field: 'status', type: 'nominal', title: null, scale: { domain: ['Pareto set', 'dominated'], range: ['diamond', 'circle'] } },

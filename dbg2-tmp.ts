@@ -1,0 +1,10 @@
+import { compile } from 'vega-lite';
+import { categorySpec, severitySpec } from './src/report/figures.js';
+import { collectRuns } from './src/report/robustness.js';
+import { ResultsStore } from './src/results/store.js';
+const runs = collectRuns(new ResultsStore('reports/example/study-fashion-mnist/results.jsonl').read());
+const find = (o: any, out: any[] = []): any[] => { if (o && typeof o === 'object') { if (o.legends) out.push(o.legends); for (const v of Object.values(o)) find(v, out); } return out; };
+console.log(JSON.stringify(find(compile(categorySpec(runs)).spec)));
+const s = severitySpec(runs) as any;
+s.layer[0].params = s.layer[1].params; delete s.layer[1].params;
+console.log(JSON.stringify(find(compile(s).spec)));
