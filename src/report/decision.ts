@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ActbenchError } from '../errors.js';
-import { corruptionErrors } from '../eval/metrics.js';
+import { corruptionErrors, meanEval } from '../eval/metrics.js';
 import { meanStd, welchTTest } from '../eval/stats.js';
 import type { BenchRecord } from '../results/store.js';
 import type { ModelRun } from './robustness.js';
@@ -82,7 +82,9 @@ const mean = (xs: number[]) => (xs.length ? meanStd(xs).mean : NaN);
 export function decisionRows(runs: ModelRun[], bench: BenchRecord[], o: { baseline?: string; paramsOf?: (model: string) => number | null } = {}): DecisionRow[] {
   const groups = new Map<string, ModelRun[]>();
   for (const r of runs) groups.set(r.activation, [...(groups.get(r.activation) ?? []), r]);
-  const base = o.baseline ? groups.get(o.baseline)?.[0] : undefined;
+  // the baseline is the cell-wise mean over its seeds, as in the report's CE table
+  const baseRuns = o.baseline ? groups.get(o.baseline) : undefined;
+  const base = baseRuns ? { eval: meanEval(baseRuns.map((r) => r.eval)) } : undefined;
   const big = bench.length ? Math.max(...bench.map((b) => b.batch)) : 0;
   return [...groups.entries()].map(([activation, rs]) => {
     const row: DecisionRow = { activation, seeds: rs.length, clean: [], robust: [], total19: [], mce: [], throughput: [], latency: [], memory: [], params: [] };
@@ -265,7 +267,7 @@ export function decisionMarkdown(d: Decision, o: DecisionMarkdownOptions = {}): 
   else if (d.preference) out.push(`- The stated trade-off (${d.preference.kind === 'prefer' ? `--prefer ${d.preference.axis}` : '--weights'}) cannot be decided: an axis it weighs is missing for some activation (${d.missing.join('; ')}).`);
   else out.push('- No trade-off given: `--prefer robust|clean|speed` or `--weights clean=…,robust=…,latency=…` names the best activation for it.');
   out.push('');
-  out.push('Mean ± sample std across seeds. mCE against the baseline\'s first seed (as in the CE table below); RSS growth is the resident memory added by creating and running the session (largest over batch sizes); parameters from each run\'s manifest.json.', '');
+  out.push('Mean ± sample std across seeds. mCE per seed against the baseline\'s cell-wise mean over its seeds (as in the CE table); RSS growth is the resident memory added by creating and running the session (largest over batch sizes); parameters from each run\'s manifest.json.', '');
   if (o.figure && d.rows.length) out.push(`![Pareto: clean vs corruption accuracy, latency as size](${o.figure})`, '');
   return out.join('\n');
 }
