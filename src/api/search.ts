@@ -26,6 +26,8 @@ import { trainInChild } from '../jobs/train.js';
 import { readManifest, type Manifest } from './train.js';
 import { resolveActivation } from '../acts/define.js';
 import { toDefinition } from '../search/genome.js';
+import { searchPareto, SEARCH_PARETO_FILE } from '../report/search-pareto.js';
+import { writeReportHtml } from '../report/html.js';
 
 export interface SearchOptions {
   model: string;
@@ -61,7 +63,7 @@ export interface SearchResult {
 }
 
 /** What a search writes in its directory: --force removes these (and nothing else a user put there). */
-const SEARCH_OUTPUTS = ['state.json', 'search.json', 'baseline-relu.json', 'candidates', 'report.md', 'best-so-far.svg', 'export', 'rerank', 'rerank.md'];
+const SEARCH_OUTPUTS = ['state.json', 'search.json', 'baseline-relu.json', 'candidates', 'report.md', 'best-so-far.svg', 'pareto.svg', 'report.html', 'export', 'rerank', 'rerank.md'];
 
 /** --force: remove a search's own outputs from its directory (stale candidates would otherwise be reused). */
 export function discardSearch(out: string): void {
@@ -196,7 +198,7 @@ async function paramSummary(dir: string): Promise<string> {
   return parts.join('<br>') || 'no parameters';
 }
 
-export async function searchReport(out: string, state: SearchState, baseline: Evaluation, o: Pick<SearchOptions, 'model' | 'data' | 'fitness' | 'epochs' | 'limitTrain'>): Promise<string> {
+export async function searchReport(out: string, state: SearchState, baseline: Evaluation, o: Pick<SearchOptions, 'model' | 'data' | 'fitness' | 'epochs' | 'limitTrain'>, w: { html?: boolean } = {}): Promise<string> {
   const curve = bestSoFar(state.history);
   const values = [
     ...curve.map((v, k) => ({ evaluation: k + 1, fitness: v, series: 'best so far' })),
@@ -221,6 +223,8 @@ export async function searchReport(out: string, state: SearchState, baseline: Ev
     rows.push(`| ${k + 1} | \`${c.expr}\` | ${c.fitness.toFixed(4)} | ${typeof c.details.valAcc === 'number' ? (100 * c.details.valAcc).toFixed(2) : '–'} | ${c.mutation} | ${params} |`);
   }
   const counts = statusCounts(state);
+  const pareto = await searchPareto(state.history, o.fitness);
+  if (pareto.svg) writeFileAtomic(join(out, SEARCH_PARETO_FILE), pareto.svg);
   const md = [
     `# Activation search (PANGAEA regularized evolution)`,
     '',
@@ -240,11 +244,13 @@ export async function searchReport(out: string, state: SearchState, baseline: Ev
     '',
     `Export them: \`actbench search export ${out} --top 3\` (catalogue-format definitions and standalone ONNX graphs).`,
     '',
+    ...pareto.markdown,
     `Machine: ${machineLine(machineInfo())}.`,
     '',
   ].join('\n');
   const file = join(out, 'report.md');
   writeFileAtomic(file, md);
+  if (w.html) writeReportHtml(file, md, pareto.spec ? { [SEARCH_PARETO_FILE]: pareto.spec } : {});
   return file;
 }
 

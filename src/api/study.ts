@@ -29,6 +29,9 @@ import { cifarCSource, evaluateModel } from '../eval/evaluate.js';
 import { collectRuns, categoryPlot, robustnessMarkdown, severityPlot } from '../report/robustness.js';
 import { ResultsStore, type BenchRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { decisionView, PARETO_FILE, studyFigures } from '../report/decision-view.js';
+import type { Preference } from '../report/decision.js';
+import { writeReportHtml } from '../report/html.js';
 import type { EpName } from '../runtime/session.js';
 
 export interface StudyOptions {
@@ -44,6 +47,8 @@ export interface StudyOptions {
   modelsDir?: string;
   parallel?: number;
   ep?: EpName;
+  /** the trade-off the decision section names a best activation for */
+  preference?: Preference;
   log?: (line: string) => void;
 }
 
@@ -264,6 +269,8 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
       stopped.map((s) => `${s.act} seed ${s.seed} (${s.reason})`).join('; ') + '.'
     : null;
   const baseline = runs.some((r) => r.activation === 'relu') ? 'relu' : undefined;
+  const decision = await decisionView(runs, benchRecords, { baseline, preference: o.preference });
+  writeFileAtomic(join(out, PARETO_FILE), decision.paretoSvg);
   const cmd = `npx actbench study --data ${data} --model ${model} --acts ${acts.join(',')} --seeds ${seeds.join(',')} --epochs ${epochs} --limit-train ${limitTrain} --test-images ${testImages}`;
   const md = robustnessMarkdown({
     title: `actbench study: ${acts.join(', ')} on ${data} (${model})`,
@@ -283,9 +290,11 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
     plots: { severity: 'severity.svg', categories: 'categories.svg', shapes: 'activations.svg' },
     reproduce: [cmd],
     machine: machineLine(machineInfo()),
+    decision: decision.markdown,
   });
   const report = join(out, 'report.md');
   writeFileAtomic(report, md);
+  writeReportHtml(report, md, studyFigures(runs, decision.paretoSpec));
   if (incomplete) {
     throw new ActbenchError('STUDY_INCOMPLETE', `${report} is incomplete: ${stopped.length} of ${jobs.length} runs stopped on a non-finite loss (${stopped.map((s) => `${s.act} seed ${s.seed}`).join(', ')}); the report says so`, { file: report, exit: 3 });
   }
