@@ -103,7 +103,7 @@ const FLAGS = ['--model', 'mlp', '--data', 'mnist', '--budget', '4', '--populati
 const outcome = (s: SearchState) => s.history.map(({ seconds: _s, ...c }) => c);
 
 const cli = (args: string[], log: string[]) => {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   p.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
   procs.push(p);
   return p;

@@ -12,10 +12,12 @@ export interface JobKinds {
   'train-run': { input: TrainRunInput; result: TrainRunResult };
   /** one search candidate's fitness (its training and scoring) */
   fitness: { input: FitnessJobInput; result: Evaluation };
+  /** answers its input: the queue's round trip without work (bench, health checks) */
+  echo: { input: { value: unknown }; result: { value: unknown } };
 }
 
 export type JobKind = keyof JobKinds;
-export const JOB_KINDS: readonly JobKind[] = ['train-run', 'fitness'];
+export const JOB_KINDS: readonly JobKind[] = ['train-run', 'fitness', 'echo'];
 
 /** What the process running the job adds: the worker's --backend (the coordinator's request wins when it names one). */
 export interface JobContext {
@@ -29,6 +31,7 @@ export async function handlerOf<K extends JobKind>(kind: K): Promise<Handler<K>>
   const handlers: { [P in JobKind]: () => Promise<Handler<P>> } = {
     'train-run': async () => (await import('./train-run.js')).trainRun,
     fitness: async () => (await import('../../search/fitness.js')).scoreCandidate,
+    echo: async () => async (input) => ({ value: input.value }),
   };
   return handlers[kind]() as Promise<Handler<K>>;
 }
@@ -39,6 +42,7 @@ export function relocate<K extends JobKind>(kind: K, input: JobKinds[K]['input']
     const i = input as TrainRunInput;
     return { ...i, train: { ...i.train, out: map(i.train.out) } } as JobKinds[K]['input'];
   }
+  if (kind === 'echo') return input;
   const i = input as FitnessJobInput;
   return { ...i, options: { ...i.options, dir: map(i.options.dir) } } as JobKinds[K]['input'];
 }
