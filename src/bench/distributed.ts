@@ -5,6 +5,7 @@
  * queue against the same job on the local executor (both fork the job's process).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Queue } from 'bullmq';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -12,7 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSearch } from '../api/search.js';
 import { localExecutor, type Executor } from '../jobs/executor.js';
-import { checkQueue } from '../jobs/queue/connection.js';
+import { jobKey } from '../jobs/key.js';
+import { bullConnection, checkQueue } from '../jobs/queue/connection.js';
+import { jobId, QUEUE_NAME } from '../jobs/queue/names.js';
 import { queueExecutor } from '../jobs/queue/executor.js';
 import { parseQueueUrl } from '../jobs/queue/url.js';
 import { machineInfo, machineLine } from './machine.js';
@@ -21,7 +24,8 @@ export interface DistributedBench {
   recipe: string;
   rows: { workers: number; seconds: number; perCandidate: number; identical: boolean }[];
   localSeconds: number;
-  overhead: { jobs: number; localMs: number; queueMs: number };
+  /** ms per echo job: on the local executor; through the queue (round trip, the worker's part, the queue's part) */
+  overhead: { jobs: number; localMs: number; queueMs: number; workerMs: number; roundTripMs: number };
   evaluations: number;
   machine: string;
   /** load average (1, 5, 15 min) when the bench started */
@@ -55,16 +59,21 @@ async function redisServer(): Promise<{ url: string; stop: () => void }> {
   return { url, stop: () => p.kill('SIGKILL') };
 }
 
-/** Median per-job wall time of `n` echo jobs one after another. */
-async function echoMs(ex: Executor, n: number, salt: string): Promise<number> {
-  const ms: number[] = [];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Per-job wall times of `n` echo jobs one after another, and (through the queue) the worker's time on each. */
+async function echoMs(ex: Executor, n: number, salt: string, queue?: Queue): Promise<{ wall: number[]; worker: number[] }> {
+  const wall: number[] = [];
+  const worker: number[] = [];
   for (let k = 0; k < n; k++) {
+    const input = { value: `${salt}-${k}` };
     const t0 = performance.now();
-    await ex.run('echo', { value: `${salt}-${k}` }, { label: `echo ${k}` });
-    ms.push(performance.now() - t0);
+    await ex.run('echo', input, { label: `echo ${k}` });
+    wall.push(performance.now() - t0);
+    const job = await queue?.getJob(jobId('echo', jobKey('echo', input)));
+    if (job?.processedOn && job.finishedOn) worker.push(job.finishedOn - job.processedOn);
   }
-  ms.sort((a, b) => a - b);
-  return ms[Math.floor(ms.length / 2)];
+  return { wall, worker };
 }
 
 export async function benchDistributed(o: { log?: (l: string) => void; budget?: number; workers?: number[] } = {}): Promise<DistributedBench> {
@@ -97,12 +106,16 @@ export async function benchDistributed(o: { log?: (l: string) => void; budget?: 
     const w = spawn(process.execPath, ['--import', 'tsx', BIN, 'worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir], { stdio: 'ignore' });
     procs.push(w);
     const q = await queueExecutor({ url: parseQueueUrl(redis.url), run: 'bench', artifacts: dir });
+    const probe = new Queue(QUEUE_NAME, { connection: bullConnection(parseQueueUrl(redis.url)) });
     const jobs = 15;
     await echoMs(q, 2, 'warm');
-    const queueMs = await echoMs(q, jobs, 'q');
+    const viaQueue = await echoMs(q, jobs, 'q', probe);
+    await probe.close();
     await q.close();
-    const localMs = await echoMs(localExecutor(1), jobs, 'l');
-    return { recipe: `mlp on mnist, ${recipe.limitTrain} training images, 1 epoch per candidate, budget ${budget} + the ReLU baseline, population 4, sample 2, batches of 4, seed 1`, rows, localSeconds, overhead: { jobs, localMs, queueMs }, evaluations: budget + 1, machine: machineLine(machineInfo()), load };
+    const onLocal = await echoMs(localExecutor(1), jobs, 'l');
+    // the queue's own part: the round trip less the worker's time running the job (its process start included)
+    const queueMs = median(viaQueue.wall.map((w, k) => w - viaQueue.worker[k]));
+    return { recipe: `mlp on mnist, ${recipe.limitTrain} training images, 1 epoch per candidate, budget ${budget} + the ReLU baseline, population 4, sample 2, batches of 4, seed 1`, rows, localSeconds, overhead: { jobs, localMs: median(onLocal.wall), queueMs, workerMs: median(viaQueue.worker), roundTripMs: median(viaQueue.wall) }, evaluations: budget + 1, machine: machineLine(machineInfo()), load };
   } finally {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
     redis.stop();
@@ -122,7 +135,8 @@ export function distributedBenchMarkdown(r: DistributedBench, command: string): 
     `| local (child processes, batches of 4) | ${r.localSeconds.toFixed(1)} | ${(r.localSeconds / r.evaluations).toFixed(2)} | – | – |`,
     ...r.rows.map((x) => `| queue, ${x.workers} worker${x.workers > 1 ? 's' : ''} | ${x.seconds.toFixed(1)} | ${x.perCandidate.toFixed(2)} | ${(base / x.seconds).toFixed(2)}× | ${x.identical ? 'yes' : '**no**'} |`),
     '',
-    `Queue overhead per job: an \`echo\` job (no work) takes ${r.overhead.queueMs.toFixed(0)} ms through the queue and ${r.overhead.localMs.toFixed(0)} ms on the local executor (median of ${r.overhead.jobs}, one at a time; both start the job's own Node process), so the queue adds about ${(r.overhead.queueMs - r.overhead.localMs).toFixed(0)} ms per job. ` +
+    `Queue overhead per job: an \`echo\` job (no work), one at a time, median of ${r.overhead.jobs}: ${r.overhead.roundTripMs.toFixed(0)} ms from the coordinator's add to its result, of which ${r.overhead.workerMs.toFixed(0)} ms on the worker (starting the job's own Node process), so **${r.overhead.queueMs.toFixed(0)} ms is the queue** (add, pick-up, result event through Redis). ` +
+      `The same job on the local executor: ${r.overhead.localMs.toFixed(0)} ms (process start included). ` +
       'A candidate\'s training costs seconds to minutes, so the queue is not what limits scaling; the cores are.',
     '',
     `Machine: ${r.machine}; load average when the bench started ${r.load.map((x) => x.toFixed(2)).join(', ')} (a shared machine: more workers than cores only queue for the CPU).`,

@@ -5,6 +5,7 @@ import { parseQueueUrl } from '../jobs/queue/url.js';
 import { startWorker } from '../jobs/queue/worker.js';
 import { queueStatus } from '../jobs/queue/status.js';
 import { parseBackend, type BackendRequest } from '../train/backend.js';
+import { deferFirstSignal } from '../util/signals.js';
 import { positiveInt } from './parse-flags.js';
 
 export function registerWorker(program: Command): void {
@@ -19,6 +20,11 @@ export function registerWorker(program: Command): void {
     .action(async (f: { queue: string; concurrency?: number; artifacts?: string; backend?: BackendRequest; lockMs: number }) => {
       const url = parseQueueUrl(f.queue);
       const w = await startWorker({ url, concurrency: f.concurrency ?? cpus().length, artifacts: f.artifacts, backend: f.backend, lockMs: f.lockMs, log: (l) => console.error(l) });
+      // first SIGINT/SIGTERM: take no new job, finish those in hand; a second: stop them (they return to the queue)
+      deferFirstSignal((sig) => {
+        console.error(`${sig}: finishing the jobs in hand (${sig} again stops them; the queue gives them to another worker)`);
+        void w.close();
+      });
       await w.closed;
     });
   program

@@ -26,10 +26,21 @@ after(async () => {
 });
 
 describe('study through the queue (2 workers)', () => {
-  it('trains the same models as the local executor; every result cell once', async () => {
+  it('trains the same models as the local executor; every result cell once; SIGTERM lets a worker finish its job', async () => {
+    const logs: string[][] = [[], []];
     for (let k = 0; k < 2; k++) {
-      workers.push(spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir], { stdio: 'ignore' }));
+      const w: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      w.stderr?.on('data', (d: Buffer) => logs[k].push(...d.toString().split('\n').filter(Boolean)));
+      workers.push(w);
     }
+    const exits = workers.map((w) => new Promise<number | null>((res) => w.once('exit', (c) => res(c))));
+    // the first worker to start a job gets SIGTERM: it finishes that job, takes no other, and exits 0
+    let stopped = -1;
+    const watch = setInterval(() => {
+      if (stopped >= 0) return;
+      stopped = logs.findIndex((l) => l.some((x) => x.startsWith('start ')));
+      if (stopped >= 0) workers[stopped].kill('SIGTERM');
+    }, 50);
     const acts = ['relu', 'silu'];
     const r = await runStudy({
       data: 'mnist', model: 'mlp', acts, seeds: [1], epochs: 1, limitTrain: 200, testImages: 20,
@@ -51,6 +62,13 @@ describe('study through the queue (2 workers)', () => {
     assert.equal(new Set(cells).size, cells.length, 'a cell twice');
     assert.equal(cells.length, 2 * (1 + 19 * 5));
     assert.match(readFileSync(r.report, 'utf8'), /silu/);
+    clearInterval(watch);
+    assert.ok(stopped >= 0);
+    assert.equal(await exits[stopped], 0, logs[stopped].join('\n'));
+    const own = logs[stopped];
+    assert.equal(own.filter((x) => x.startsWith('start ')).length, 1, own.join('\n'));
+    assert.equal(own.filter((x) => x.startsWith('done ')).length, 1, own.join('\n'));
     for (const w of workers) w.kill('SIGTERM');
+    assert.equal(await exits[1 - stopped], 0);
   });
 });

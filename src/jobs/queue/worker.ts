@@ -47,7 +47,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       const { kind, input, label } = job.data;
       log(`start ${label} (attempt ${job.attemptsMade + 1})`);
       try {
-        const result = await runJob<EntryRequest, unknown>(ENTRY, { kind, input, ctx: { backend: o.backend } }, { label, cwd, log: (l) => log(`  ${l}`) });
+        const result = await runJob<EntryRequest, unknown>(ENTRY, { kind, input, ctx: { backend: o.backend } }, { label, cwd, detached: true, log: (l) => log(`  ${l}`) });
         log(`done ${label}`);
         return result;
       } catch (e) {
