@@ -104,7 +104,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const lock = lockDir(o.out, 'search directory');
   try {
     // the executor: child processes here, or the queue's workers (checked reachable before any work)
-    const executor = url ? await queueExecutor({ url, run: o.out, artifacts: o.artifacts }) : localExecutor(Math.max(o.workers, 1));
+    const executor = url ? await queueExecutor({ url, run: o.out, artifacts: o.artifacts, log }) : localExecutor(Math.max(o.workers, 1));
     try {
       if (url) log(`search: candidates go to the queue at ${url.display}`);
       return await searchLocked(o, recipe, log, executor);

@@ -146,7 +146,7 @@ export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; 
   const p = plan(o);
   const locks = [lockDir(p.out, 'study report directory'), lockDir(p.modelsDir, 'study models directory')];
   try {
-    const executor = p.queue ? await queueExecutor({ url: p.queue, run: p.out, artifacts: o.artifacts }) : localExecutor(p.parallel);
+    const executor = p.queue ? await queueExecutor({ url: p.queue, run: p.out, artifacts: o.artifacts, log: o.log }) : localExecutor(p.parallel);
     try {
       return await studyLocked(p, o, executor);
     } finally {

@@ -13,6 +13,7 @@ import { runSearch } from '../../src/api/search.js';
 import { ActbenchError } from '../../src/errors.js';
 import { canonicalJson, jobKey } from '../../src/jobs/key.js';
 import { checkQueue } from '../../src/jobs/queue/connection.js';
+import { queueExecutor } from '../../src/jobs/queue/executor.js';
 import { queueStatus } from '../../src/jobs/queue/status.js';
 import { parseQueueUrl, redact } from '../../src/jobs/queue/url.js';
 import type { SearchState } from '../../src/search/evolution.js';
@@ -164,6 +165,13 @@ describe('search through the queue (2 workers)', () => {
     const run = s.runs.find((r) => r.run === out);
     assert.ok(run, JSON.stringify(s));
     assert.deepEqual({ ...run.counts }, { waiting: 0, active: 0, delayed: 0, failed: 0, completed: trained.length + 1 });
+    // a deterministic failure is final after one attempt and keeps its code, through the queue and in its status
+    const ex = await queueExecutor({ url: parseQueueUrl(redis.url), run: join(dir, 'bad'), artifacts: dir });
+    const bad = { model: 'no_such_model', act: 'relu', data: 'mnist', seed: 1, out: join(dir, 'bad', 'run'), recipe: { epochs: 1 } };
+    await assert.rejects(ex.run('train-run', { train: bad }, { label: 'bad model' }), coded('MODEL_UNKNOWN', (e) => assert.match(e.message, /^bad model: /)));
+    await ex.close();
+    const badRun = (await queueStatus(parseQueueUrl(redis.url))).runs.find((r) => r.run === join(dir, 'bad'));
+    assert.deepEqual(badRun?.failed, [{ label: 'bad model', code: 'MODEL_UNKNOWN', attempts: 1 }]);
     for (const w of [w0, w1, w2]) if (alive(w.pid as number)) w.kill('SIGTERM');
     await Promise.all([w0, w1, w2].map(exited));
   });

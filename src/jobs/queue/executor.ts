@@ -21,6 +21,8 @@ export interface QueueExecutorOptions {
   run: string;
   /** the directory every worker sees (shared file system); default: this process's working directory */
   artifacts?: string;
+  /** the executor's own notices (no worker connected yet) */
+  log?: (line: string) => void;
 }
 
 export async function queueExecutor(o: QueueExecutorOptions): Promise<Executor> {
@@ -32,6 +34,7 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<Executor> 
   queue.on('error', () => {});
   events.on('error', () => {});
   await events.waitUntilReady();
+  let warned = false;
   const root = resolve(o.artifacts ?? process.cwd());
   const toArtifacts = (p: string) => {
     const rel = relative(root, resolve(p));
@@ -68,6 +71,10 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<Executor> 
         });
       }
       r.log?.(`${r.label}: queued as ${id.slice(0, 24)}…`);
+      if (!warned && (await queue.getWorkers()).length === 0) {
+        warned = true;
+        (o.log ?? r.log)?.(`no worker is connected to ${o.url.display} yet: the jobs wait for \`actbench worker --queue ${o.url.display} --artifacts DIR\``);
+      }
       return (await finished(job, r.label)) as never;
     },
     async close() {
