@@ -280,7 +280,7 @@ async function studyLocked(p: StudyPlan, o: StudyOptions, executor: Executor): P
       '',
       `Test images: ${n}, class-stratified (per class: ${perClassText}), drawn with the fixed split seed ${SPLIT_SEED}: the test split and this subset are independent of the training seeds, and identical for every activation and seed (indices' summary in test-images.json).`,
       '',
-      `Trained on the TF.js backend ${[...trainedOn].join(', ') || '–'}; evaluated on onnxruntime's ${runs[0]?.provider ?? '–'} provider. Small data and few epochs: this shows the pipeline end to end; rankings need the full recipe and several seeds.`,
+      `Trained on the TF.js backend ${[...trainedOn].join(', ') || '–'}; evaluated on onnxruntime's ${runs[0]?.provider ?? '–'} provider. ${p.seeds.length > 1 ? `Small data and few epochs: the ± and the significance marks say which differences hold across these ${p.seeds.length} seeds at this scale, not at the full recipe's.` : 'Small data, few epochs and one seed: this shows the pipeline end to end; rankings need the full recipe and several seeds.'}`,
     ],
     runs,
     bench: benchRecords,
