@@ -151,6 +151,8 @@ describe('search through the queue (2 workers)', () => {
     const queued = JSON.parse(readFileSync(stateFile, 'utf8')) as SearchState;
     assert.deepEqual(outcome(queued), outcome(local.state));
     assert.deepEqual(JSON.parse(readFileSync(join(out, 'baseline-relu.json'), 'utf8')).fitness, local.baseline.fitness);
+    // the queue's address is not part of the recipe: nothing written names it
+    for (const f of ['search.json', 'state.json', 'report.md']) assert.doesNotMatch(readFileSync(join(out, f), 'utf8'), /redis:\/\//, f);
     // the killed worker's job was finished by another worker
     assert.ok(logs.some((l, k) => l !== logs[[w0, w1].indexOf(victim as ChildProcess)] && l.includes(`done ${label}`)), `${label} done elsewhere:\n${logs.map((l) => l.join('\n')).join('\n--\n')}`);
     // no duplicated or missing records: ids 0…3 once each, one training per trained candidate, one epoch row each
