@@ -41,6 +41,13 @@ const LUMA = [0.299, 0.587, 0.114];
 const lumaOf = (rgb: readonly number[]) => rgb.reduce((a, v, k) => a + v * LUMA[k], 0);
 const sev = <T>(row: readonly T[], ctx: CorruptContext): T => row[ctx.severity - 1];
 
+/** Per-thread scratch buffers (slot, length ≥ n) for draws consumed within one call: no allocation per image. */
+const scratchBufs: Float64Array[] = [];
+function scratch(slot: number, n: number): Float64Array {
+  if (!scratchBufs[slot] || scratchBufs[slot].length < n) scratchBufs[slot] = new Float64Array(n);
+  return scratchBufs[slot];
+}
+
 function unit(img: ImageU8): Float64Array {
   const x = new Float64Array(img.data.length);
   for (let k = 0; k < x.length; k++) x[k] = img.data[k] / 255;
@@ -120,34 +127,50 @@ function frostFor(idx: number, ctx: CorruptContext, H: number, W: number): { dat
 const FNS: Record<CorruptionName, Fn> = {
   gaussian_noise(img, ctx) {
     const c = sev(SEVERITY.gaussian_noise[ctx.preset], ctx);
-    const x = unit(img);
-    for (let k = 0; k < x.length; k++) x[k] = x[k] + c * ctx.rng.standardNormal();
-    return finish(x);
+    const d = img.data;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
+    const out = new Float64Array(d.length);
+    for (let k = 0; k < d.length; k++) {
+      const v = d[k] / 255 + c * g[k];
+      out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
+    }
+    return out;
   },
   shot_noise(img, ctx) {
     const c = sev(SEVERITY.shot_noise[ctx.preset], ctx);
-    const x = unit(img);
-    for (let k = 0; k < x.length; k++) x[k] = ctx.rng.poisson(x[k] * c) / c;
-    return finish(x);
+    const d = img.data;
+    const rng = ctx.rng;
+    const out = new Float64Array(d.length);
+    for (let k = 0; k < d.length; k++) {
+      const v = rng.poissonOfByte(d[k], c) / c;
+      out[k] = (v > 1 ? 1 : v) * 255;
+    }
+    return out;
   },
   impulse_noise(img, ctx) {
     // scikit-image ≤ 0.16 random_noise('s&p') as when the datasets were made: np.random.choice masks
     const amount = sev(SEVERITY.impulse_noise[ctx.preset], ctx);
-    const x = unit(img);
+    const d = img.data;
+    const n = d.length;
     const cdf = (p: number) => p / (p + (1 - p));
-    const flipped = new Uint8Array(x.length);
-    for (let k = 0; k < x.length; k++) flipped[k] = ctx.rng.random() < cdf(amount) ? 1 : 0;
-    for (let k = 0; k < x.length; k++) {
-      const salted = ctx.rng.random() < cdf(0.5);
-      if (flipped[k]) x[k] = salted ? 1 : 0;
-    }
-    return finish(x);
+    const [tFlip, tSalt] = [cdf(amount), cdf(0.5)];
+    const flip = ctx.rng.randomFill(scratch(0, n), n);
+    const salt = ctx.rng.randomFill(scratch(1, n), n);
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) out[k] = flip[k] < tFlip ? (salt[k] < tSalt ? 255 : 0) : (d[k] / 255) * 255;
+    return out;
   },
   speckle_noise(img, ctx) {
     const c = sev(SEVERITY.speckle_noise[ctx.preset], ctx);
-    const x = unit(img);
-    for (let k = 0; k < x.length; k++) x[k] = x[k] + x[k] * (c * ctx.rng.standardNormal());
-    return finish(x);
+    const d = img.data;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
+    const out = new Float64Array(d.length);
+    for (let k = 0; k < d.length; k++) {
+      const x = d[k] / 255;
+      const v = x + x * (c * g[k]);
+      out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
+    }
+    return out;
   },
   gaussian_blur(img, ctx) {
     const c = sev(SEVERITY.gaussian_blur[ctx.preset], ctx);
