@@ -5,12 +5,20 @@
  * randint is masked rejection, Poisson is multiplication below λ = 10 and Hörmann's PTRS above.
  */
 const TWO_M53 = 1 / 9007199254740992;
+
+function temper(x: number): number {
+  let v = x ^ (x >>> 11);
+  v ^= (v << 7) & 0x9d2c5680;
+  v ^= (v << 15) & 0xefc60000;
+  return v ^ (v >>> 18);
+}
 const TWO_M52 = 2 / 9007199254740992;
 
 export class NumpyRandomState {
-  private readonly mt = new Uint32Array(624);
+  // Int32Array, not Uint32Array: the bit operations stay in int32 registers (words read back with >>> 0)
+  private readonly mt = new Int32Array(624);
   /** the 624 tempered outputs of the current state block (tempering done once per twist, in bulk) */
-  private readonly out = new Uint32Array(624);
+  private readonly out = new Int32Array(624);
   private mti = 625;
   private hasGauss = false;
   private gaussCache = 0;
@@ -23,51 +31,54 @@ export class NumpyRandomState {
   seed(s: number): void {
     if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${s}`);
     const mt = this.mt;
-    mt[0] = s >>> 0;
+    mt[0] = s;
     for (let i = 1; i < 624; i++) {
       const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
+      mt[i] = Math.imul(1812433253, prev) + i;
     }
     this.mti = 624;
     this.hasGauss = false;
     this.gaussCache = 0;
   }
 
-  /** MT19937's twist of the whole block (three loops, no modulo), then the tempering of all 624 words */
+  /** MT19937's twist of the whole block (three loops, no modulo), tempering each new word as it is made */
   private twist(): void {
     const mt = this.mt;
+    const out = this.out;
     let k = 0;
+    let cur = mt[0];
     for (; k < 227; k++) {
-      const y = (mt[k] & 0x80000000) | (mt[k + 1] & 0x7fffffff);
-      mt[k] = mt[k + 397] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+      const next = mt[k + 1];
+      const y = (cur & 0x80000000) | (next & 0x7fffffff);
+      const v = mt[k + 397] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+      mt[k] = v;
+      out[k] = temper(v);
+      cur = next;
     }
     for (; k < 623; k++) {
-      const y = (mt[k] & 0x80000000) | (mt[k + 1] & 0x7fffffff);
-      mt[k] = mt[k - 227] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+      const next = mt[k + 1];
+      const y = (cur & 0x80000000) | (next & 0x7fffffff);
+      const v = mt[k - 227] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+      mt[k] = v;
+      out[k] = temper(v);
+      cur = next;
     }
-    const y = (mt[623] & 0x80000000) | (mt[0] & 0x7fffffff);
-    mt[623] = mt[396] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
-    this.temper();
+    const y = (cur & 0x80000000) | (mt[0] & 0x7fffffff);
+    const v = mt[396] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+    mt[623] = v;
+    out[623] = temper(v);
     this.mti = 0;
   }
 
-  private temper(): void {
-    const mt = this.mt;
-    const out = this.out;
-    for (let i = 0; i < 624; i++) {
-      let v = mt[i];
-      v ^= v >>> 11;
-      v ^= (v << 7) & 0x9d2c5680;
-      v ^= (v << 15) & 0xefc60000;
-      v ^= v >>> 18;
-      out[i] = v;
-    }
+  /** the tempered outputs of the current block (after setState) */
+  private temperAll(): void {
+    for (let i = 0; i < 624; i++) this.out[i] = temper(this.mt[i]);
   }
 
   /** genrand_int32 */
   nextUint32(): number {
     if (this.mti >= 624) this.twist();
-    return this.out[this.mti++];
+    return this.out[this.mti++] >>> 0;
   }
 
   /** random_sample: uniform [0, 1) with 53 random bits */
@@ -117,23 +128,19 @@ export class NumpyRandomState {
     const words = this.out;
     let i = this.mti;
     while (k < n) {
-      let x1: number;
-      let x2: number;
-      let r2: number;
-      do {
-        if (i > 620) {
-          this.mti = i;
-          x1 = 2 * this.random() - 1;
-          x2 = 2 * this.random() - 1;
-          i = this.mti;
-        } else {
-          // 2·(w·2⁻⁵³) − 1 with the doubles of random(): exact, as the scalings are by powers of two
-          x1 = ((words[i] >>> 5) * 67108864 + (words[i + 1] >>> 6)) * TWO_M52 - 1;
-          x2 = ((words[i + 2] >>> 5) * 67108864 + (words[i + 3] >>> 6)) * TWO_M52 - 1;
-          i += 4;
-        }
-        r2 = x1 * x1 + x2 * x2;
-      } while (r2 >= 1 || r2 === 0);
+      if (i > 620) {
+        // the next two doubles may straddle a twist: the scalar path
+        this.mti = i;
+        k = this.normalAcrossTwist(out, k, n);
+        i = this.mti;
+        continue;
+      }
+      // polar attempts while this block holds 4 more words; 2·(w·2⁻⁵³) − 1 as random() does, exactly
+      const x1 = ((words[i] >>> 5) * 67108864 + (words[i + 1] >>> 6)) * TWO_M52 - 1;
+      const x2 = ((words[i + 2] >>> 5) * 67108864 + (words[i + 3] >>> 6)) * TWO_M52 - 1;
+      i += 4;
+      const r2 = x1 * x1 + x2 * x2;
+      if (r2 >= 1 || r2 === 0) continue;
       const f = Math.sqrt((-2 * Math.log(r2)) / r2);
       out[k++] = f * x2;
       if (k < n) out[k++] = f * x1;
@@ -144,6 +151,16 @@ export class NumpyRandomState {
     }
     this.mti = i;
     return out;
+  }
+
+  /** one standardNormal() pair into out at k (straddling the block end), the second value cached if out is full */
+  private normalAcrossTwist(out: Float64Array, k: number, n: number): number {
+    out[k++] = this.standardNormal();
+    if (this.hasGauss && k < n) {
+      this.hasGauss = false;
+      out[k++] = this.gaussCache;
+    }
+    return k;
   }
 
   /** out[0..n) = random() draws in order (uniform [0, 1), 53 bits) */
@@ -234,13 +251,13 @@ export class NumpyRandomState {
 
   /** The full generator state (for saving a search and resuming it exactly). */
   getState(): { mt: number[]; mti: number; hasGauss: boolean; gauss: number } {
-    return { mt: Array.from(this.mt), mti: this.mti, hasGauss: this.hasGauss, gauss: this.gaussCache };
+    return { mt: Array.from(this.mt, (v) => v >>> 0), mti: this.mti, hasGauss: this.hasGauss, gauss: this.gaussCache };
   }
 
   setState(s: { mt: number[]; mti: number; hasGauss: boolean; gauss: number }): void {
     if (s.mt.length !== 624) throw new RangeError('RandomState: mt must have 624 words');
     this.mt.set(s.mt);
-    this.temper();
+    this.temperAll();
     this.mti = s.mti;
     this.hasGauss = s.hasGauss;
     this.gaussCache = s.gauss;
