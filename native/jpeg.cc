@@ -1,4 +1,4 @@
-// In-process JPEG round trip for the jpeg_compression corruption: encode with the vendored libjpeg-turbo
+// In-process JPEG round trip for the jpeg_compression corruption (exported by corrupt.cc as roundTrip): encode with the vendored libjpeg-turbo
 // 2.1.5 (native/libjpeg-turbo, built without SIMD: its SIMD paths are bit-exact with these C ones) the way
 // Pillow's JPEG plugin does (jpeg_set_defaults, jpeg_set_quality(q, force_baseline = TRUE), 4:2:0 for RGB,
 // ISLOW DCT, standard Huffman tables), then decode with libjpeg's defaults (ISLOW, fancy upsampling), as
@@ -72,7 +72,9 @@ struct Codec {
 };
 
 // roundTrip(src: Uint8Array, dst: Uint8Array, n, width, height, channels, quality): n HWC images back to back
-napi_value RoundTrip(napi_env env, napi_callback_info info) {
+}  // namespace
+
+napi_value JpegRoundTrip(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
@@ -154,19 +156,8 @@ napi_value RoundTrip(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value Version(napi_env env, napi_callback_info) {
+napi_value JpegVersion(napi_env env, napi_callback_info) {
   napi_value v;
   napi_create_string_utf8(env, "libjpeg-turbo 2.1.5 (vendored, C, 8-bit)", NAPI_AUTO_LENGTH, &v);
   return v;
-}
-
-}  // namespace
-
-NAPI_MODULE_INIT() {
-  napi_property_descriptor props[] = {
-      {"roundTrip", nullptr, RoundTrip, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  return exports;
 }

@@ -4,6 +4,14 @@
  * take 53 bits from two words, Gaussians use the Marsaglia polar method with the cached second value,
  * randint is masked rejection, Poisson is multiplication below λ = 10 and Hörmann's PTRS above.
  */
+import { corruptionAddon } from './native.js';
+
+// the addon's twist (integer arithmetic: the same words) when it is built; else the loop below
+const nativeTwist = (() => {
+  const a = corruptionAddon();
+  return a ? a.twist.bind(a) : null;
+})();
+
 const TWO_M53 = 1 / 9007199254740992;
 
 function temper(x: number): number {
@@ -43,6 +51,11 @@ export class NumpyRandomState {
 
   /** MT19937's twist of the whole block (three loops, no modulo), tempering each new word as it is made */
   private twist(): void {
+    if (nativeTwist) {
+      nativeTwist(this.mt, this.out);
+      this.mti = 0;
+      return;
+    }
     const mt = this.mt;
     const out = this.out;
     let k = 0;
