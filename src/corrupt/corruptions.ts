@@ -31,6 +31,11 @@ export interface CorruptContext {
   rng: NumpyRandomState;
   /** directory with frost1.png … frost5.jpg for exact parity; else the procedural texture */
   frostDir?: string;
+  /**
+   * the caller wants the truncated uint8 image only (corrupt()): results are written straight into a
+   * Uint8Array, whose store truncates values in [0, 255] exactly as the final cast does
+   */
+  bytes?: boolean;
 }
 
 /** float result in [0, 255] (or uint8 where the reference returns uint8) */
@@ -66,23 +71,25 @@ function unit32(img: ImageU8): Float32Array {
   return x;
 }
 const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+/** the output array: float64 before the cast, or the uint8 image itself when ctx.bytes */
+const result = (ctx: CorruptContext, n: number): Float64Array | Uint8Array => (ctx.bytes ? new Uint8Array(n) : new Float64Array(n));
 /** np.clip(x, 0, 1) * 255 in float64 */
-function finish(x: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(x.length);
+function finish(x: ArrayLike<number>, ctx: CorruptContext): Float64Array | Uint8Array {
+  const out = result(ctx, x.length);
   for (let k = 0; k < x.length; k++) out[k] = clip01(x[k]) * 255;
   return out;
 }
 /** the same in float32 arithmetic (x is a float32 array in the reference) */
-function finish32(x: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(x.length);
+function finish32(x: ArrayLike<number>, ctx: CorruptContext): Float32Array | Uint8Array {
+  const out = ctx.bytes ? new Uint8Array(x.length) : new Float32Array(x.length);
   for (let k = 0; k < x.length; k++) out[k] = Math.fround(clip01(x[k]) * 255);
   return out;
 }
 const plane = (img: ImageU8, data: Plane['data']): Plane => ({ data, h: img.height, w: img.width, c: img.channels });
 
-function hsvMap(img: ImageU8, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array {
+function hsvMap(img: ImageU8, ctx: CorruptContext, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array | Uint8Array {
   const x = unit(img);
-  const out = new Float64Array(x.length);
+  const out = result(ctx, x.length);
   const C = img.channels;
   for (let p = 0; p < img.height * img.width; p++) {
     const [r, g, b] = C === 3 ? [x[p * 3], x[p * 3 + 1], x[p * 3 + 2]] : [x[p], x[p], x[p]];
@@ -136,7 +143,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const c = sev(SEVERITY.gaussian_noise[ctx.preset], ctx);
     const d = img.data;
     const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
-    const out = new Float64Array(d.length);
+    const out = result(ctx, d.length);
     for (let k = 0; k < d.length; k++) {
       const v = UNIT[d[k]] + c * g[k];
       out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
@@ -147,7 +154,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const c = sev(SEVERITY.shot_noise[ctx.preset], ctx);
     const d = img.data;
     const rng = ctx.rng;
-    const out = new Float64Array(d.length);
+    const out = result(ctx, d.length);
     for (let k = 0; k < d.length; k++) {
       const v = rng.poissonOfByte(d[k], c) / c;
       out[k] = (v > 1 ? 1 : v) * 255;
@@ -163,7 +170,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const [tFlip, tSalt] = [cdf(amount), cdf(0.5)];
     const flip = ctx.rng.randomFill(scratch(0, n), n);
     const salt = ctx.rng.randomFill(scratch(1, n), n);
-    const out = new Float64Array(n);
+    const out = result(ctx, n);
     for (let k = 0; k < n; k++) out[k] = flip[k] < tFlip ? (salt[k] < tSalt ? 255 : 0) : UNIT_255[d[k]];
     return out;
   },
@@ -171,7 +178,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const c = sev(SEVERITY.speckle_noise[ctx.preset], ctx);
     const d = img.data;
     const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
-    const out = new Float64Array(d.length);
+    const out = result(ctx, d.length);
     for (let k = 0; k < d.length; k++) {
       const x = UNIT[d[k]];
       const v = x + x * (c * g[k]);
@@ -181,7 +188,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   gaussian_blur(img, ctx) {
     const c = sev(SEVERITY.gaussian_blur[ctx.preset], ctx);
-    return finish(gaussianFilter(plane(img, unit(img)), c).data);
+    return finish(gaussianFilter(plane(img, unit(img)), c).data, ctx);
   },
   glass_blur(img, ctx) {
     const [sigma, d, iterations] = sev(SEVERITY.glass_blur[ctx.preset], ctx);
@@ -203,12 +210,12 @@ const FNS: Record<CorruptionName, Fn> = {
     }
     const again = new Float64Array(y.length);
     for (let k = 0; k < y.length; k++) again[k] = UNIT[y[k]];
-    return finish(gaussianFilter(plane(img, again), sigma).data);
+    return finish(gaussianFilter(plane(img, again), sigma).data, ctx);
   },
   defocus_blur(img, ctx) {
     const [radius, alias] = sev(SEVERITY.defocus_blur[ctx.preset], ctx);
     const { k, size } = diskKernel(radius, alias);
-    return finish(filter2d(plane(img, unit(img)), k, size).data);
+    return finish(filter2d(plane(img, unit(img)), k, size).data, ctx);
   },
   motion_blur(img, ctx) {
     const [radius, sigma] = sev(SEVERITY.motion_blur[ctx.preset], ctx);
@@ -229,7 +236,7 @@ const FNS: Record<CorruptionName, Fn> = {
     }
     const mixed = new Float32Array(x.length);
     for (let k = 0; k < x.length; k++) mixed[k] = Math.fround(Math.fround(x[k] + out[k]) / (n + 1));
-    return finish32(mixed);
+    return finish32(mixed, ctx);
   },
   snow(img, ctx) {
     const [loc, scale, zoom, threshold, blurRadius, blurSigma, blend] = sev(SEVERITY.snow[ctx.preset], ctx);
@@ -241,7 +248,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const l8 = new Uint8Array(H * W);
     for (let k = 0; k < l8.length; k++) l8[k] = Math.trunc(clip01(zoomed[k] < threshold ? 0 : zoomed[k]) * 255);
     const blurred = motionBlur(l8, H, W, 1, blurRadius, blurSigma, ctx.rng.uniform(-135, -45));
-    const out = new Float64Array(x.length);
+    const out = result(ctx, x.length);
     for (let y = 0; y < H; y++)
       for (let xx = 0; xx < W; xx++) {
         const p = y * W + xx;
@@ -263,7 +270,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const scaled = frostFor(idx, ctx, H, W);
     const r0 = ctx.rng.randint(0, scaled.h - H);
     const c0 = ctx.rng.randint(0, scaled.w - W);
-    const out = new Float64Array(img.data.length);
+    const out = result(ctx, img.data.length);
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
         const t = ((r0 + y) * scaled.w + (c0 + x)) * 3;
@@ -283,7 +290,7 @@ const FNS: Record<CorruptionName, Fn> = {
     for (const v of x) max = Math.max(max, v);
     const size = Math.max(FOG_MAPSIZE[ctx.preset], 2 ** Math.ceil(Math.log2(Math.max(H, W))));
     const f = plasmaFractal(size, decay, ctx.rng);
-    const out = new Float64Array(x.length);
+    const out = result(ctx, x.length);
     for (let y = 0; y < H; y++)
       for (let xx = 0; xx < W; xx++)
         for (let c = 0; c < C; c++) {
@@ -294,7 +301,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   brightness(img, ctx) {
     const c = sev(SEVERITY.brightness[ctx.preset], ctx);
-    return hsvMap(img, (h, s, v) => [h, s, clip01(v + c)]);
+    return hsvMap(img, ctx, (h, s, v) => [h, s, clip01(v + c)]);
   },
   contrast(img, ctx) {
     const c = sev(SEVERITY.contrast[ctx.preset], ctx);
@@ -305,11 +312,11 @@ const FNS: Record<CorruptionName, Fn> = {
     for (let p = 0; p < n; p++) for (let ch = 0; ch < C; ch++) mean[ch] += x[p * C + ch];
     for (let ch = 0; ch < C; ch++) mean[ch] /= n;
     for (let k = 0; k < x.length; k++) x[k] = (x[k] - mean[k % C]) * c + mean[k % C];
-    return finish(x);
+    return finish(x, ctx);
   },
   saturate(img, ctx) {
     const [mult, add] = sev(SEVERITY.saturate[ctx.preset], ctx);
-    return hsvMap(img, (h, s, v) => [h, clip01(s * mult + add), v]);
+    return hsvMap(img, ctx, (h, s, v) => [h, clip01(s * mult + add), v]);
   },
   elastic_transform(img, ctx) {
     const [fa, fs, fj] = sev(SEVERITY.elastic_transform[ctx.preset], ctx);
@@ -332,7 +339,7 @@ const FNS: Record<CorruptionName, Fn> = {
     };
     const dx = field();
     const dy = field();
-    return finish32(remapReflect(warped, dy, dx).data);
+    return finish32(remapReflect(warped, dy, dx).data, ctx);
   },
   pixelate(img, ctx) {
     const c = sev(SEVERITY.pixelate[ctx.preset], ctx);
@@ -353,7 +360,7 @@ const FNS: Record<CorruptionName, Fn> = {
     for (let k = 0; k < raw.length; k++) raw[k] = loc + scale * ctx.rng.standardNormal();
     const liquid = gaussianFilter({ data: raw, h: H, w: W, c: 1 }, sigma).data;
     for (let k = 0; k < liquid.length; k++) if (liquid[k] < threshold) liquid[k] = 0;
-    const out = new Float64Array(x.length);
+    const out = result(ctx, x.length);
     if (mode === 0) {
       // water: pale turquoise droplets with an embossed rim
       const l8 = Uint8Array.from(liquid, (v) => Math.trunc(v * 255) & 0xff);

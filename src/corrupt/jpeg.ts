@@ -54,7 +54,7 @@ export function jpegRoundTrip(data: Uint8Array, width: number, height: number, c
 /** Many same-sized images (back to back) in one call. */
 export function jpegRoundTripMany(data: Uint8Array, width: number, height: number, channels: number, quality: number): Uint8Array {
   const a = addon();
-  if (!a) return call()(data.length === width * height * channels ? 'jpeg' : 'jpegMany', data, width, height, channels, quality);
+  if (!a) return call()('jpegMany', data, width, height, channels, quality);
   const out = new Uint8Array(data.length);
   a.roundTrip(data, out, data.length / (width * height * channels), width, height, channels, quality);
   return out;

@@ -60,36 +60,55 @@ export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
 export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'reflect' = 'nearest', truncate = 4): Plane {
   if (sigma === 0) return { ...p, data: p.data.slice() };
   const w = gaussianKernel1d(sigma, truncate);
+  const r = (w.length - 1) >> 1;
   const { h, w: W, c } = p;
   const f32 = p.data instanceof Float32Array;
-  const mid = f32 ? new Float32Array(p.data.length) : new Float64Array(p.data.length);
-  const out = f32 ? new Float32Array(p.data.length) : new Float64Array(p.data.length);
-  // axis 0: W·c columns of h samples, stride W·c; axis 1: h·c rows of W samples, stride c
-  for (let l = 0; l < W * c; l++) filterLine(p.data, mid, l, W * c, h, w, mode);
-  for (let y = 0; y < h; y++) for (let ch = 0; ch < c; ch++) filterLine(mid, out, y * W * c + ch, c, W, w, mode);
+  const src = p.data;
+  const mid = f32 ? new Float32Array(src.length) : new Float64Array(src.length);
+  const out = f32 ? new Float32Array(src.length) : new Float64Array(src.length);
+  const border = mode === 'nearest' ? nearest : reflect;
+  const L = W * c;
+  if (gaussAcc.length < L) gaussAcc = new Float64Array(L);
+  const acc = gaussAcc;
+  const wc = w[r];
+  // axis 0, a whole row at a time: acc = x[y]·w₀, then += (x[y−k] + x[y+k])·w_k from the outermost k in
+  // (scipy's order per sample, so the same sums as a line-by-line filter)
+  for (let y = 0; y < h; y++) {
+    const row = y * L;
+    for (let i = 0; i < L; i++) acc[i] = src[row + i] * wc;
+    for (let k = r; k >= 1; k--) {
+      const wk = w[r + k];
+      const up = border(y - k, h) * L;
+      const dn = border(y + k, h) * L;
+      for (let i = 0; i < L; i++) acc[i] += (src[up + i] + src[dn + i]) * wk;
+    }
+    for (let i = 0; i < L; i++) mid[row + i] = acc[i];
+  }
+  // axis 1: each row bordered once (r pixels each side), then the same taps along it
+  const PL = (W + 2 * r) * c;
+  if (gaussRow.length < PL) gaussRow = new Float64Array(PL);
+  const pr = gaussRow;
+  for (let y = 0; y < h; y++) {
+    const row = y * L;
+    for (let x = -r; x < W + r; x++) {
+      const sx = x < 0 || x >= W ? border(x, W) : x;
+      for (let ch = 0; ch < c; ch++) pr[(x + r) * c + ch] = mid[row + sx * c + ch];
+    }
+    const base = r * c;
+    for (let i = 0; i < L; i++) acc[i] = pr[base + i] * wc;
+    for (let k = r; k >= 1; k--) {
+      const wk = w[r + k];
+      const lo = base - k * c;
+      const hi = base + k * c;
+      for (let i = 0; i < L; i++) acc[i] += (pr[lo + i] + pr[hi + i]) * wk;
+    }
+    for (let i = 0; i < L; i++) out[row + i] = acc[i];
+  }
   return { ...p, data: out };
 }
 
-let lineBuf = new Float64Array(0);
-/** One line of gaussianFilter: samples src[base + i·stride], i < n, bordered once into a buffer. */
-function filterLine(src: FloatArray, out: FloatArray, base: number, stride: number, n: number, w: Float64Array, mode: 'nearest' | 'reflect'): void {
-  const r = (w.length - 1) >> 1;
-  if (lineBuf.length < n + 2 * r) lineBuf = new Float64Array(n + 2 * r);
-  const line = lineBuf;
-  for (let i = 0; i < n; i++) line[r + i] = src[base + i * stride];
-  const border = mode === 'nearest' ? nearest : reflect;
-  for (let k = 1; k <= r; k++) {
-    line[r - k] = src[base + border(-k, n) * stride];
-    line[r + n - 1 + k] = src[base + border(n - 1 + k, n) * stride];
-  }
-  const wc = w[r];
-  for (let i = 0; i < n; i++) {
-    const m = i + r;
-    let acc = line[m] * wc;
-    for (let k = r; k >= 1; k--) acc += (line[m - k] + line[m + k]) * w[r + k];
-    out[base + i * stride] = acc;
-  }
-}
+let gaussAcc = new Float64Array(0);
+let gaussRow = new Float64Array(0);
 
 // ---------------------------------------------------------------- (c) clipped zoom
 
@@ -249,36 +268,34 @@ export function diskKernel(radius: number, aliasBlur: number): { k: Float32Array
   return { k, size };
 }
 
-/** cv2.filter2D: correlation, anchor at the centre, BORDER_REFLECT_101, per channel (float output). */
+/**
+ * cv2.filter2D: correlation, anchor at the centre, BORDER_REFLECT_101, per channel (float output). The
+ * image is padded once; each non-zero tap is added over whole padded rows (taps in row-major order for
+ * every sample, as a per-pixel loop over the taps would add them).
+ */
 export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
   const r = (size - 1) / 2;
+  const { h, w, c: C } = p;
   const out = new Float64Array(p.data.length);
-  // pad once with REFLECT_101, and skip the zero taps (CIFAR disks have few non-zero weights in 17×17)
-  const PH = p.h + 2 * r;
-  const PW = p.w + 2 * r;
-  const C = p.c;
+  const PW = w + 2 * r;
+  const PH = h + 2 * r;
   const pad = new Float64Array(PH * PW * C);
-  for (let y = 0; y < PH; y++)
-    for (let x = 0; x < PW; x++) {
-      const src = (reflect101(y - r, p.h) * p.w + reflect101(x - r, p.w)) * C;
-      for (let ch = 0; ch < C; ch++) pad[(y * PW + x) * C + ch] = p.data[src + ch];
-    }
-  const offs: number[] = [];
-  const vals: number[] = [];
+  const xs = new Int32Array(PW);
+  for (let x = 0; x < PW; x++) xs[x] = reflect101(x - r, w) * C;
+  for (let y = 0; y < PH; y++) {
+    const src = reflect101(y - r, h) * w * C;
+    const dst = y * PW * C;
+    for (let x = 0; x < PW; x++) for (let ch = 0; ch < C; ch++) pad[dst + x * C + ch] = p.data[src + xs[x] + ch];
+  }
+  const L = w * C;
   for (let dy = 0; dy < size; dy++)
-    for (let dx = 0; dx < size; dx++)
-      if (k[dy * size + dx] !== 0) {
-        offs.push((dy * PW + dx) * C);
-        vals.push(k[dy * size + dx]);
-      }
-  const T = offs.length;
-  for (let y = 0; y < p.h; y++)
-    for (let x = 0; x < p.w; x++) {
-      const o = (y * PW + x) * C;
-      for (let ch = 0; ch < C; ch++) {
-        let acc = 0;
-        for (let t = 0; t < T; t++) acc += pad[o + offs[t] + ch] * vals[t];
-        out[(y * p.w + x) * C + ch] = acc;
+    for (let dx = 0; dx < size; dx++) {
+      const v = k[dy * size + dx];
+      if (v === 0) continue; // CIFAR disks have few non-zero weights in 17×17
+      for (let y = 0; y < h; y++) {
+        const o = y * L;
+        const at = ((y + dy) * PW + dx) * C;
+        for (let i = 0; i < L; i++) out[o + i] += pad[at + i] * v;
       }
     }
   return { ...p, data: out };
