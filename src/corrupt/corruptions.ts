@@ -58,8 +58,9 @@ const UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
 /** (v / 255) · 255, which is not always v in floating point (and the reference truncates it) */
 const UNIT_255 = Float64Array.from(UNIT, (u) => u * 255);
 
-function unit(img: ImageU8): Float64Array {
-  const x = new Float64Array(img.data.length);
+/** img / 255 in float64; into scratch slot `slot` when the caller only reads it within the call */
+function unit(img: ImageU8, slot?: number): Float64Array {
+  const x = slot === undefined ? new Float64Array(img.data.length) : scratch(slot, img.data.length).subarray(0, img.data.length);
   const d = img.data;
   for (let k = 0; k < x.length; k++) x[k] = UNIT[d[k]];
   return x;
@@ -188,7 +189,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   gaussian_blur(img, ctx) {
     const c = sev(SEVERITY.gaussian_blur[ctx.preset], ctx);
-    return finish(gaussianFilter(plane(img, unit(img)), c).data, ctx);
+    return finish(gaussianFilter(plane(img, unit(img, 2)), c).data, ctx);
   },
   glass_blur(img, ctx) {
     const [sigma, d, iterations] = sev(SEVERITY.glass_blur[ctx.preset], ctx);
@@ -215,7 +216,7 @@ const FNS: Record<CorruptionName, Fn> = {
   defocus_blur(img, ctx) {
     const [radius, alias] = sev(SEVERITY.defocus_blur[ctx.preset], ctx);
     const { k, size } = diskKernel(radius, alias);
-    return finish(filter2d(plane(img, unit(img)), k, size).data, ctx);
+    return finish(filter2d(plane(img, unit(img, 2)), k, size).data, ctx);
   },
   motion_blur(img, ctx) {
     const [radius, sigma] = sev(SEVERITY.motion_blur[ctx.preset], ctx);

@@ -64,7 +64,8 @@ export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'refle
   const { h, w: W, c } = p;
   const f32 = p.data instanceof Float32Array;
   const src = p.data;
-  const mid = f32 ? new Float32Array(src.length) : new Float64Array(src.length);
+  // the intermediate in a reused buffer of the input's type (float32 inputs round after each pass)
+  const mid = f32 ? (midF32.length >= src.length ? midF32 : (midF32 = new Float32Array(src.length))) : midF64.length >= src.length ? midF64 : (midF64 = new Float64Array(src.length));
   const out = f32 ? new Float32Array(src.length) : new Float64Array(src.length);
   const border = mode === 'nearest' ? nearest : reflect;
   const L = W * c;
@@ -108,6 +109,8 @@ export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'refle
 }
 
 let gaussAcc = new Float64Array(0);
+let midF32 = new Float32Array(0);
+let midF64 = new Float64Array(0);
 let gaussRow = new Float64Array(0);
 
 // ---------------------------------------------------------------- (c) clipped zoom
@@ -268,6 +271,7 @@ export function diskKernel(radius: number, aliasBlur: number): { k: Float32Array
   return { k, size };
 }
 
+let padBuf = new Float64Array(0);
 /**
  * cv2.filter2D: correlation, anchor at the centre, BORDER_REFLECT_101, per channel (float output). The
  * image is padded once; each non-zero tap is added over whole padded rows (taps in row-major order for
@@ -279,7 +283,8 @@ export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
   const out = new Float64Array(p.data.length);
   const PW = w + 2 * r;
   const PH = h + 2 * r;
-  const pad = new Float64Array(PH * PW * C);
+  if (padBuf.length < PH * PW * C) padBuf = new Float64Array(PH * PW * C);
+  const pad = padBuf;
   const xs = new Int32Array(PW);
   for (let x = 0; x < PW; x++) xs[x] = reflect101(x - r, w) * C;
   for (let y = 0; y < PH; y++) {
