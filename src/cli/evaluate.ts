@@ -1,6 +1,6 @@
 /** `actbench eval`, `actbench bench`, `actbench study`. Parse flags, check every input, call the API, print. */
 import { Option, type Command } from 'commander';
-import { DEFAULT_STUDY_ACTS, runStudy } from '../api/study.js';
+import { DEFAULT_STUDY_ACTS, DEFAULT_STUDY_SEEDS, runStudy } from '../api/study.js';
 import { benchModels } from '../bench/models.js';
 import type { ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
@@ -164,7 +164,7 @@ export function registerEval(program: Command): void {
     .option('--data <spec>', 'mnist | fashion-mnist | cifar10:DIR … (default: fashion-mnist when Debian’s package is installed, else mnist)')
     .option('--model <name>', 'zoo model', 'cnn_small')
     .option('--acts <list>', 'activations', wordList('--acts'), DEFAULT_STUDY_ACTS)
-    .option('--seeds <list>', 'seeds', seedList('--seeds'), [1])
+    .option('--seeds <list>', 'seeds', seedList('--seeds'), DEFAULT_STUDY_SEEDS)
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 2)
     .option('--limit-train <n>', 'training images', positiveInt('--limit-train'), 6000)
     .option('--test-images <n>', 'test images (clean and corrupted)', positiveInt('--test-images'), 1000)

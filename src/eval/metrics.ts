@@ -90,6 +90,24 @@ export function aggregate(e: ModelEval): Aggregates {
   };
 }
 
+/**
+ * The cell-wise mean of several evaluations of one model family (its seeds) on the same images: the baseline
+ * of CE/mCE with several seeds, so the baseline's own mCE is 100 % and no single seed stands for the family.
+ * Only cells every evaluation has are kept.
+ */
+export function meanEval(evals: readonly ModelEval[]): ModelEval {
+  if (evals.length === 1) return evals[0];
+  const avg = (xs: Accuracy[]): Accuracy => ({ top1: mean(xs.map((x) => x.top1)), top5: mean(xs.map((x) => x.top5)), n: xs[0].n });
+  const cleans = evals.map((e) => e.clean);
+  const clean = cleans.every((c): c is Accuracy => c !== null) ? avg(cleans) : null;
+  const cells: CorruptionCell[] = [];
+  for (const c of evals[0].cells) {
+    const same = evals.map((e) => e.cells.find((x) => x.corruption === c.corruption && x.severity === c.severity));
+    if (same.every((x): x is CorruptionCell => x !== undefined)) cells.push({ ...avg(same), corruption: c.corruption, severity: c.severity });
+  }
+  return { clean, cells };
+}
+
 export interface CorruptionErrors {
   /** CE_c per corruption (fraction; ×100 for %) */
   ce: Partial<Record<CorruptionName, number>>;

@@ -8,7 +8,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { CORRUPTIONS, type CorruptionName } from '../corrupt/presets.js';
-import { aggregate, corruptionErrors, LAYERACT_CATEGORIES, type Aggregates, type ModelEval } from '../eval/metrics.js';
+import { aggregate, corruptionErrors, LAYERACT_CATEGORIES, meanEval, type Aggregates, type ModelEval } from '../eval/metrics.js';
 import { meanStd, significance, welchTTest, wilcoxonSignedRank } from '../eval/stats.js';
 import type { BenchRecord, EvalRecord, ResultRecord } from '../results/store.js';
 
@@ -254,20 +254,28 @@ export function robustnessMarkdown(o: ReportInput): string {
   out.push(`![accuracy vs severity](${o.plots.severity})`, '', `![accuracy per category](${o.plots.categories})`, '');
   // CE / mCE against the baseline
   if (o.baseline && g.get(o.baseline)) {
-    const base = (g.get(o.baseline) as ModelRun[])[0];
+    // the baseline is the cell-wise mean over its seeds (one seed would make its own mCE ≠ 100 % and pick a favourite)
+    const baseEval = meanEval((g.get(o.baseline) as ModelRun[]).map((r) => r.eval));
+    const base = aggregate(baseEval);
+    const spread = (xs: number[]) => {
+      if (!xs.length) return '–';
+      const m = meanStd(xs);
+      return xs.length > 1 ? `${pct(m.mean, 1)} ± ${pct(m.std, 1)}` : pct(m.mean, 1);
+    };
     const ceRows = [...g.entries()].map(([act, rs]) => {
-      const ces = rs.map((r) => corruptionErrors(r.eval, base.eval, o.baseline));
+      const ces = rs.map((r) => corruptionErrors(r.eval, baseEval, o.baseline));
       const mce = ces.map((c) => c.mCE).filter((v): v is number => v !== null);
       const rel = ces.map((c) => c.relativeMCE).filter((v): v is number => v !== null);
-      // paired over corruptions: is this activation's per-corruption accuracy different from the baseline's?
-      const a = CORRUPTIONS.map((c) => rs[0].agg.perCorruption[c]?.top1).filter((v): v is number => v !== undefined);
-      const b = CORRUPTIONS.map((c) => base.agg.perCorruption[c]?.top1).filter((v): v is number => v !== undefined);
+      // paired over corruptions: is this activation's per-corruption accuracy (mean over its seeds) different from the baseline's?
+      const mine = aggregate(meanEval(rs.map((r) => r.eval)));
+      const a = CORRUPTIONS.map((c) => mine.perCorruption[c]?.top1).filter((v): v is number => v !== undefined);
+      const b = CORRUPTIONS.map((c) => base.perCorruption[c]?.top1).filter((v): v is number => v !== undefined);
       const w = act === o.baseline || a.length !== b.length ? null : wilcoxonSignedRank(a, b);
-      return [act, mce.length ? pct(mce.reduce((x, y) => x + y, 0) / mce.length, 1) : '–', rel.length ? pct(rel.reduce((x, y) => x + y, 0) / rel.length, 1) : '–', w ? `${w.p.toFixed(3)}${significance(w.p)}` : '–'];
+      return [act, spread(mce), spread(rel), w ? `${w.p.toFixed(3)}${significance(w.p)}` : '–'];
     });
     out.push(`### Corruption error relative to ${o.baseline}`, '');
     out.push(md(['activation', 'mCE %', 'relative mCE %', 'Wilcoxon p (per-corruption accuracy vs baseline, 19 pairs)'], ceRows), '');
-    out.push(`CE_c = Σ_s E_{s,c} / Σ_s E^{${o.baseline}}_{s,c}; mCE = mean over the 15; relative CE subtracts each model's clean error (corruptions.md §7). AlexNet-normalised mCE applies to ImageNet-C only.`, '');
+    out.push(`CE_c = Σ_s E_{s,c} / Σ_s E^{${o.baseline}}_{s,c}; mCE = mean over the 15; relative CE subtracts each model's clean error (corruptions.md §7). The baseline's errors are the mean over its seeds; each seed of a model gets its own mCE (mean ± std over seeds); Wilcoxon pairs the seed-mean per-corruption accuracies. AlexNet-normalised mCE applies to ImageNet-C only.`, '');
   }
   // fidelity
   const fid = o.runs.filter((r) => r.fidelity !== null);

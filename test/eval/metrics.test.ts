@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CORRUPTIONS, type CorruptionName } from '../../src/corrupt/presets.js';
-import { aggregate, ALEXNET_CLEAN_ERR, ALEXNET_ERR, COMMON_15, corruptionErrors, corruptionErrorsVsAlexNet, type ModelEval } from '../../src/eval/metrics.js';
+import { aggregate, ALEXNET_CLEAN_ERR, ALEXNET_ERR, COMMON_15, corruptionErrors, corruptionErrorsVsAlexNet, meanEval, type ModelEval } from '../../src/eval/metrics.js';
 import { significance, welchTTest, wilcoxonSignedRank } from '../../src/eval/stats.js';
 import { mainTable, type ModelRun } from '../../src/report/robustness.js';
 
@@ -58,6 +58,19 @@ describe('corruption errors', () => {
     });
     assert.ok(close(r.mCE, COMMON_15.reduce((s, c) => s + (r.ce[c] as number), 0) / 15));
     assert.equal(corruptionErrors(b, b).mCE, 1);
+  });
+  it('several seeds: the baseline is the mean of its seeds, so its own mCE averages to 100 %', () => {
+    const seeds = [model(0.8, 0.9), model(0.76, 0.88), model(0.84, 0.92)];
+    const base = meanEval(seeds);
+    CORRUPTIONS.forEach((c, k) => assert.ok(close(base.cells.find((x) => x.corruption === c && x.severity === 3)?.top1 ?? null, 0.8 - 0.06 - 0.01 * k)));
+    assert.ok(close(base.clean?.top1 ?? null, 0.9));
+    const per = seeds.map((e) => corruptionErrors(e, base).mCE as number);
+    // Σ_s E is linear in the seed, so the seeds' CEs per corruption average to exactly 1
+    assert.ok(close(per.reduce((a, b) => a + b, 0) / 3, 1, 1e-12), `${per}`);
+    assert.ok(per[1] > 1 && per[2] < 1, `${per}`);
+    // a cell one seed lacks is left out, not averaged over fewer seeds
+    const missing = { ...seeds[1], cells: seeds[1].cells.filter((x) => !(x.corruption === 'fog' && x.severity === 5)) };
+    assert.equal(meanEval([seeds[0], missing]).cells.some((x) => x.corruption === 'fog' && x.severity === 5), false);
   });
   it('against AlexNet’s published ImageNet-C errors', () => {
     const m = model(0.5, 0.76);
