@@ -31,6 +31,11 @@ export interface CorruptContext {
   rng: NumpyRandomState;
   /** directory with frost1.png … frost5.jpg for exact parity; else the procedural texture */
   frostDir?: string;
+  /**
+   * the caller wants the truncated uint8 image only (corrupt()): results are written straight into a
+   * Uint8Array, whose store truncates values in [0, 255] exactly as the final cast does
+   */
+  bytes?: boolean;
 }
 
 /** float result in [0, 255] (or uint8 where the reference returns uint8) */
@@ -41,34 +46,51 @@ const LUMA = [0.299, 0.587, 0.114];
 const lumaOf = (rgb: readonly number[]) => rgb.reduce((a, v, k) => a + v * LUMA[k], 0);
 const sev = <T>(row: readonly T[], ctx: CorruptContext): T => row[ctx.severity - 1];
 
-function unit(img: ImageU8): Float64Array {
-  const x = new Float64Array(img.data.length);
-  for (let k = 0; k < x.length; k++) x[k] = img.data[k] / 255;
+/** Per-thread scratch buffers (slot, length ≥ n) for draws consumed within one call: no allocation per image. */
+const scratchBufs: Float64Array[] = [];
+function scratch(slot: number, n: number): Float64Array {
+  if (!scratchBufs[slot] || scratchBufs[slot].length < n) scratchBufs[slot] = new Float64Array(n);
+  return scratchBufs[slot];
+}
+
+/** v / 255 for the 256 byte values (a table read is the same double as the division, and cheaper) */
+const UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
+/** (v / 255) · 255, which is not always v in floating point (and the reference truncates it) */
+const UNIT_255 = Float64Array.from(UNIT, (u) => u * 255);
+
+/** img / 255 in float64; into scratch slot `slot` when the caller only reads it within the call */
+function unit(img: ImageU8, slot?: number): Float64Array {
+  const x = slot === undefined ? new Float64Array(img.data.length) : scratch(slot, img.data.length).subarray(0, img.data.length);
+  const d = img.data;
+  for (let k = 0; k < x.length; k++) x[k] = UNIT[d[k]];
   return x;
 }
 function unit32(img: ImageU8): Float32Array {
   const x = new Float32Array(img.data.length);
-  for (let k = 0; k < x.length; k++) x[k] = img.data[k] / 255;
+  const d = img.data;
+  for (let k = 0; k < x.length; k++) x[k] = UNIT[d[k]];
   return x;
 }
 const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+/** the output array: float64 before the cast, or the uint8 image itself when ctx.bytes */
+const result = (ctx: CorruptContext, n: number): Float64Array | Uint8Array => (ctx.bytes ? new Uint8Array(n) : new Float64Array(n));
 /** np.clip(x, 0, 1) * 255 in float64 */
-function finish(x: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(x.length);
+function finish(x: ArrayLike<number>, ctx: CorruptContext): Float64Array | Uint8Array {
+  const out = result(ctx, x.length);
   for (let k = 0; k < x.length; k++) out[k] = clip01(x[k]) * 255;
   return out;
 }
 /** the same in float32 arithmetic (x is a float32 array in the reference) */
-function finish32(x: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(x.length);
+function finish32(x: ArrayLike<number>, ctx: CorruptContext): Float32Array | Uint8Array {
+  const out = ctx.bytes ? new Uint8Array(x.length) : new Float32Array(x.length);
   for (let k = 0; k < x.length; k++) out[k] = Math.fround(clip01(x[k]) * 255);
   return out;
 }
 const plane = (img: ImageU8, data: Plane['data']): Plane => ({ data, h: img.height, w: img.width, c: img.channels });
 
-function hsvMap(img: ImageU8, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array {
+function hsvMap(img: ImageU8, ctx: CorruptContext, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array | Uint8Array {
   const x = unit(img);
-  const out = new Float64Array(x.length);
+  const out = result(ctx, x.length);
   const C = img.channels;
   for (let p = 0; p < img.height * img.width; p++) {
     const [r, g, b] = C === 3 ? [x[p * 3], x[p * 3 + 1], x[p * 3 + 2]] : [x[p], x[p], x[p]];
@@ -120,38 +142,54 @@ function frostFor(idx: number, ctx: CorruptContext, H: number, W: number): { dat
 const FNS: Record<CorruptionName, Fn> = {
   gaussian_noise(img, ctx) {
     const c = sev(SEVERITY.gaussian_noise[ctx.preset], ctx);
-    const x = unit(img);
-    for (let k = 0; k < x.length; k++) x[k] = x[k] + c * ctx.rng.standardNormal();
-    return finish(x);
+    const d = img.data;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
+    const out = result(ctx, d.length);
+    for (let k = 0; k < d.length; k++) {
+      const v = UNIT[d[k]] + c * g[k];
+      out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
+    }
+    return out;
   },
   shot_noise(img, ctx) {
     const c = sev(SEVERITY.shot_noise[ctx.preset], ctx);
-    const x = unit(img);
-    for (let k = 0; k < x.length; k++) x[k] = ctx.rng.poisson(x[k] * c) / c;
-    return finish(x);
+    const d = img.data;
+    const rng = ctx.rng;
+    const out = result(ctx, d.length);
+    for (let k = 0; k < d.length; k++) {
+      const v = rng.poissonOfByte(d[k], c) / c;
+      out[k] = (v > 1 ? 1 : v) * 255;
+    }
+    return out;
   },
   impulse_noise(img, ctx) {
     // scikit-image ≤ 0.16 random_noise('s&p') as when the datasets were made: np.random.choice masks
     const amount = sev(SEVERITY.impulse_noise[ctx.preset], ctx);
-    const x = unit(img);
+    const d = img.data;
+    const n = d.length;
     const cdf = (p: number) => p / (p + (1 - p));
-    const flipped = new Uint8Array(x.length);
-    for (let k = 0; k < x.length; k++) flipped[k] = ctx.rng.random() < cdf(amount) ? 1 : 0;
-    for (let k = 0; k < x.length; k++) {
-      const salted = ctx.rng.random() < cdf(0.5);
-      if (flipped[k]) x[k] = salted ? 1 : 0;
-    }
-    return finish(x);
+    const [tFlip, tSalt] = [cdf(amount), cdf(0.5)];
+    const flip = ctx.rng.randomFill(scratch(0, n), n);
+    const salt = ctx.rng.randomFill(scratch(1, n), n);
+    const out = result(ctx, n);
+    for (let k = 0; k < n; k++) out[k] = flip[k] < tFlip ? (salt[k] < tSalt ? 255 : 0) : UNIT_255[d[k]];
+    return out;
   },
   speckle_noise(img, ctx) {
     const c = sev(SEVERITY.speckle_noise[ctx.preset], ctx);
-    const x = unit(img);
-    for (let k = 0; k < x.length; k++) x[k] = x[k] + x[k] * (c * ctx.rng.standardNormal());
-    return finish(x);
+    const d = img.data;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
+    const out = result(ctx, d.length);
+    for (let k = 0; k < d.length; k++) {
+      const x = UNIT[d[k]];
+      const v = x + x * (c * g[k]);
+      out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
+    }
+    return out;
   },
   gaussian_blur(img, ctx) {
     const c = sev(SEVERITY.gaussian_blur[ctx.preset], ctx);
-    return finish(gaussianFilter(plane(img, unit(img)), c).data);
+    return finish(gaussianFilter(plane(img, unit(img, 2)), c).data, ctx);
   },
   glass_blur(img, ctx) {
     const [sigma, d, iterations] = sev(SEVERITY.glass_blur[ctx.preset], ctx);
@@ -172,13 +210,13 @@ const FNS: Record<CorruptionName, Fn> = {
       }
     }
     const again = new Float64Array(y.length);
-    for (let k = 0; k < y.length; k++) again[k] = y[k] / 255;
-    return finish(gaussianFilter(plane(img, again), sigma).data);
+    for (let k = 0; k < y.length; k++) again[k] = UNIT[y[k]];
+    return finish(gaussianFilter(plane(img, again), sigma).data, ctx);
   },
   defocus_blur(img, ctx) {
     const [radius, alias] = sev(SEVERITY.defocus_blur[ctx.preset], ctx);
     const { k, size } = diskKernel(radius, alias);
-    return finish(filter2d(plane(img, unit(img)), k, size).data);
+    return finish(filter2d(plane(img, unit(img, 2)), k, size).data, ctx);
   },
   motion_blur(img, ctx) {
     const [radius, sigma] = sev(SEVERITY.motion_blur[ctx.preset], ctx);
@@ -199,7 +237,7 @@ const FNS: Record<CorruptionName, Fn> = {
     }
     const mixed = new Float32Array(x.length);
     for (let k = 0; k < x.length; k++) mixed[k] = Math.fround(Math.fround(x[k] + out[k]) / (n + 1));
-    return finish32(mixed);
+    return finish32(mixed, ctx);
   },
   snow(img, ctx) {
     const [loc, scale, zoom, threshold, blurRadius, blurSigma, blend] = sev(SEVERITY.snow[ctx.preset], ctx);
@@ -211,13 +249,13 @@ const FNS: Record<CorruptionName, Fn> = {
     const l8 = new Uint8Array(H * W);
     for (let k = 0; k < l8.length; k++) l8[k] = Math.trunc(clip01(zoomed[k] < threshold ? 0 : zoomed[k]) * 255);
     const blurred = motionBlur(l8, H, W, 1, blurRadius, blurSigma, ctx.rng.uniform(-135, -45));
-    const out = new Float64Array(x.length);
+    const out = result(ctx, x.length);
     for (let y = 0; y < H; y++)
       for (let xx = 0; xx < W; xx++) {
         const p = y * W + xx;
         const grey = C === 3 ? Math.fround(Math.fround(0.299 * x[p * 3] + 0.587 * x[p * 3 + 1]) + 0.114 * x[p * 3 + 2]) : x[p];
         const bright = Math.fround(Math.fround(grey * 1.5) + 0.5);
-        const s = blurred[p] / 255 + blurred[(H - 1 - y) * W + (W - 1 - xx)] / 255;
+        const s = UNIT[blurred[p]] + UNIT[blurred[(H - 1 - y) * W + (W - 1 - xx)]];
         for (let c = 0; c < C; c++) {
           const v = x[p * C + c];
           const mixed = Math.fround(Math.fround(blend * v) + Math.fround((1 - blend) * Math.max(v, bright)));
@@ -233,7 +271,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const scaled = frostFor(idx, ctx, H, W);
     const r0 = ctx.rng.randint(0, scaled.h - H);
     const c0 = ctx.rng.randint(0, scaled.w - W);
-    const out = new Float64Array(img.data.length);
+    const out = result(ctx, img.data.length);
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
         const t = ((r0 + y) * scaled.w + (c0 + x)) * 3;
@@ -253,7 +291,7 @@ const FNS: Record<CorruptionName, Fn> = {
     for (const v of x) max = Math.max(max, v);
     const size = Math.max(FOG_MAPSIZE[ctx.preset], 2 ** Math.ceil(Math.log2(Math.max(H, W))));
     const f = plasmaFractal(size, decay, ctx.rng);
-    const out = new Float64Array(x.length);
+    const out = result(ctx, x.length);
     for (let y = 0; y < H; y++)
       for (let xx = 0; xx < W; xx++)
         for (let c = 0; c < C; c++) {
@@ -264,7 +302,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   brightness(img, ctx) {
     const c = sev(SEVERITY.brightness[ctx.preset], ctx);
-    return hsvMap(img, (h, s, v) => [h, s, clip01(v + c)]);
+    return hsvMap(img, ctx, (h, s, v) => [h, s, clip01(v + c)]);
   },
   contrast(img, ctx) {
     const c = sev(SEVERITY.contrast[ctx.preset], ctx);
@@ -275,11 +313,11 @@ const FNS: Record<CorruptionName, Fn> = {
     for (let p = 0; p < n; p++) for (let ch = 0; ch < C; ch++) mean[ch] += x[p * C + ch];
     for (let ch = 0; ch < C; ch++) mean[ch] /= n;
     for (let k = 0; k < x.length; k++) x[k] = (x[k] - mean[k % C]) * c + mean[k % C];
-    return finish(x);
+    return finish(x, ctx);
   },
   saturate(img, ctx) {
     const [mult, add] = sev(SEVERITY.saturate[ctx.preset], ctx);
-    return hsvMap(img, (h, s, v) => [h, clip01(s * mult + add), v]);
+    return hsvMap(img, ctx, (h, s, v) => [h, clip01(s * mult + add), v]);
   },
   elastic_transform(img, ctx) {
     const [fa, fs, fj] = sev(SEVERITY.elastic_transform[ctx.preset], ctx);
@@ -302,7 +340,7 @@ const FNS: Record<CorruptionName, Fn> = {
     };
     const dx = field();
     const dy = field();
-    return finish32(remapReflect(warped, dy, dx).data);
+    return finish32(remapReflect(warped, dy, dx).data, ctx);
   },
   pixelate(img, ctx) {
     const c = sev(SEVERITY.pixelate[ctx.preset], ctx);
@@ -323,7 +361,7 @@ const FNS: Record<CorruptionName, Fn> = {
     for (let k = 0; k < raw.length; k++) raw[k] = loc + scale * ctx.rng.standardNormal();
     const liquid = gaussianFilter({ data: raw, h: H, w: W, c: 1 }, sigma).data;
     for (let k = 0; k < liquid.length; k++) if (liquid[k] < threshold) liquid[k] = 0;
-    const out = new Float64Array(x.length);
+    const out = result(ctx, x.length);
     if (mode === 0) {
       // water: pale turquoise droplets with an embossed rim
       const l8 = Uint8Array.from(liquid, (v) => Math.trunc(v * 255) & 0xff);

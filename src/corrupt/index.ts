@@ -77,17 +77,22 @@ export function toUint8(x: CorruptResult): Uint8Array {
 
 /** The float result before the cast (for comparisons with the reference's float outputs). */
 export function corruptFloat(image: ImageU8, name: string, severity: number, options: CorruptOptions = {}): CorruptResult {
+  return run(image, name, severity, options, false);
+}
+
+function run(image: ImageU8, name: string, severity: number, options: CorruptOptions, bytes: boolean): CorruptResult {
   const n = checkCorruptionName(name);
   const s = checkSeverity(severity);
   const preset = options.preset ?? presetForSize(image.height, image.width);
   if (!PRESETS.includes(preset)) throw new ActbenchError('CORRUPT_BAD_PRESET', `preset must be one of ${PRESETS.join(', ')}, got '${String(preset)}'`, { field: 'preset' });
   checkImage(image, preset);
   const rng = options.rng ?? new NumpyRandomState(options.seed ?? 0);
-  return corruptionFn(n)(image, { preset, severity: s, rng, frostDir: options.frostDir });
+  return corruptionFn(n)(image, { preset, severity: s, rng, frostDir: options.frostDir, bytes });
 }
 
 export function corrupt(image: ImageU8, name: string, severity: number, options: CorruptOptions = {}): ImageU8 {
-  return { ...image, data: toUint8(corruptFloat(image, name, severity, options)) };
+  // bytes: the corruption writes its truncated uint8 result directly (no float image, no second pass)
+  return { ...image, data: toUint8(run(image, name, severity, options, true)) };
 }
 
 /**

@@ -60,31 +60,58 @@ export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
 export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'reflect' = 'nearest', truncate = 4): Plane {
   if (sigma === 0) return { ...p, data: p.data.slice() };
   const w = gaussianKernel1d(sigma, truncate);
-  const r = (w.length - 1) / 2;
-  const border = mode === 'nearest' ? nearest : reflect;
-  const f32 = p.data instanceof Float32Array;
+  const r = (w.length - 1) >> 1;
   const { h, w: W, c } = p;
-  const pass = (src: FloatArray, alongRows: boolean): FloatArray => {
-    const out = f32 ? new Float32Array(src.length) : new Float64Array(src.length);
-    const n = alongRows ? h : W;
-    const lines = alongRows ? W * c : h * c;
-    const line = new Float64Array(n + 2 * r);
-    const stride = alongRows ? W * c : c;
-    for (let l = 0; l < lines; l++) {
-      // line l: a column (x, ch) when filtering along rows, a row (y, ch) otherwise
-      const base = alongRows ? l : Math.floor(l / c) * W * c + (l % c);
-      for (let k = -r; k < n + r; k++) line[k + r] = src[base + border(k, n) * stride];
-      for (let i = 0; i < n; i++) {
-        const m = i + r;
-        let acc = line[m] * w[r];
-        for (let k = r; k >= 1; k--) acc += (line[m - k] + line[m + k]) * w[r + k];
-        out[base + i * stride] = acc;
-      }
+  const f32 = p.data instanceof Float32Array;
+  const src = p.data;
+  // the intermediate in a reused buffer of the input's type (float32 inputs round after each pass)
+  const mid = f32 ? (midF32.length >= src.length ? midF32 : (midF32 = new Float32Array(src.length))) : midF64.length >= src.length ? midF64 : (midF64 = new Float64Array(src.length));
+  const out = f32 ? new Float32Array(src.length) : new Float64Array(src.length);
+  const border = mode === 'nearest' ? nearest : reflect;
+  const L = W * c;
+  if (gaussAcc.length < L) gaussAcc = new Float64Array(L);
+  const acc = gaussAcc;
+  const wc = w[r];
+  // axis 0, a whole row at a time: acc = x[y]·w₀, then += (x[y−k] + x[y+k])·w_k from the outermost k in
+  // (scipy's order per sample, so the same sums as a line-by-line filter)
+  for (let y = 0; y < h; y++) {
+    const row = y * L;
+    for (let i = 0; i < L; i++) acc[i] = src[row + i] * wc;
+    for (let k = r; k >= 1; k--) {
+      const wk = w[r + k];
+      const up = border(y - k, h) * L;
+      const dn = border(y + k, h) * L;
+      for (let i = 0; i < L; i++) acc[i] += (src[up + i] + src[dn + i]) * wk;
     }
-    return out;
-  };
-  return { ...p, data: pass(pass(p.data, true), false) };
+    for (let i = 0; i < L; i++) mid[row + i] = acc[i];
+  }
+  // axis 1: each row bordered once (r pixels each side), then the same taps along it
+  const PL = (W + 2 * r) * c;
+  if (gaussRow.length < PL) gaussRow = new Float64Array(PL);
+  const pr = gaussRow;
+  for (let y = 0; y < h; y++) {
+    const row = y * L;
+    for (let x = -r; x < W + r; x++) {
+      const sx = x < 0 || x >= W ? border(x, W) : x;
+      for (let ch = 0; ch < c; ch++) pr[(x + r) * c + ch] = mid[row + sx * c + ch];
+    }
+    const base = r * c;
+    for (let i = 0; i < L; i++) acc[i] = pr[base + i] * wc;
+    for (let k = r; k >= 1; k--) {
+      const wk = w[r + k];
+      const lo = base - k * c;
+      const hi = base + k * c;
+      for (let i = 0; i < L; i++) acc[i] += (pr[lo + i] + pr[hi + i]) * wk;
+    }
+    for (let i = 0; i < L; i++) out[row + i] = acc[i];
+  }
+  return { ...p, data: out };
 }
+
+let gaussAcc = new Float64Array(0);
+let midF32 = new Float32Array(0);
+let midF64 = new Float64Array(0);
+let gaussRow = new Float64Array(0);
 
 // ---------------------------------------------------------------- (c) clipped zoom
 
@@ -244,36 +271,36 @@ export function diskKernel(radius: number, aliasBlur: number): { k: Float32Array
   return { k, size };
 }
 
-/** cv2.filter2D: correlation, anchor at the centre, BORDER_REFLECT_101, per channel (float output). */
+let padBuf = new Float64Array(0);
+/**
+ * cv2.filter2D: correlation, anchor at the centre, BORDER_REFLECT_101, per channel (float output). The
+ * image is padded once; each non-zero tap is added over whole padded rows (taps in row-major order for
+ * every sample, as a per-pixel loop over the taps would add them).
+ */
 export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
   const r = (size - 1) / 2;
+  const { h, w, c: C } = p;
   const out = new Float64Array(p.data.length);
-  // pad once with REFLECT_101, and skip the zero taps (CIFAR disks have few non-zero weights in 17×17)
-  const PH = p.h + 2 * r;
-  const PW = p.w + 2 * r;
-  const C = p.c;
-  const pad = new Float64Array(PH * PW * C);
-  for (let y = 0; y < PH; y++)
-    for (let x = 0; x < PW; x++) {
-      const src = (reflect101(y - r, p.h) * p.w + reflect101(x - r, p.w)) * C;
-      for (let ch = 0; ch < C; ch++) pad[(y * PW + x) * C + ch] = p.data[src + ch];
-    }
-  const offs: number[] = [];
-  const vals: number[] = [];
+  const PW = w + 2 * r;
+  const PH = h + 2 * r;
+  if (padBuf.length < PH * PW * C) padBuf = new Float64Array(PH * PW * C);
+  const pad = padBuf;
+  const xs = new Int32Array(PW);
+  for (let x = 0; x < PW; x++) xs[x] = reflect101(x - r, w) * C;
+  for (let y = 0; y < PH; y++) {
+    const src = reflect101(y - r, h) * w * C;
+    const dst = y * PW * C;
+    for (let x = 0; x < PW; x++) for (let ch = 0; ch < C; ch++) pad[dst + x * C + ch] = p.data[src + xs[x] + ch];
+  }
+  const L = w * C;
   for (let dy = 0; dy < size; dy++)
-    for (let dx = 0; dx < size; dx++)
-      if (k[dy * size + dx] !== 0) {
-        offs.push((dy * PW + dx) * C);
-        vals.push(k[dy * size + dx]);
-      }
-  const T = offs.length;
-  for (let y = 0; y < p.h; y++)
-    for (let x = 0; x < p.w; x++) {
-      const o = (y * PW + x) * C;
-      for (let ch = 0; ch < C; ch++) {
-        let acc = 0;
-        for (let t = 0; t < T; t++) acc += pad[o + offs[t] + ch] * vals[t];
-        out[(y * p.w + x) * C + ch] = acc;
+    for (let dx = 0; dx < size; dx++) {
+      const v = k[dy * size + dx];
+      if (v === 0) continue; // CIFAR disks have few non-zero weights in 17×17
+      for (let y = 0; y < h; y++) {
+        const o = y * L;
+        const at = ((y + dy) * PW + dx) * C;
+        for (let i = 0; i < L; i++) out[o + i] += pad[at + i] * v;
       }
     }
   return { ...p, data: out };
@@ -365,59 +392,157 @@ export function motionBlur(src: Uint8Array, h: number, w: number, c: number, rad
 
 // ---------------------------------------------------------------- (g) Pillow BOX resize
 
-function boxCoefficients(inSize: number, outSize: number): { start: Int32Array; count: Int32Array; weights: Int32Array[] } {
+interface BoxCoefficients {
+  start: Int32Array;
+  count: Int32Array;
+  /** out × ksize fixed-point weights, row o holding count[o] of them */
+  weights: Int32Array;
+  ksize: number;
+  /** every output is one input sample with weight 1 (BOX up-scaling): the pass is a gather */
+  copy: boolean;
+}
+
+const boxCache = new Map<number, BoxCoefficients>();
+/** Pillow's BOX filter coefficients for inSize → outSize in 22-bit fixed point (memoised: pixelate reuses a few sizes). */
+function boxCoefficients(inSize: number, outSize: number): BoxCoefficients {
+  const key = inSize * 1048576 + outSize;
+  const hit = boxCache.get(key);
+  if (hit) return hit;
   const scale = inSize / outSize;
   const filterscale = Math.max(scale, 1);
   const support = 0.5 * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
-  const weights: Int32Array[] = [];
+  const weights = new Int32Array(outSize * ksize);
+  const k = new Float64Array(ksize + 2);
   for (let o = 0; o < outSize; o++) {
     const centre = (o + 0.5) * scale;
     const xmin = Math.max(Math.trunc(centre - support + 0.5), 0);
     const xmax = Math.min(Math.trunc(centre + support + 0.5), inSize);
-    const k: number[] = [];
     let total = 0;
     for (let j = xmin; j < xmax; j++) {
       const t = (j - centre + 0.5) / filterscale;
       const v = t > -0.5 && t <= 0.5 ? 1 : 0;
-      k.push(v);
+      k[j - xmin] = v;
       total += v;
     }
-    start[o] = xmin;
-    count[o] = k.length;
-    weights.push(Int32Array.from(k, (v) => Math.trunc((total ? v / total : 0) * (1 << 22) + 0.5)));
+    // BOX taps are 0 or 1/total: drop the zero ones at the ends (they add nothing to the fixed-point sum)
+    let lo = 0;
+    let hi = xmax - xmin;
+    while (lo < hi && k[lo] === 0) lo++;
+    while (hi > lo && k[hi - 1] === 0) hi--;
+    start[o] = xmin + lo;
+    count[o] = hi - lo;
+    for (let j = lo; j < hi; j++) weights[o * ksize + j - lo] = Math.trunc((total ? k[j] / total : 0) * (1 << 22) + 0.5);
   }
-  return { start, count, weights };
+  let copy = true;
+  for (let o = 0; o < outSize; o++) if (count[o] !== 1 || weights[o * ksize] !== 1 << 22) copy = false;
+  const c = { start, count, weights, ksize, copy };
+  if (boxCache.size >= 64) boxCache.clear();
+  boxCache.set(key, c);
+  return c;
+}
+
+/** Pillow's horizontal pass: each output pixel sums count taps of its row, all channels at once. */
+function boxPassX(src: Uint8Array, out: Uint8Array, h: number, w: number, c: number, ow: number, co: BoxCoefficients): void {
+  const { start, count, weights, ksize } = co;
+  for (let y = 0; y < h; y++) {
+    const row = y * w * c;
+    const orow = y * ow * c;
+    if (co.copy) {
+      for (let o = 0; o < ow; o++) for (let ch = 0, at = row + start[o] * c; ch < c; ch++) out[orow + o * c + ch] = src[at + ch];
+      continue;
+    }
+    if (c === 3) {
+      // RGB: the three channels in scalars, one walk over the taps
+      for (let o = 0; o < ow; o++) {
+        let a0 = 1 << 21;
+        let a1 = 1 << 21;
+        let a2 = 1 << 21;
+        const wb = o * ksize;
+        let at = row + start[o] * 3;
+        for (let k = 0, n = count[o]; k < n; k++, at += 3) {
+          const wt = weights[wb + k];
+          a0 += src[at] * wt;
+          a1 += src[at + 1] * wt;
+          a2 += src[at + 2] * wt;
+        }
+        const q = orow + o * 3;
+        a0 >>= 22;
+        a1 >>= 22;
+        a2 >>= 22;
+        out[q] = a0 > 255 ? 255 : a0 < 0 ? 0 : a0;
+        out[q + 1] = a1 > 255 ? 255 : a1 < 0 ? 0 : a1;
+        out[q + 2] = a2 > 255 ? 255 : a2 < 0 ? 0 : a2;
+      }
+      continue;
+    }
+    for (let ch = 0; ch < c; ch++) {
+      for (let o = 0; o < ow; o++) {
+        let acc = 1 << 21;
+        const wb = o * ksize;
+        let at = row + start[o] * c + ch;
+        for (let k = 0, n = count[o]; k < n; k++, at += c) acc += src[at] * weights[wb + k];
+        const v = acc >> 22;
+        out[orow + o * c + ch] = v > 255 ? 255 : v < 0 ? 0 : v;
+      }
+    }
+  }
+}
+
+let boxAcc = new Int32Array(0);
+/** Pillow's vertical pass: each output row is a weighted sum of count whole input rows (contiguous). */
+function boxPassY(src: Uint8Array, out: Uint8Array, oh: number, rowLen: number, co: BoxCoefficients): void {
+  const { start, count, weights, ksize } = co;
+  if (co.copy) {
+    for (let o = 0; o < oh; o++) out.set(src.subarray(start[o] * rowLen, (start[o] + 1) * rowLen), o * rowLen);
+    return;
+  }
+  if (boxAcc.length < rowLen) boxAcc = new Int32Array(rowLen);
+  const acc = boxAcc;
+  for (let o = 0; o < oh; o++) {
+    for (let i = 0; i < rowLen; i++) acc[i] = 1 << 21;
+    for (let k = 0, n = count[o]; k < n; k++) {
+      const wt = weights[o * ksize + k];
+      const row = (start[o] + k) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] += src[row + i] * wt;
+    }
+    const orow = o * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      const v = acc[i] >> 22;
+      out[orow + i] = v > 255 ? 255 : v < 0 ? 0 : v;
+    }
+  }
 }
 
 /** PIL.Image.resize(..., BOX): horizontal pass then vertical, each to uint8 in 22-bit fixed point. */
 export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: number, ow: number): Uint8Array {
+  if (ow !== w && oh !== h) {
+    const cx = boxCoefficients(w, ow);
+    const cy = boxCoefficients(h, oh);
+    if (cx.copy && cy.copy) {
+      // up-scaling: every output pixel is one input pixel, in one gather
+      const out = new Uint8Array(oh * ow * c);
+      let q = 0;
+      for (let y = 0; y < oh; y++) {
+        const row = cy.start[y] * w * c;
+        for (let x = 0; x < ow; x++) for (let ch = 0, at = row + cx.start[x] * c; ch < c; ch++) out[q++] = src[at + ch];
+      }
+      return out;
+    }
+  }
   let cur = src;
   let cw = w;
   if (ow !== w) {
-    const { start, count, weights } = boxCoefficients(w, ow);
     const out = new Uint8Array(h * ow * c);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < ow; x++)
-        for (let ch = 0; ch < c; ch++) {
-          let acc = 1 << 21;
-          for (let k = 0; k < count[x]; k++) acc += cur[(y * cw + start[x] + k) * c + ch] * weights[x][k];
-          out[(y * ow + x) * c + ch] = Math.min(255, Math.max(0, Math.floor(acc / (1 << 22))));
-        }
+    boxPassX(cur, out, h, w, c, ow, boxCoefficients(w, ow));
     cur = out;
     cw = ow;
   }
   if (oh !== h) {
-    const { start, count, weights } = boxCoefficients(h, oh);
     const out = new Uint8Array(oh * cw * c);
-    for (let y = 0; y < oh; y++)
-      for (let x = 0; x < cw; x++)
-        for (let ch = 0; ch < c; ch++) {
-          let acc = 1 << 21;
-          for (let k = 0; k < count[y]; k++) acc += cur[((start[y] + k) * cw + x) * c + ch] * weights[y][k];
-          out[(y * cw + x) * c + ch] = Math.min(255, Math.max(0, Math.floor(acc / (1 << 22))));
-        }
+    boxPassY(cur, out, oh, cw * c, boxCoefficients(h, oh));
     cur = out;
   }
   return cur;

@@ -1,0 +1,43 @@
+/**
+ * The corruption addon build/Release/actbench_corrupt.node (native/corrupt.cc: the JPEG round trip through
+ * the vendored libjpeg-turbo, MT19937's block twist), built by the package's install script. When it is
+ * missing or fails to load, corruptionAddon() returns null and callers use their TypeScript (or sharp)
+ * paths, which give the same bytes; corruptionAddonStatus() says why.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../train/native/addon.js';
+
+export interface CorruptionAddon {
+  /** n HWC images back to back, src → dst (same length), Pillow's JPEG settings at `quality` */
+  roundTrip(src: Uint8Array, dst: Uint8Array, n: number, width: number, height: number, channels: number, quality: number): void;
+  version(): string;
+  /** MT19937: the next block into mt, its tempered words into out */
+  twist(mt: Int32Array, out: Int32Array): void;
+}
+
+/** ACTBENCH_CORRUPT_ADDON overrides the location (tests of the fallbacks point it at a missing file) */
+export const CORRUPT_ADDON_PATH = process.env.ACTBENCH_CORRUPT_ADDON || join(PACKAGE_ROOT, 'build', 'Release', 'actbench_corrupt.node');
+
+let loaded: { addon: CorruptionAddon | null; reason: string } | undefined;
+
+function load(): { addon: CorruptionAddon | null; reason: string } {
+  if (!existsSync(CORRUPT_ADDON_PATH)) return { addon: null, reason: `${CORRUPT_ADDON_PATH} is missing (build it with 'npm run build:native')` };
+  try {
+    return { addon: createRequire(import.meta.url)(CORRUPT_ADDON_PATH) as CorruptionAddon, reason: '' };
+  } catch (e) {
+    return { addon: null, reason: `${CORRUPT_ADDON_PATH} failed to load: ${(e as Error).message.split('\n')[0]} (rebuild it with 'npm run build:native')` };
+  }
+}
+
+export function corruptionAddon(): CorruptionAddon | null {
+  loaded ??= load();
+  return loaded.addon;
+}
+
+/** '' when the addon is loaded, else why not */
+export function corruptionAddonStatus(): string {
+  loaded ??= load();
+  return loaded.reason;
+}
