@@ -53,3 +53,11 @@ export { benchModels } from './bench/models.js';
 export { ResultsStore, type EvalRecord, type BenchRecord, type ResultRecord } from './results/store.js';
 export { collectRuns, robustnessMarkdown } from './report/robustness.js';
 export { runStudy, type StudyOptions } from './api/study.js';
+// jobs: typed jobs, executors (local child processes, BullMQ queue), queue workers
+export { jobKey, canonicalJson } from './jobs/key.js';
+export { localExecutor, type Executor } from './jobs/executor.js';
+export type { JobKind, JobKinds } from './jobs/kinds/index.js';
+export { queueExecutor, type QueueExecutorOptions } from './jobs/queue/executor.js';
+export { startWorker, type WorkerOptions, type RunningWorker } from './jobs/queue/worker.js';
+export { queueStatus, type QueueStatus } from './jobs/queue/status.js';
+export { parseQueueUrl, redact, type QueueAddress } from './jobs/queue/url.js';

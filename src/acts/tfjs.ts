@@ -54,8 +54,11 @@ const safeRecip = customGrad<[tf.Tensor]>((x, save) => {
 
 const safeDiv = customGrad<[tf.Tensor, tf.Tensor]>((a, b, save) => {
   const nz = tf.notEqual(b, 0);
-  const rb = tf.where(nz, tf.reciprocal(tf.where(nz, b, tf.onesLike(b))), tf.zerosLike(b));
-  const value = tf.mul(a, rb);
+  const safe = tf.where(nz, b, tf.onesLike(b));
+  const rb = tf.where(nz, tf.reciprocal(safe), tf.zerosLike(b));
+  // a/b (one rounding, as ONNX's Div) masked by a select, not a·(1/b): ±inf·0 would be NaN where ONNX gives 0
+  const q = tf.div(a, safe);
+  const value = tf.where(nz.broadcastTo(q.shape), q, tf.zerosLike(q));
   save([a, b, rb]);
   return {
     value,

@@ -21,11 +21,16 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { bestSoFar, initialState, loadState, runEvolution, type Candidate, type Evaluation, type SearchState } from '../search/evolution.js';
 import { CandidateJobError, makeFitness, type FitnessKind } from '../search/fitness.js';
 import { meanStd, significance, welchTTest } from '../eval/stats.js';
+import { localExecutor, type Executor } from '../jobs/executor.js';
+import { queueExecutor } from '../jobs/queue/executor.js';
+import { parseQueueUrl } from '../jobs/queue/url.js';
 import { inParallel } from '../jobs/runner.js';
 import { trainInChild } from '../jobs/train.js';
 import { readManifest, type Manifest } from './train.js';
 import { resolveActivation } from '../acts/define.js';
 import { toDefinition } from '../search/genome.js';
+import { searchPareto, SEARCH_PARETO_FILE } from '../report/search-pareto.js';
+import { writeReportHtml } from '../report/html.js';
 
 export interface SearchOptions {
   model: string;
@@ -49,6 +54,10 @@ export interface SearchOptions {
   force?: boolean;
   /** add LayerAct-style layer statistics to the operators (off by default) */
   layerOps?: boolean;
+  /** send the candidates' trainings to this queue (redis://…) instead of child processes here; not part of the recipe */
+  queue?: string;
+  /** the directory every queue worker sees (default: the working directory); --out must be inside it */
+  artifacts?: string;
   log?: (l: string) => void;
   /** after each evaluated candidate (progress) */
   onCandidate?: (c: Candidate, s: SearchState) => void;
@@ -61,7 +70,7 @@ export interface SearchResult {
 }
 
 /** What a search writes in its directory: --force removes these (and nothing else a user put there). */
-const SEARCH_OUTPUTS = ['state.json', 'search.json', 'baseline-relu.json', 'candidates', 'report.md', 'best-so-far.svg', 'export', 'rerank', 'rerank.md'];
+const SEARCH_OUTPUTS = ['state.json', 'search.json', 'baseline-relu.json', 'candidates', 'report.md', 'best-so-far.svg', 'pareto.svg', 'report.html', 'export', 'rerank', 'rerank.md'];
 
 /** --force: remove a search's own outputs from its directory (stale candidates would otherwise be reused). */
 export function discardSearch(out: string): void {
@@ -93,15 +102,23 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   if (o.resume && o.force) throw new ActbenchError('SEARCH_BAD_OPTION', '--resume continues the search in --out and --force discards it: pass one of them', { field: 'force', exit: 2 });
   describeModel(recipe.model); // MODEL_UNKNOWN with close matches, before any work
   loadDataset(recipe.data); // the data spec and its files, before any work
+  const url = o.queue === undefined ? undefined : parseQueueUrl(o.queue);
   const lock = lockDir(o.out, 'search directory');
   try {
-    return await searchLocked(o, recipe, log);
+    // the executor: child processes here, or the queue's workers (checked reachable before any work)
+    const executor = url ? await queueExecutor({ url, run: o.out, artifacts: o.artifacts, log }) : localExecutor(Math.max(o.workers, 1));
+    try {
+      if (url) log(`search: candidates go to the queue at ${url.display}`);
+      return await searchLocked(o, recipe, log, executor);
+    } finally {
+      await executor.close();
+    }
   } finally {
     lock.release();
   }
 }
 
-async function searchLocked(o: SearchOptions, recipe: SearchRecipe, log: (l: string) => void): Promise<SearchResult> {
+async function searchLocked(o: SearchOptions, recipe: SearchRecipe, log: (l: string) => void, executor: Executor): Promise<SearchResult> {
   const stateFile = join(o.out, 'state.json');
   const recipeFile = join(o.out, 'search.json');
   const exists = existsSync(stateFile) || existsSync(recipeFile);
@@ -127,14 +144,20 @@ async function searchLocked(o: SearchOptions, recipe: SearchRecipe, log: (l: str
   }
   writeFileAtomic(recipeFile, JSON.stringify({ ...recipe, budget: o.budget }, null, 2));
   // functionally identical candidates reuse an earlier result: rebuild the table from the history
+  // (the baseline, then finished candidates in id order, then the results of the pending batch: exactly what
+  // an uninterrupted run knows when it reaches the first candidate still to evaluate)
   const known = new Map<string, Evaluation>();
-  for (const c of state.history) if (typeof c.details.fingerprint === 'string' && c.status !== 'duplicate') known.set(c.details.fingerprint, c);
-  const fitness = makeFitness({ ...recipe, dir: o.out, kind: recipe.fitness, log: () => {} }, known);
-
   const baselineFile = join(o.out, 'baseline-relu.json');
-  let baseline: Evaluation;
-  if (existsSync(baselineFile)) baseline = JSON.parse(readFileSync(baselineFile, 'utf8')) as Evaluation;
-  else {
+  const remember = (e: Evaluation | undefined) => {
+    if (e && typeof e.details.fingerprint === 'string' && (e.status === 'ok' || e.status === 'nan') && !known.has(e.details.fingerprint)) known.set(e.details.fingerprint, e);
+  };
+  let baseline: Evaluation | undefined = existsSync(baselineFile) ? (JSON.parse(readFileSync(baselineFile, 'utf8')) as Evaluation) : undefined;
+  remember(baseline);
+  for (const c of state.history) remember(c);
+  for (const p of state.pending) remember(p.result);
+  const fitness = makeFitness({ ...recipe, dir: o.out, kind: recipe.fitness, log: () => {} }, known, executor);
+
+  if (!baseline) {
     log('ReLU under the same protocol …');
     baseline = await stopOnJobFailure(() => fitness('relu', 'relu'), stateFile);
     if (baseline.status !== 'ok') {
@@ -143,7 +166,8 @@ async function searchLocked(o: SearchOptions, recipe: SearchRecipe, log: (l: str
     }
     writeFileAtomic(baselineFile, JSON.stringify(baseline));
   }
-  log(`ReLU fitness ${baseline.fitness.toFixed(4)}`);
+  const relu: Evaluation = baseline;
+  log(`ReLU fitness ${relu.fitness.toFixed(4)}`);
   await stopOnJobFailure(
     () =>
       runEvolution(state, (g, id) => fitness(g, id), {
@@ -156,12 +180,12 @@ async function searchLocked(o: SearchOptions, recipe: SearchRecipe, log: (l: str
       }),
     stateFile,
   );
-  const report = await searchReport(o.out, state, baseline, recipe);
+  const report = await searchReport(o.out, state, relu, recipe);
   if (!state.history.some((c) => c.status === 'ok')) {
     const counts = Object.entries(statusCounts(state)).map(([k, v]) => `${v} ${k}`).join(', ');
     throw new ActbenchError('SEARCH_NOTHING_TRAINED', `no candidate trained (${counts || 'none evaluated'}): the search found nothing; see ${report}`, { file: report });
   }
-  return { state, report, baseline };
+  return { state, report, baseline: relu };
 }
 
 /** A candidate's failed child job ends the search with the child's code, saying that the state was kept. */
@@ -196,7 +220,7 @@ async function paramSummary(dir: string): Promise<string> {
   return parts.join('<br>') || 'no parameters';
 }
 
-export async function searchReport(out: string, state: SearchState, baseline: Evaluation, o: Pick<SearchOptions, 'model' | 'data' | 'fitness' | 'epochs' | 'limitTrain'>): Promise<string> {
+export async function searchReport(out: string, state: SearchState, baseline: Evaluation, o: Pick<SearchOptions, 'model' | 'data' | 'fitness' | 'epochs' | 'limitTrain'>, w: { html?: boolean } = {}): Promise<string> {
   const curve = bestSoFar(state.history);
   const values = [
     ...curve.map((v, k) => ({ evaluation: k + 1, fitness: v, series: 'best so far' })),
@@ -221,6 +245,8 @@ export async function searchReport(out: string, state: SearchState, baseline: Ev
     rows.push(`| ${k + 1} | \`${c.expr}\` | ${c.fitness.toFixed(4)} | ${typeof c.details.valAcc === 'number' ? (100 * c.details.valAcc).toFixed(2) : '–'} | ${c.mutation} | ${params} |`);
   }
   const counts = statusCounts(state);
+  const pareto = await searchPareto(state.history, o.fitness);
+  if (pareto.svg) writeFileAtomic(join(out, SEARCH_PARETO_FILE), pareto.svg);
   const md = [
     `# Activation search (PANGAEA regularized evolution)`,
     '',
@@ -240,11 +266,13 @@ export async function searchReport(out: string, state: SearchState, baseline: Ev
     '',
     `Export them: \`actbench search export ${out} --top 3\` (catalogue-format definitions and standalone ONNX graphs).`,
     '',
+    ...pareto.markdown,
     `Machine: ${machineLine(machineInfo())}.`,
     '',
   ].join('\n');
   const file = join(out, 'report.md');
   writeFileAtomic(file, md);
+  if (w.html) writeReportHtml(file, md, pareto.spec ? { [SEARCH_PARETO_FILE]: pareto.spec } : {});
   return file;
 }
 

@@ -15,7 +15,9 @@ import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
 import { resolveActivation, type ActivationDef } from '../acts/define.js';
 import { ActbenchError } from '../errors.js';
 import { inParallel } from '../jobs/runner.js';
-import { trainInChild } from '../jobs/train.js';
+import { localExecutor, type Executor } from '../jobs/executor.js';
+import { queueExecutor } from '../jobs/queue/executor.js';
+import { parseQueueUrl, type QueueAddress } from '../jobs/queue/url.js';
 import { describeModel } from '../models/registry.js';
 import { checkInt, checkNumber, checkSeed } from '../search/options.js';
 import { lockDir } from '../util/lock.js';
@@ -29,6 +31,9 @@ import { cifarCSource, evaluateModel } from '../eval/evaluate.js';
 import { collectRuns, categoryPlot, robustnessMarkdown, severityPlot } from '../report/robustness.js';
 import { ResultsStore, type BenchRecord } from '../results/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { decisionView, PARETO_FILE, studyFigures } from '../report/decision-view.js';
+import type { Preference } from '../report/decision.js';
+import { writeReportHtml } from '../report/html.js';
 import type { EpName } from '../runtime/session.js';
 
 export interface StudyOptions {
@@ -44,6 +49,12 @@ export interface StudyOptions {
   modelsDir?: string;
   parallel?: number;
   ep?: EpName;
+  /** the trade-off the decision section names a best activation for */
+  preference?: Preference;
+  /** train on the workers of this queue (redis://…) instead of child processes here */
+  queue?: string;
+  /** the directory every queue worker sees (default: the working directory); the models directory must be inside it */
+  artifacts?: string;
   log?: (line: string) => void;
 }
 
@@ -67,6 +78,7 @@ interface StudyPlan {
   out: string;
   modelsDir: string;
   ds: DatasetSplits;
+  queue?: QueueAddress;
 }
 
 /** The files and folders a data spec reads (for the outputs-never-touch-inputs check). */
@@ -119,7 +131,8 @@ function plan(o: StudyOptions): StudyPlan {
   const inputs = dataPaths(data).map((path) => ({ path, what: 'dataset' }));
   assertDisjoint({ path: out, what: '--out' }, inputs);
   assertDisjoint({ path: modelsDir, what: 'models directory' }, inputs);
-  return { data, model, acts, seeds, epochs, limitTrain, testImages, lr, parallel, out, modelsDir, ds };
+  const queue = o.queue === undefined ? undefined : parseQueueUrl(o.queue);
+  return { data, model, acts, seeds, epochs, limitTrain, testImages, lr, parallel, out, modelsDir, ds, queue };
 }
 
 /** What a finished run directory must match to be reused by a rerun of the study. */
@@ -138,13 +151,18 @@ export async function runStudy(o: StudyOptions = {}): Promise<{ report: string; 
   const p = plan(o);
   const locks = [lockDir(p.out, 'study report directory'), lockDir(p.modelsDir, 'study models directory')];
   try {
-    return await studyLocked(p, o);
+    const executor = p.queue ? await queueExecutor({ url: p.queue, run: p.out, artifacts: o.artifacts, log: o.log }) : localExecutor(p.parallel);
+    try {
+      return await studyLocked(p, o, executor);
+    } finally {
+      await executor.close();
+    }
   } finally {
     for (const l of locks.reverse()) l.release();
   }
 }
 
-async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: string; seconds: number }> {
+async function studyLocked(p: StudyPlan, o: StudyOptions, executor: Executor): Promise<{ report: string; seconds: number }> {
   const t0 = performance.now();
   const log = o.log ?? (() => {});
   const { data, model, seeds, epochs, limitTrain, testImages, out, modelsDir, ds } = p;
@@ -169,9 +187,11 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
       `remove ${dir} (or pass another --models-dir) to train it afresh`);
     previous.set(dir, m);
   }
-  const failures = await inParallel(jobs, p.parallel, async ({ act, seed }) => {
+  // with a queue every run is sent at once (the workers set the pace); here, one child per allowed core
+  const width = p.queue ? jobs.length : p.parallel;
+  if (p.queue) log(`study: trainings go to the queue at ${p.queue.display}`);
+  const failures = await inParallel(jobs, width, async ({ act, seed }) => {
     const dir = join(modelsDir, runName(act, seed));
-    const hasCheckpoint = existsSync(join(dir, 'checkpoint', 'state.json'));
     const m = previous.get(dir);
     if (m?.result.stopped) {
       // a training that stopped on a non-finite loss stays stopped for this recipe
@@ -183,26 +203,17 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
       log(`train ${act} seed ${seed}: done earlier (${dir})`);
       return;
     }
-    const exportOpts = { validationImages: 256 };
     const label = `${act} seed ${seed}`;
-    let r;
-    if (m && !hasCheckpoint) {
-      log(`export ${label} …`);
-      r = await trainInChild({ kind: 'export', dir, export: exportOpts }, { label: `export ${label}`, log });
-    } else {
-      log(`train ${label} …`);
-      r = await trainInChild(
-        {
-          kind: 'train',
-          train: {
-            model, act, data, seed, out: dir, resume: hasCheckpoint, limitTrain, limitTest: testImages,
-            recipe: { epochs, lr: p.lr, augment: data.startsWith('cifar') ? 'cifar' : 'none' },
-          },
-          export: exportOpts,
-        },
-        { label: `train ${label}`, log },
-      );
-    }
+    log(`train ${label} …`);
+    // one job trains (or resumes from its checkpoint, or reuses a finished run) and exports
+    const r = await executor.run(
+      'train-run',
+      {
+        train: { model, act, data, seed, out: dir, limitTrain, limitTest: testImages, recipe: { epochs, lr: p.lr, augment: data.startsWith('cifar') ? 'cifar' : 'none' } },
+        export: { validationImages: 256 },
+      },
+      { label: `train ${label}`, log },
+    );
     if (r.manifest.result.stopped) {
       stopped.push({ act, seed, reason: r.manifest.result.stopped.reason });
       log(`train ${label}: stopped (${r.manifest.result.stopped.reason}), not exported`);
@@ -264,6 +275,8 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
       stopped.map((s) => `${s.act} seed ${s.seed} (${s.reason})`).join('; ') + '.'
     : null;
   const baseline = runs.some((r) => r.activation === 'relu') ? 'relu' : undefined;
+  const decision = await decisionView(runs, benchRecords, { baseline, preference: o.preference });
+  writeFileAtomic(join(out, PARETO_FILE), decision.paretoSvg);
   const cmd = `npx actbench study --data ${data} --model ${model} --acts ${acts.join(',')} --seeds ${seeds.join(',')} --epochs ${epochs} --limit-train ${limitTrain} --test-images ${testImages}`;
   const md = robustnessMarkdown({
     title: `actbench study: ${acts.join(', ')} on ${data} (${model})`,
@@ -274,7 +287,7 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
       '',
       `Test images: ${n}, class-stratified (per class: ${perClassText}), drawn with the fixed split seed ${SPLIT_SEED}: the test split and this subset are independent of the training seeds, and identical for every activation and seed (indices' summary in test-images.json).`,
       '',
-      `Trained on the TF.js backend ${[...trainedOn].join(', ') || '–'}; evaluated on onnxruntime's ${runs[0]?.provider ?? '–'} provider. Small data and few epochs: this shows the pipeline end to end; rankings need the full recipe and several seeds.`,
+      `Trained on the TF.js backend ${[...trainedOn].join(', ') || '–'}; evaluated on onnxruntime's ${runs[0]?.provider ?? '–'} provider. ${p.seeds.length > 1 ? `Small data and few epochs: the ± and the significance marks say which differences hold across these ${p.seeds.length} seeds at this scale, not at the full recipe's.` : 'Small data, few epochs and one seed: this shows the pipeline end to end; rankings need the full recipe and several seeds.'}`,
     ],
     runs,
     bench: benchRecords,
@@ -283,9 +296,11 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
     plots: { severity: 'severity.svg', categories: 'categories.svg', shapes: 'activations.svg' },
     reproduce: [cmd],
     machine: machineLine(machineInfo()),
+    decision: decision.markdown,
   });
   const report = join(out, 'report.md');
   writeFileAtomic(report, md);
+  writeReportHtml(report, md, studyFigures(runs, decision.paretoSpec));
   if (incomplete) {
     throw new ActbenchError('STUDY_INCOMPLETE', `${report} is incomplete: ${stopped.length} of ${jobs.length} runs stopped on a non-finite loss (${stopped.map((s) => `${s.act} seed ${s.seed}`).join(', ')}); the report says so`, { file: report, exit: 3 });
   }

@@ -1,11 +1,12 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations, training, corruptions, pipeline.
+ * asserted in tests. Suites: activations, training, corruptions, pipeline, distributed.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
+import { benchDistributed, distributedBenchMarkdown } from './distributed.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
 import { parseBackend, type BackendName } from '../train/backend.js';
@@ -40,6 +41,10 @@ const SUITES: Record<string, () => Promise<(command: string) => string>> = {
   pipeline: async () => {
     const r = await benchPipeline({ log });
     return (cmd) => pipelineBenchMarkdown(r, cmd);
+  },
+  distributed: async () => {
+    const r = await benchDistributed({ log });
+    return (cmd) => distributedBenchMarkdown(r, cmd);
   },
 };
 

@@ -170,7 +170,9 @@ export function registerEval(program: Command): void {
     .option('--test-images <n>', 'test images (clean and corrupted)', positiveInt('--test-images'), 1000)
     .option('--out <dir>', 'report directory (default reports/study-<data>-<model>)')
     .option('--ep <name>', 'auto | cuda | webgpu | cpu', choice('--ep', EP_NAMES), 'auto')
-    .action(async (f: { data?: string; model: string; acts: string[]; seeds: number[]; epochs: number; limitTrain: number; testImages: number; out?: string; ep: EpName }) => {
+    .option('--queue <url>', 'train on `actbench worker`s of this queue: redis://[user:pass@]HOST:PORT[/DB] or rediss://')
+    .option('--artifacts <dir>', 'with --queue: the directory every worker sees (the models directory inside it)')
+    .action(async (f: { data?: string; model: string; acts: string[]; seeds: number[]; epochs: number; limitTrain: number; testImages: number; out?: string; ep: EpName; queue?: string; artifacts?: string }) => {
       const r = await runStudy({ ...f, log: (l) => console.error(l) });
       console.log(`report: ${r.report} (${(r.seconds / 60).toFixed(1)} min)`);
     });

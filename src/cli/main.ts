@@ -9,6 +9,7 @@ import { registerCorrupt } from './corrupt.js';
 import { registerEval } from './evaluate.js';
 import { registerSearch } from './search.js';
 import { registerSetup } from './setup.js';
+import { registerWorker } from './worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('actbench')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSearch(program);
   registerReport(program);
   registerSetup(program);
+  registerWorker(program);
   return program;
 }
 

@@ -111,3 +111,17 @@ export const numberPair = (flag: string) => (v: string): [number, number] => {
   if (!(lo < hi)) fail(flag, 'lo,hi with lo < hi', v);
   return [lo, hi];
 };
+
+/** `name=number` pairs, comma-separated, each name once (e.g. --weights clean=1,robust=2,latency=0.5). */
+export const numberMap = (flag: string, o: { min?: number } = { min: 0 }) => (v: string): Record<string, number> => {
+  const expected = 'comma-separated name=number pairs such as clean=1,robust=2';
+  const out: Record<string, number> = {};
+  for (const part of v.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) fail(flag, expected, v);
+    const name = part.slice(0, eq).trim();
+    if (name in out) fail(flag, `${expected}, each name once ('${name}' repeats)`, v);
+    out[name] = number(flag, o)(part.slice(eq + 1));
+  }
+  return out;
+};

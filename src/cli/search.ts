@@ -31,6 +31,8 @@ export function registerSearch(program: Command): void {
     .addOption(new Option('--resume', 'continue the search in --out where it stopped (same flags; --budget may grow)').conflicts('force'))
     .option('--force', 'discard the search in --out and start afresh')
     .option('--layer-ops', 'extend the operators with layer-level statistics (lnorm, lmean, cmean)')
+    .option('--queue <url>', 'train the candidates on `actbench worker`s of this queue: redis://[user:pass@]HOST:PORT[/DB] or rediss://')
+    .option('--artifacts <dir>', 'with --queue: the directory every worker sees (shared file system; --out inside it)')
     .enablePositionalOptions()
     .action(async (f: SearchFlags) => {
       if (f.sample > f.population) {

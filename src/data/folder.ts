@@ -68,15 +68,19 @@ export function isDirectory(path: string): boolean {
   }
 }
 
-/** The files of a <class>/<file> tree, classes sorted by name (torchvision's ImageFolder order). */
+/**
+ * The files of a <class>/<file> tree, classes sorted by name (torchvision's ImageFolder order). Hidden entries
+ * (`.ipynb_checkpoints`, `.DS_Store`, editor backups) are neither classes nor images: torchvision would count a
+ * hidden directory as a class and then refuse it as empty.
+ */
 export function listImageFolder(root: string): { classes: string[]; entries: FolderEntry[] } {
   if (!isDirectory(root)) throw new ActbenchError('FOLDER_MISSING', `${root} is not a directory (expected <root>/<class>/<image>)`, { file: root });
-  const classes = list(root).filter((d) => isDirectory(join(root, d))).sort();
+  const classes = list(root).filter((d) => !d.startsWith('.') && isDirectory(join(root, d))).sort();
   if (classes.length === 0) throw new ActbenchError('FOLDER_EMPTY', `${root} has no class sub-directories (expected <root>/<class>/<image>)`, { file: root });
   const entries: FolderEntry[] = [];
   classes.forEach((c, label) => {
     for (const f of list(join(root, c)).sort()) {
-      if (EXTS.has(extname(f).toLowerCase())) entries.push({ file: join(root, c, f), relative: join(c, f), label });
+      if (!f.startsWith('.') && EXTS.has(extname(f).toLowerCase())) entries.push({ file: join(root, c, f), relative: join(c, f), label });
     }
   });
   if (entries.length === 0) throw new ActbenchError('FOLDER_EMPTY', `${root} has no .jpg/.jpeg/.png images`, { file: root });

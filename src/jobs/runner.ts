@@ -52,6 +52,10 @@ export interface JobOptions {
   label: string;
   /** log lines from the job (its own log and its stdout) */
   log?: (line: string) => void;
+  /** the child's working directory (a queue worker's --artifacts: the jobs' relative paths start there) */
+  cwd?: string;
+  /** its own process group: a Ctrl-C at the terminal reaches the parent only, which decides (a worker finishing its jobs) */
+  detached?: boolean;
 }
 
 export function runJob<Request, Result>(entry: URL, request: Request, o: JobOptions): Promise<Result> {
@@ -62,7 +66,7 @@ export function runJob<Request, Result>(entry: URL, request: Request, o: JobOpti
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = fork(fileURLToPath(entry), [], { execArgv: childExecArgv(entry), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+      child = fork(fileURLToPath(entry), [], { cwd: o.cwd, detached: o.detached, execArgv: childExecArgv(entry), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
     } catch (e) {
       reject(new ActbenchError('JOB_START_FAILED', `${o.label}: could not start a child job (${(e as Error).message})`));
       return;

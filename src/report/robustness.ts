@@ -206,12 +206,14 @@ export interface ReportInput {
   plots: { severity: string; categories: string; shapes?: string };
   reproduce: string[];
   machine: string;
+  /** the decision section (report/decision-view.ts), first after the intro */
+  decision?: string;
 }
 
 export function robustnessMarkdown(o: ReportInput): string {
   const { header, rows } = mainTable(o.runs, o.baseline);
   const g = groups(o.runs);
-  const out: string[] = [`# ${o.title}`, '', ...o.intro, ''];
+  const out: string[] = [`# ${o.title}`, '', ...o.intro, '', ...(o.decision ? [o.decision] : [])];
   out.push('## Accuracy (top-1 %)', '');
   out.push(md(header, rows), '');
   out.push(

@@ -11,18 +11,17 @@
  *    with the deployed cost: fitness = accuracy − w·log₂(ONNX latency / ReLU latency).
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { compileActivation, type ActivationDef } from '../acts/define.js';
 import { evaluateTfjs, tfjsIr } from '../acts/tfjs.js';
 import { benchActivations } from '../bench/activations.js';
-import type { ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
 import { stratifiedSubset } from '../data/split.js';
-import { readManifest, type Manifest } from '../api/train.js';
 import { ActbenchError } from '../errors.js';
-import { trainInChild, type TrainJobTraining } from '../jobs/train.js';
+import { defaultExecutor, type Executor } from '../jobs/executor.js';
+import { trainRun } from '../jobs/kinds/train-run.js';
+import type { JobContext } from '../jobs/kinds/index.js';
 import { evaluateModel, onTheFlySource } from '../eval/evaluate.js';
 import { activationModel } from '../onnx/activation-model.js';
 import { ResultsStore } from '../results/store.js';
@@ -83,72 +82,115 @@ export class CandidateJobError extends ActbenchError {
   }
 }
 
-export function makeFitness(o: FitnessOptions, known: Map<string, Evaluation>) {
-  let robustVal: ImageSet | undefined;
-  // the robustness images: a class-stratified subset of the test split (fixed split seed, not the run's)
-  const valSet = () => (robustVal ??= stratifiedSubset(loadDataset(o.data).test, o.limitTest).set);
-  const trainRequest = (act: string, dir: string): TrainJobTraining => ({
-    model: o.model, act, data: o.data, seed: o.seed, out: dir, limitTrain: o.limitTrain, limitTest: o.limitTest,
-    recipe: { epochs: o.epochs, lr: o.lr },
-    // a candidate killed mid-training resumes from its checkpoint (the search recipe is the same: checked by runSearch)
-    resume: existsSync(join(dir, 'checkpoint', 'state.json')),
-  });
+/** One candidate's training and scoring, as a job (kind `fitness`): everything after the probe. */
+export interface FitnessJobInput {
+  options: Omit<FitnessOptions, 'log'>;
+  gene: Gene | 'relu';
+  /** the candidate's id (its directory under <dir>/candidates), or 'relu' for the baseline */
+  id: number | string;
+  fingerprint: string;
+}
+
+const definitionOf = (gene: Gene | 'relu'): ActivationDef =>
+  gene === 'relu' ? ({ name: 'relu', expr: 'relu(x)', constants: {}, params: {} } as ActivationDef) : toDefinition(gene);
+
+/**
+ * Train the candidate (resuming or reusing its directory: the job may be delivered twice) and score it.
+ * A non-finite loss is fitness 0 ('nan'); any other failure rejects with its coded error.
+ */
+export async function scoreCandidate(input: FitnessJobInput, log: (l: string) => void, ctx: JobContext = {}): Promise<Evaluation> {
+  const t0 = performance.now();
+  const { options: o, gene, id, fingerprint } = input;
+  const done = (e: Omit<Evaluation, 'seconds'>): Evaluation => ({ ...e, seconds: (performance.now() - t0) / 1000 });
+  const expr = gene === 'relu' ? 'relu' : toExpression(gene);
+  const dir = join(o.dir, 'candidates', String(id));
+  const robust = o.kind.startsWith('robust');
+  const { manifest } = await trainRun(
+    {
+      train: { model: o.model, act: expr, data: o.data, seed: o.seed, out: dir, limitTrain: o.limitTrain, limitTest: o.limitTest, recipe: { epochs: o.epochs, lr: o.lr } },
+      ...(robust ? { export: { validationImages: 64 } } : {}),
+    },
+    log,
+    ctx,
+  );
+  if (manifest.result.stopped) return done({ fitness: 0, status: 'nan', details: { fingerprint, reason: manifest.result.stopped.reason } });
+  const details: Evaluation['details'] = { fingerprint, valAcc: manifest.result.valAcc };
+  let score = manifest.result.valAcc ?? 0;
+  if (robust) {
+    // the robustness images: a class-stratified subset of the test split (fixed split seed, not the run's)
+    const valSet = stratifiedSubset(loadDataset(o.data).test, o.limitTest).set;
+    const src = onTheFlySource(valSet, { name: o.data, corruptions: ['gaussian_noise', 'defocus_blur', 'contrast', 'fog'], severities: [3], seed: o.seed, includeClean: false, workers: 1 });
+    try {
+      const recs = await evaluateModel(join(dir, 'model.onnx'), src, { ep: 'cpu', store: new ResultsStore(join(dir, 'robust.jsonl')) });
+      score = recs.reduce((a, r) => a + r.top1, 0) / recs.length;
+      details.corruptedAcc = score;
+    } finally {
+      await src.close();
+    }
+  }
+  if (o.kind.endsWith('latency')) {
+    const ratio = await latencyRatio(definitionOf(gene));
+    details.latencyRatio = ratio;
+    score -= o.latencyWeight * Math.log2(Math.max(ratio, 1e-6));
+  }
+  return done({ fitness: score, status: 'ok', details });
+}
+
+/**
+ * The search's fitness function: probe and de-duplicate here, train and score as a `fitness` job on the
+ * executor (child processes, or the queue's workers). Probes and the duplicate check run one at a time in
+ * call order (candidate order), and a candidate functionally identical to one still being evaluated waits
+ * for that result: which candidate is a duplicate never depends on which job finishes first.
+ */
+export function makeFitness(o: FitnessOptions, known: Map<string, Evaluation>, executor: Executor = defaultExecutor()) {
+  const inflight = new Map<string, Promise<Evaluation>>();
+  let turn: Promise<unknown> = Promise.resolve();
   return async (gene: Gene | 'relu', id: number | string): Promise<Evaluation> => {
     const t0 = performance.now();
     const expr = gene === 'relu' ? 'relu' : toExpression(gene);
     const done = (e: Omit<Evaluation, 'seconds'>): Evaluation => ({ ...e, seconds: (performance.now() - t0) / 1000 });
-    let p;
-    let def: ActivationDef;
-    try {
-      // validation (non-finite everywhere, too deep …) refuses some generated graphs: they score 0, the search goes on
-      def = gene === 'relu' ? ({ name: 'relu', expr: 'relu(x)', constants: {}, params: {} } as ActivationDef) : toDefinition(gene);
-      p = await probe(def);
-    } catch (e) {
-      return done({ fitness: 0, status: 'parity', details: { error: (e as Error).message.slice(0, 200) } });
-    }
-    if (!p.parity) return done({ fitness: 0, status: 'parity', details: { fingerprint: p.fingerprint, maxDiff: p.maxDiff } });
-    const prior = known.get(p.fingerprint);
-    if (prior && gene !== 'relu') return done({ ...prior, status: 'duplicate', details: { ...prior.details, fingerprint: p.fingerprint } });
-    const dir = join(o.dir, 'candidates', String(id));
-    const robust = o.kind.startsWith('robust');
-    const label = gene === 'relu' ? 'baseline relu' : `candidate ${id} (${expr})`;
-    const exportOpts = { validationImages: 64 };
-    let manifest: Manifest;
-    try {
-      if (!existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, 'checkpoint', 'state.json'))) {
-        manifest = (await trainInChild({ kind: 'train', train: trainRequest(expr, dir), ...(robust ? { export: exportOpts } : {}) }, { label, log: o.log })).manifest;
-      } else {
-        manifest = readManifest(dir);
-        if (robust && !manifest.result.stopped && !existsSync(join(dir, 'model.onnx'))) await trainInChild({ kind: 'export', dir, export: exportOpts }, { label, log: o.log });
-      }
-    } catch (e) {
-      if (e instanceof ActbenchError) throw new CandidateJobError(id, e);
-      throw e;
-    }
-    if (manifest.result.stopped) {
-      const ev = done({ fitness: 0, status: 'nan', details: { fingerprint: p.fingerprint, reason: manifest.result.stopped.reason } });
-      known.set(p.fingerprint, ev);
-      return ev;
-    }
-    const details: Evaluation['details'] = { fingerprint: p.fingerprint, valAcc: manifest.result.valAcc };
-    let score = manifest.result.valAcc ?? 0;
-    if (robust) {
-      const src = onTheFlySource(valSet(), { name: o.data, corruptions: ['gaussian_noise', 'defocus_blur', 'contrast', 'fog'], severities: [3], seed: o.seed, includeClean: false, workers: 1 });
+    const step = turn.then(async (): Promise<{ now: Evaluation } | { wait: Promise<Evaluation>; fingerprint: string } | { run: string }> => {
+      let p;
       try {
-        const recs = await evaluateModel(join(dir, 'model.onnx'), src, { ep: 'cpu', store: new ResultsStore(join(dir, 'robust.jsonl')) });
-        score = recs.reduce((a, r) => a + r.top1, 0) / recs.length;
-        details.corruptedAcc = score;
-      } finally {
-        await src.close();
+        // validation (non-finite everywhere, too deep …) refuses some generated graphs: they score 0, the search goes on
+        p = await probe(definitionOf(gene));
+      } catch (e) {
+        return { now: done({ fitness: 0, status: 'parity', details: { error: (e as Error).message.slice(0, 200) } }) };
       }
+      if (!p.parity) return { now: done({ fitness: 0, status: 'parity', details: { fingerprint: p.fingerprint, maxDiff: p.maxDiff } }) };
+      if (gene !== 'relu') {
+        const prior = known.get(p.fingerprint);
+        if (prior) return { now: done({ ...prior, status: 'duplicate', details: { ...prior.details, fingerprint: p.fingerprint } }) };
+        const running = inflight.get(p.fingerprint);
+        if (running) return { wait: running, fingerprint: p.fingerprint };
+      }
+      return { run: p.fingerprint };
+    });
+    turn = step.catch(() => {});
+    const s = await step;
+    if ('now' in s) return s.now;
+    if ('wait' in s) {
+      const prior = await s.wait;
+      return done({ ...prior, status: 'duplicate', details: { ...prior.details, fingerprint: s.fingerprint } });
     }
-    if (o.kind.endsWith('latency')) {
-      const ratio = await latencyRatio(def);
-      details.latencyRatio = ratio;
-      score -= o.latencyWeight * Math.log2(Math.max(ratio, 1e-6));
+    const { log: _log, ...options } = o;
+    const label = gene === 'relu' ? 'baseline relu' : `candidate ${id} (${expr})`;
+    const job = executor
+      .run('fitness', { options, gene, id, fingerprint: s.run }, { label, log: o.log })
+      .then((ev) => {
+        if (ev.status === 'ok' || ev.status === 'nan') known.set(s.run, ev);
+        return ev;
+      })
+      .catch((e: unknown) => {
+        if (e instanceof ActbenchError) throw new CandidateJobError(id, e);
+        throw e;
+      });
+    inflight.set(s.run, job);
+    // the baseline's fingerprint is known only once it finished (a candidate equal to ReLU is a duplicate of it)
+    try {
+      return await job;
+    } finally {
+      inflight.delete(s.run);
     }
-    const ev = done({ fitness: score, status: 'ok', details });
-    known.set(p.fingerprint, ev);
-    return ev;
   };
 }

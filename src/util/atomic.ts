@@ -1,9 +1,10 @@
 /** Atomic file output: write to a temporary sibling, then rename, so a failure never leaves half a file. */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ensureDir } from './mkdir.js';
 import { dirname, join, basename } from 'node:path';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, data);

@@ -3,7 +3,8 @@
  * CIFAR-C file, two trainings in one run directory). The lock is a file created with O_EXCL holding the
  * owner's pid; a lock whose owner is gone (killed with -9) is taken over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { ensureDir } from './mkdir.js';
 import { dirname, join } from 'node:path';
 import { ActbenchError } from '../errors.js';
 import { onExit } from './signals.js';
@@ -27,13 +28,13 @@ function alive(pid: number): boolean {
 const held = new Map<string, number>();
 
 export function lockDir(dir: string, what = 'output directory'): DirLock {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, what);
   return lockFile(join(dir, LOCK_FILE), what, dir);
 }
 
 /** The same lock as a named file (e.g. `<results>.jsonl.lock` next to one file); `dir` is what it guards. */
 export function lockFile(file: string, what: string, dir: string): DirLock {
-  mkdirSync(dirname(file), { recursive: true });
+  ensureDir(dirname(file), what);
   // re-entrant within one process (a verb and the library call under it may both lock)
   const depth = held.get(file);
   if (depth !== undefined) {

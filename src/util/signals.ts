@@ -5,6 +5,7 @@
  */
 const hooks = new Set<() => void>();
 let installed = false;
+let deferred: ((signal: NodeJS.Signals) => void) | null = null;
 
 function runHooks(): void {
   for (const h of [...hooks].reverse()) {
@@ -23,10 +24,25 @@ function install(): void {
   process.on('exit', runHooks);
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(sig, () => {
+      if (deferred) {
+        const d = deferred;
+        deferred = null;
+        d(sig);
+        return;
+      }
       runHooks();
       process.exit(code);
     });
   }
+}
+
+/**
+ * A process that can stop gracefully (a queue worker finishing the jobs in hand) takes the first SIGINT or
+ * SIGTERM itself; a second one runs the clean-ups and exits as usual.
+ */
+export function deferFirstSignal(fn: (signal: NodeJS.Signals) => void): void {
+  install();
+  deferred = fn;
 }
 
 /** Register a clean-up; returns a function that unregisters it. */

@@ -253,6 +253,28 @@ describe('ONNX lowering', () => {
       /has 3 values, expected 4/,
     );
   });
+  it('safe division: ±inf / 0 is 0 in TF.js as in ONNX (not ±inf·(1/0 → 0) = NaN), a/b rounded once', async () => {
+    // exp(x) overflows to +inf for x ≥ 89 and relu(−x) is 0 there; for x < 0 the quotient is exp(x)/(−x)
+    const def = resolveActivation('div(exp(x), relu(-x))');
+    const b = gridBatch(-120, 120, [Infinity, -Infinity]);
+    const t = tfjsForward(def, b, {});
+    const o = await onnxForward(def, b, {});
+    for (let k = 0; k < b.data.length; k++) {
+      const x = b.data[k];
+      const e = Math.fround(Math.exp(x));
+      const want = x >= 0 || Number.isNaN(x) ? (Number.isNaN(x) ? NaN : 0) : Math.fround(e / Math.fround(-x));
+      if (Number.isNaN(want)) continue;
+      if (want === 0) {
+        assert.equal(t[k], 0, `TF.js at x = ${x}: ${t[k]}`);
+        assert.equal(o[k], 0, `ONNX at x = ${x}: ${o[k]}`);
+        continue;
+      }
+      // ORT's vectorised exp differs by an ulp and flushes denormals: relative 2e-6 above float32's normal range
+      const tol = 2e-6 * Math.abs(want) + 1.2e-38;
+      assert.ok(Math.abs(t[k] - want) <= tol, `TF.js at x = ${x}: ${t[k]} vs ${want}`);
+      assert.ok(Math.abs(o[k] - want) <= tol, `ONNX at x = ${x}: ${o[k]} vs ${want}`);
+    }
+  });
   it('constant functions keep the input shape (PANGAEA one/zero)', async () => {
     const b = featureBatch(3);
     const y = await onnxForward(resolveActivation('one(x)'), b, {});

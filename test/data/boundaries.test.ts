@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -95,6 +95,17 @@ describe('test splits never depend on a training seed (issue 9 #4)', () => {
     tree(join(root, 'val'), { cat: 1, dog: 1 });
     const ds = loadDataset(`folder:${root}`);
     assert.deepEqual(ds.split, { method: 'files', seed: null, testFraction: 2 / 8 });
+    assert.deepEqual(ds.test.classNames, ['cat', 'dog']);
+  });
+  it('hidden directories and files are not classes or images (.ipynb_checkpoints, .DS_Store)', () => {
+    const root = join(dir, 'hidden');
+    tree(join(root, 'train'), { cat: 3, dog: 3, '.ipynb_checkpoints': 2 });
+    tree(join(root, 'val'), { cat: 1, dog: 1 });
+    writeFileSync(join(root, 'train', 'cat', '.DS_Store'), 'x');
+    copyFileSync(join(root, 'train', 'cat', '0.png'), join(root, 'train', 'cat', '.0-backup.png'));
+    const ds = loadDataset(`folder:${root}`);
+    assert.deepEqual(ds.train.classNames, ['cat', 'dog']);
+    assert.equal(ds.train.labels.length, 6);
     assert.deepEqual(ds.test.classNames, ['cat', 'dog']);
   });
 });

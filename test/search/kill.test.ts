@@ -18,7 +18,7 @@ function childrenOf(pid: number): number[] {
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid && readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('train-job')) out.push(Number(e));
+      if (ppid === pid && /train-job|jobs\/entry/.test(readFileSync(`/proc/${e}/cmdline`, 'utf8'))) out.push(Number(e));
     } catch {
       // gone meanwhile
     }

@@ -1,0 +1,48 @@
+/**
+ * The job kinds, by name: each a function of a JSON input to a JSON result, deterministic given its input.
+ * Loaded by the fixed job entry (../entry.ts) in a job's own process — locally or on a queue worker.
+ */
+import type { BackendRequest } from '../../train/backend.js';
+import type { Evaluation } from '../../search/evolution.js';
+import type { FitnessJobInput } from '../../search/fitness.js';
+import type { TrainRunInput, TrainRunResult } from './train-run.js';
+
+export interface JobKinds {
+  /** train + export + validate one run */
+  'train-run': { input: TrainRunInput; result: TrainRunResult };
+  /** one search candidate's fitness (its training and scoring) */
+  fitness: { input: FitnessJobInput; result: Evaluation };
+  /** answers its input: the queue's round trip without work (bench, health checks) */
+  echo: { input: { value: unknown }; result: { value: unknown } };
+}
+
+export type JobKind = keyof JobKinds;
+export const JOB_KINDS: readonly JobKind[] = ['train-run', 'fitness', 'echo'];
+
+/** What the process running the job adds: the worker's --backend (the coordinator's request wins when it names one). */
+export interface JobContext {
+  backend?: BackendRequest;
+}
+
+type Handler<K extends JobKind> = (input: JobKinds[K]['input'], log: (l: string) => void, ctx: JobContext) => Promise<JobKinds[K]['result']>;
+
+/** The handler of a kind, imported on demand (a worker loads only what its jobs need). */
+export async function handlerOf<K extends JobKind>(kind: K): Promise<Handler<K>> {
+  const handlers: { [P in JobKind]: () => Promise<Handler<P>> } = {
+    'train-run': async () => (await import('./train-run.js')).trainRun,
+    fitness: async () => (await import('../../search/fitness.js')).scoreCandidate,
+    echo: async () => async (input) => ({ value: input.value }),
+  };
+  return handlers[kind]() as Promise<Handler<K>>;
+}
+
+/** Paths inside a job's input, rewritten by `map` (relative to the shared artifacts directory for the queue). */
+export function relocate<K extends JobKind>(kind: K, input: JobKinds[K]['input'], map: (path: string) => string): JobKinds[K]['input'] {
+  if (kind === 'train-run') {
+    const i = input as TrainRunInput;
+    return { ...i, train: { ...i.train, out: map(i.train.out) } } as JobKinds[K]['input'];
+  }
+  if (kind === 'echo') return input;
+  const i = input as FitnessJobInput;
+  return { ...i, options: { ...i.options, dir: map(i.options.dir) } } as JobKinds[K]['input'];
+}

@@ -1,0 +1,68 @@
+/**
+ * `actbench worker`: take jobs from the queue and run each in a child process on the fixed job entry, with
+ * the working directory at --artifacts (where the jobs' relative paths start). A deterministic failure
+ * (a coded error for this input: bad input, a NaN where none may be) is final — UnrecoverableError, no
+ * retry — and carries its code; a transient one (a killed child, a full disk) is retried with backoff.
+ * A worker killed outright (kill -9, a lost machine) stops renewing its jobs' locks: BullMQ's stalled-job
+ * check in the other workers puts them back in the queue, and the job kinds are idempotent (a training
+ * resumes from its checkpoint), so the result equals an uninterrupted run's.
+ */
+import { resolve } from 'node:path';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { ActbenchError } from '../../errors.js';
+import type { BackendRequest } from '../../train/backend.js';
+import { ENTRY } from '../executor.js';
+import type { EntryRequest } from '../entry.js';
+import { runJob } from '../runner.js';
+import { bullConnection, checkQueue } from './connection.js';
+import { encodeFailure, isTransient, QUEUE_NAME, type QueuedJob } from './names.js';
+import { redact, type QueueAddress } from './url.js';
+
+export interface WorkerOptions {
+  url: QueueAddress;
+  /** jobs at once (each in its own process) */
+  concurrency: number;
+  artifacts?: string;
+  backend?: BackendRequest;
+  /** how long a job's lock lasts without renewal: a dead worker's jobs return to the queue after this */
+  lockMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  /** finish the jobs in hand, then stop */
+  close(): Promise<void>;
+  /** resolves when the worker stopped */
+  closed: Promise<void>;
+}
+
+export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
+  await checkQueue(o.url);
+  const log = o.log ?? (() => {});
+  const cwd = resolve(o.artifacts ?? process.cwd());
+  const lockDuration = o.lockMs ?? 30000;
+  const worker = new Worker<QueuedJob>(
+    QUEUE_NAME,
+    async (job) => {
+      const { kind, input, label } = job.data;
+      log(`start ${label} (attempt ${job.attemptsMade + 1})`);
+      try {
+        const result = await runJob<EntryRequest, unknown>(ENTRY, { kind, input, ctx: { backend: o.backend } }, { label, cwd, detached: true, log: (l) => log(`  ${l}`) });
+        log(`done ${label}`);
+        return result;
+      } catch (e) {
+        const code = e instanceof ActbenchError ? e.code : 'JOB_INTERNAL';
+        log(`failed ${label}: [${code}] ${redact((e as Error).message)}`);
+        if (e instanceof ActbenchError && !isTransient(code)) throw new UnrecoverableError(encodeFailure(e));
+        throw new Error(encodeFailure(e));
+      }
+    },
+    // a stalled job (its worker died) goes back to the queue up to 3 times before it fails
+    { connection: bullConnection(o.url), concurrency: o.concurrency, lockDuration, stalledInterval: lockDuration, maxStalledCount: 3 },
+  );
+  worker.on('error', (e) => log(`queue connection: ${redact(e.message)}`));
+  const closed = new Promise<void>((r) => worker.once('closed', () => r()));
+  await worker.waitUntilReady();
+  log(`worker on ${o.url.display}: ${o.concurrency} at a time, artifacts in ${cwd}`);
+  return { close: () => worker.close(), closed };
+}
