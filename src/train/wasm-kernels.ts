@@ -2,7 +2,8 @@
  * Training kernels the TF.js wasm backend lacks: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter
  * and DepthwiseConv2dNativeBackpropInput (the last one missing from tfjs.md's list too), registered per (kernel, backend) like TF.js's own kernels and built
  * only from kernels wasm already has (Transpose, Conv2D, Slice, PadV2, StridedSlice, Multiply, Sum,
- * Concat, Reshape, Reverse, DepthwiseConv2dNative). Loaded once, before training; each is tested against the pure-JS backend.
+ * Concat, Reshape, Reverse, DepthwiseConv2dNative); and a replacement for wasm's MaxPoolGrad, which is wrong
+ * (below). Loaded once, before training; each is tested against the pure-JS backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { pair } from '../util/pair.js';
@@ -10,6 +11,8 @@ import { pair } from '../util/pair.js';
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
 type Backend = { disposeData(id: object): void };
+/** the parts of tfjs-backend-wasm's BackendWasm that a kernel writing the heap directly needs */
+type HeapBackend = { makeOutput(shape: number[], dtype: 'float32'): Info; typedArrayFromHeap(t: Info): Float32Array };
 
 /** Calls wasm kernels directly and frees the intermediate results. */
 class KernelRunner {
@@ -153,6 +156,61 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: Record<str
   return r.finish(r.run('Sum', { x: five }, { axis: [4], keepDims: false }));
 }
 
+/**
+ * MaxPoolGrad. tfjs-backend-wasm 4.22's own kernel seeds each window's running maximum with
+ * std::numeric_limits<float>::min() — the smallest positive float, not the lowest — so a window whose values are
+ * all ≤ 1.2e-38 (all negative, or all zero) finds no maximum and its gradient is dropped. That zeroes part of the
+ * gradient behind every max-pool over smooth activations (cnn_small) and behind ResNet v1's option-A shortcut
+ * (a 1×1 max-pool, so every negative or zero pixel). Here: the window's first strict maximum, as the cpu backend
+ * and TensorFlow pick it (ties and NaN included), in one pass over wasm's heap.
+ */
+function maxPoolGrad({ inputs, backend, attrs }: { inputs: Record<string, Info>; backend: HeapBackend; attrs: Attrs }): Info {
+  const { dy, input } = inputs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize as [number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'round',
+  );
+  const dxInfo = backend.makeOutput(input.shape, 'float32');
+  // views taken after the last allocation: growing the wasm memory detaches earlier ones
+  const x = backend.typedArrayFromHeap(input);
+  const g = backend.typedArrayFromHeap(dy);
+  const dx = backend.typedArrayFromHeap(dxInfo);
+  dx.fill(0);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = info;
+  const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let i = 0; i < Ho; i++) {
+      const r0 = Math.max(0, i * sh - top);
+      const r1 = Math.min(H, i * sh - top + fh);
+      for (let j = 0; j < Wo; j++) {
+        const c0 = Math.max(0, j * sw - left);
+        const c1 = Math.min(W, j * sw - left + fw);
+        for (let c = 0; c < C; c++, o++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let r = r0; r < r1; r++) {
+            for (let q = c0; q < c1; q++) {
+              const k = ((n * H + r) * W + q) * C + c;
+              if (x[k] > best) {
+                best = x[k];
+                at = k;
+              }
+            }
+          }
+          if (at >= 0) dx[at] += g[o];
+        }
+      }
+    }
+  }
+  return dxInfo;
+}
+
 let registered = false;
 
 /** Register the missing wasm training kernels (idempotent). */
@@ -169,4 +227,7 @@ export function registerWasmTrainingKernels(): void {
   if (!have.has('DepthwiseConv2dNativeBackpropFilter')) {
     tf.registerKernel({ kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'wasm', kernelFunc: depthwiseBackpropFilter as unknown as tf.KernelFunc });
   }
+  // replaces wasm's own (see maxPoolGrad)
+  if (have.has('MaxPoolGrad')) tf.unregisterKernel('MaxPoolGrad', 'wasm');
+  tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad as unknown as tf.KernelFunc });
 }
