@@ -11,8 +11,7 @@
  * pure-JS reference keeps the suite inside CI's budget.
  * Tolerances (relative): loss 1e-4 at every step on native and tensorflow (1e-5 typical), gradients' relative L2
  * difference 1e-3 (5e-2 for ReLU, whose sub-gradient at 0 flips on 1-ulp forward differences, and for the ≥ 56-layer
- * models and MobileNetV2, whose BatchNorm over 2 values per channel divides by √(var+ε)); wasm: loss 1e-3 and gradients
- * finite (its gradient path differs from cpu's by up to a few per cent on LayerAct/VeLU: reported, not hidden).
+ * models and MobileNetV2, whose BatchNorm over 2 values per channel divides by √(var+ε)); the same for wasm.
  * The tensorflow backend is required under CI (`.ci/run` sets it up); elsewhere it runs when set up.
  */
 import assert from 'node:assert/strict';
@@ -54,10 +53,9 @@ describe('zoo training steps: native, tensorflow and wasm = cpu (teacher-forced)
           assert.ok(tfStatus.ready, `the tensorflow backend is required here: ${tfStatus.ready ? '' : `${tfStatus.reason}; fix: ${tfStatus.fix}`}`);
           check('tensorflow', ref, await forcedSteps('tensorflow', c, ref), 1e-4, loose ? 5e-2 : 1e-3);
         }
-        const wasm = await forcedSteps('wasm', c, ref);
-        worst.wasm = { loss: Math.max(...ref.map((s, k) => rel(s.loss, wasm.losses[k]))), grad: Math.max(...wasm.gradDiff) };
-        ref.forEach((s, k) => assert.ok(rel(s.loss, wasm.losses[k]) <= 1e-3, `wasm: step ${k + 1} loss ${wasm.losses[k]} vs ${REF} ${s.loss}`));
-        assert.ok(wasm.gradDiff.every(Number.isFinite), `wasm gradients: ${wasm.gradDiff}`);
+        // wasm's own MaxPoolGrad dropped the gradient of windows ≤ 1.2e-38 (replaced in src/train/wasm-kernels.ts): it now
+        // meets the same bounds
+        check('wasm', ref, await forcedSteps('wasm', c, ref), 1e-4, loose ? 5e-2 : 1e-3);
       } finally {
         if (REPORT) appendFileSync(REPORT, `${JSON.stringify({ ...c, ref: REF, worst, seconds: (Date.now() - t0) / 1000 })}\n`);
       }
