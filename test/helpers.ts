@@ -118,6 +118,7 @@ export function tfjsGradients(def: ActivationDef, b: Batch, params: Record<strin
 export interface OnnxRunOptions {
   opset?: number;
   cudaSafe?: boolean;
+  target?: 'cpu' | 'cuda' | 'any';
   layout?: 'NCHW' | 'NHWC';
 }
 
@@ -125,7 +126,7 @@ export interface OnnxRunOptions {
 export async function onnxForward(def: ActivationDef, b: Batch, params: Record<string, Float32Array>, o: OnnxRunOptions = {}): Promise<Float32Array> {
   const layout = o.layout ?? 'NCHW';
   const input = layout === 'NCHW' ? { data: b.data, shape: b.shape as number[] } : nchwToNhwc(b);
-  const bytes = activationModel(def, { shape: input.shape, opset: o.opset ?? 17, layout, cudaSafe: o.cudaSafe, paramValues: params });
+  const bytes = activationModel(def, { shape: input.shape, opset: o.opset ?? 17, layout, cudaSafe: o.cudaSafe, target: o.target, paramValues: params });
   const s = await createSession(bytes, { ep: 'cpu' });
   const y = await runOnce(s.session, input.data, input.shape);
   await s.session.release();

@@ -136,10 +136,10 @@ function opCost(op: string): OpCost {
   if (hit) return hit;
   const def = OPS.get(op);
   let cost: OpCost = { depth: 1, nodes: 1 };
-  if (def && (def.expand !== undefined || def.cudaSafe !== undefined)) {
+  if (def && (def.expand !== undefined || def.cudaSafe !== undefined || def.cpu !== undefined)) {
     const node = call(op, Array.from({ length: def.arity }, () => input), (def.attrs ?? []).map((a, k) => a.default ?? k));
-    for (const cudaSafe of [false, true]) {
-      const c = loweredCost(lowerMacros(node, () => false, cudaSafe), () => ({ depth: 1, nodes: 1 }));
+    for (const [cudaSafe, cpu] of [[false, false], [true, false], [false, true]]) {
+      const c = loweredCost(lowerMacros(node, () => false, cudaSafe, cpu), () => ({ depth: 1, nodes: 1 }));
       cost = { depth: Math.max(cost.depth, c.depth - 1), nodes: Math.max(cost.nodes, c.nodes - 1) };
     }
   }
@@ -187,6 +187,7 @@ export function probeActivation(def: ActivationDef): ProbeReport[] {
   const out = [
     probeReport('tfjs', evaluateOnProbe(lowerMacros(c.ir, () => false), init)),
     probeReport('onnx-cuda-safe', evaluateOnProbe(lowerMacros(c.ir, () => false, true), init)),
+    probeReport('onnx-cpu', evaluateOnProbe(lowerMacros(c.ir, () => false, false, true), init)),
   ];
   probes.set(key, out);
   return out;

@@ -11,7 +11,7 @@ import { ActbenchError } from '../errors.js';
 import { SUPPORTED_OPSETS } from '../onnx/writer.js';
 import { compileActivation, type ActivationDef } from './define.js';
 import { exprKey, paramNames, type Expr, type ParamDef } from './ir.js';
-import type { PrimitiveOp } from './ops.js';
+import { OPS, type PrimitiveOp } from './ops.js';
 import { fuseHardSwish, lowerMacros } from './rewrite.js';
 import type { Layout } from './tfjs.js';
 
@@ -59,6 +59,14 @@ export const ONNX_OP_SINCE: Readonly<Record<string, number>> = {
   HardSwish: 14, LayerNormalization: 17, Mish: 18, Gelu: 20,
 };
 
+export type ExportTarget = 'cpu' | 'cuda' | 'any';
+export const EXPORT_TARGETS: readonly ExportTarget[] = ['cpu', 'cuda', 'any'];
+
+/** The rewrites a target asks for; an explicit cudaSafe (the older --native-ops switch) wins. */
+export function targetRewrites(target: ExportTarget = 'any', cudaSafe?: boolean): { cudaSafe: boolean; cpu: boolean } {
+  return { cudaSafe: cudaSafe ?? target !== 'cpu', cpu: target === 'cpu' };
+}
+
 export interface LowerOptions {
   opset: number;
   /** layout of the tensor the activation is applied to */
@@ -69,7 +77,12 @@ export interface LowerOptions {
   output: string;
   /** prefix for every node, tensor and initializer name (one per activation layer in a network) */
   prefix?: string;
-  /** rewrite ops without CUDA kernels (default true) */
+  /**
+   * the provider the graph is for: 'any' (default) the portable graph, 'cuda' the same CUDA-safe rewrites,
+   * 'cpu' native Asin/Atan/Sinh/Cosh/Asinh and the CPU-fast exact forms (ops.ts `cpu`)
+   */
+  target?: ExportTarget;
+  /** rewrite ops without CUDA kernels (default: target ≠ 'cpu') */
   cudaSafe?: boolean;
   /** trained parameter values in TF.js (channels-last) order; defaults to each parameter's init */
   paramValues?: Readonly<Record<string, Float32Array | number[]>>;
@@ -232,9 +245,10 @@ const NATIVE_MACROS: Record<string, { since: number; lower: Lowering }> = {
 };
 
 /** The IR as the ONNX renderer prints it at this opset (macros expanded, CUDA rewrites applied). */
-export function onnxIr(ir: Expr, opset: number, cudaSafe = true): Expr {
+export function onnxIr(ir: Expr, opset: number, cudaSafe = true, cpu = false): Expr {
   const fused = opset >= NATIVE_MACROS.hard_silu.since ? fuseHardSwish(ir) : ir;
-  return lowerMacros(fused, (op) => (NATIVE_MACROS[op]?.since ?? Infinity) <= opset, cudaSafe);
+  // a CPU rewrite replaces the native macro op too (onnxruntime's Mish is Softplus·Tanh inside)
+  return lowerMacros(fused, (op) => (NATIVE_MACROS[op]?.since ?? Infinity) <= opset && !(cpu && OPS.get(op)?.cpu !== undefined), cudaSafe, cpu);
 }
 
 /** Parameter tensor in ONNX layout from TF.js (channels-last) values. */
@@ -285,7 +299,8 @@ function hasInputShape(e: Expr): boolean {
 /** Lower an activation definition to ONNX nodes reading `opts.input` and writing `opts.output`. */
 export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFragment {
   const compiled = compileActivation(def);
-  const ir = onnxIr(compiled.ir, opts.opset, opts.cudaSafe ?? true);
+  const rw = targetRewrites(opts.target, opts.cudaSafe);
+  const ir = onnxIr(compiled.ir, opts.opset, rw.cudaSafe, rw.cpu);
   const g = new Emitter(opts.opset, opts.prefix ?? '');
   const rank = opts.featureShape.length + 1;
   const ctx: LCtx = { g, opts, rank };
@@ -325,7 +340,7 @@ export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFra
       case 'call': {
         const args = e.args.map(emit);
         const native = NATIVE_MACROS[e.op];
-        const lower = native && native.since <= opts.opset ? native.lower : LOWER[e.op as PrimitiveOp];
+        const lower = native && native.since <= opts.opset && !(rw.cpu && OPS.get(e.op)?.cpu !== undefined) ? native.lower : LOWER[e.op as PrimitiveOp];
         if (!lower) throw new Error(`internal: op '${e.op}' reached the ONNX renderer unexpanded`);
         out = lower(ctx, args, e.attrs);
         break;

@@ -8,7 +8,7 @@ import { parseExpression } from './parse.js';
 const ARG_NAMES = ['x', 'y', 'z'];
 
 /** Instantiate an op's macro (its `expand` or `cudaSafe` definition) on the call's arguments. */
-export function expandCall(node: CallExpr, which: 'expand' | 'cudaSafe' = 'expand'): Expr {
+export function expandCall(node: CallExpr, which: 'expand' | 'cudaSafe' | 'cpu' = 'expand'): Expr {
   const def = OPS.get(node.op);
   const src = def?.[which];
   if (!def || src === undefined) throw new Error(`op '${node.op}' has no ${which} definition`);
@@ -98,10 +98,10 @@ export function fuseHardSwish(e: Expr): Expr {
 
 /**
  * Expand macros a renderer has no native form for; `native(op)` says which macro ops the renderer prints
- * itself, `cudaSafe` additionally rewrites ops the CUDA provider lacks. Expansion is recursive: a macro
- * body may use other macros.
+ * itself, `cudaSafe` additionally rewrites ops the CUDA provider lacks, `cpu` ops whose exact standard-op
+ * form is faster on the CPU provider. Expansion is recursive: a macro body may use other macros.
  */
-export function lowerMacros(e: Expr, native: (op: string) => boolean, cudaSafe = false): Expr {
+export function lowerMacros(e: Expr, native: (op: string) => boolean, cudaSafe = false, cpu = false): Expr {
   const memo = new Map<Expr, Expr>();
   const go = (expr: Expr): Expr =>
     rewrite(
@@ -110,6 +110,7 @@ export function lowerMacros(e: Expr, native: (op: string) => boolean, cudaSafe =
         if (n.kind !== 'call') return n;
         const def = OPS.get(n.op);
         if (!def) throw new Error(`unknown op '${n.op}' in IR`);
+        if (cpu && def.cpu !== undefined) return go(expandCall(n, 'cpu'));
         if (cudaSafe && def.cudaSafe !== undefined) return go(expandCall(n, 'cudaSafe'));
         if (def.expand !== undefined && !native(n.op)) return go(expandCall(n, 'expand'));
         return n;

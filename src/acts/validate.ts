@@ -332,7 +332,7 @@ export function evaluateOnProbe(ir: Expr, paramInit: Readonly<Record<string, num
 
 export interface ProbeReport {
   /** which lowering was probed: the TF.js graph, or the ONNX one with CUDA-safe rewrites */
-  form: 'tfjs' | 'onnx-cuda-safe';
+  form: 'tfjs' | 'onnx-cuda-safe' | 'onnx-cpu';
   range: [number, number];
   points: number;
   /** probe points where f is ±inf or NaN (allowed: log(x) is NaN for x < 0) */

@@ -11,6 +11,7 @@ import { stratifiedSubset } from '../data/split.js';
 import { corrupt, deriveSeed, NumpyRandomState, type CorruptionName } from '../corrupt/index.js';
 import { specInputPaths } from '../data/spec.js';
 import { ActbenchError, fsError } from '../errors.js';
+import type { ExportTarget } from '../acts/onnx.js';
 import { checkModels } from '../onnx/checker.js';
 import { exportLayersModel, MIN_NETWORK_OPSET } from '../onnx/export.js';
 import { compareOnImages, type Fidelity } from '../onnx/validate.js';
@@ -32,6 +33,8 @@ export interface ExportRequest {
   keepBatchNorm?: boolean;
   /** uint8 NHWC input with the normalisation inside the graph */
   uint8Input?: boolean;
+  /** 'cpu' | 'cuda' | 'any' (default): which provider the graph's lowerings are chosen for */
+  target?: ExportTarget;
   cudaSafe?: boolean;
   /** |Δlogit| ≤ tolerance·max(1, max|logit|) */
   tolerance?: number;
@@ -112,6 +115,7 @@ async function exportLocked(req: ExportRequest, manifest: ReturnType<typeof read
   const exported = exportLayersModel(model, {
     opset,
     foldBatchNorm: !req.keepBatchNorm,
+    target: req.target,
     cudaSafe: req.cudaSafe,
     ...(req.uint8Input ? { preprocess: manifest.normalisation } : {}),
     metadata: {

@@ -12,7 +12,7 @@ import { probeClasses, readModelInfo } from '../eval/evaluate.js';
 import { packageVersion } from '../onnx/writer.js';
 import type { BenchRecord } from '../results/store.js';
 import { checkBatches, checkModelContract, type ModelContract } from '../runtime/contract.js';
-import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
+import { createSession, DEFAULT_OPT_LEVEL, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { machineInfo, machineLine } from './machine.js';
 
 export interface ModelBenchOptions {
@@ -56,7 +56,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   const entries: { path: string; info: ReturnType<typeof readModelInfo>; contract: ModelContract; s: SessionInfo; firstRunMs: number; rssMiB: number; gpuMiB?: number; times: Map<number, number[]> }[] = [];
   for (const { path, info, contract } of checked) {
     const rss0 = process.memoryUsage().rss;
-    const s = await createSession(path, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? 'basic', ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}) });
+    const s = await createSession(path, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}) });
     const first = feed(contract, contract.batch ?? 1);
     const t0 = performance.now();
     try {
@@ -96,7 +96,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
         latencyMs: { p50: quantile(t, 0.5), p90: quantile(t, 0.9), p99: quantile(t, 0.99), mean: m, cv: t.length > 1 ? sampleStandardDeviation(t) / m : 0 },
         sessionCreateMs: e.s.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB, ...(e.gpuMiB !== undefined ? { gpuMemoryMiB: e.gpuMiB } : {}),
         warmup, reps, provider: e.s.actualEp, requestedProvider: e.s.requestedEp, ...(e.s.fallbackReason ? { fallbackReason: e.s.fallbackReason } : {}),
-        optLevel: e.s.optLevel, ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}), onnxruntime: e.s.ortVersion, provenance: prov,
+        optLevel: e.s.optLevel, ...(e.s.disabledOptimizers.length ? { disabledOptimizers: e.s.disabledOptimizers } : {}), ...(e.s.spinning !== undefined ? { spinning: e.s.spinning } : {}), ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}), onnxruntime: e.s.ortVersion, provenance: prov,
       });
     }
     await e.s.session.release();

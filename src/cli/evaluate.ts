@@ -10,7 +10,7 @@ import { corruptionErrorsVsAlexNet } from '../eval/metrics.js';
 import { ActbenchError } from '../errors.js';
 import { collectRuns, mainTable, nonFiniteSummary } from '../report/robustness.js';
 import { ResultsStore, type EvalRecord } from '../results/store.js';
-import { EP_NAMES, OPT_LEVELS, type EpName, type OptLevel } from '../runtime/session.js';
+import { DEFAULT_OPT_LEVEL, EP_NAMES, OPT_LEVELS, type EpName, type OptLevel } from '../runtime/session.js';
 import { assertDisjoint } from '../util/paths.js';
 import { parseCorruptions, parseSeverities } from './corrupt.js';
 import { progressBar, table } from './output.js';
@@ -49,7 +49,7 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', `a class-stratified subset of n test images (split seed ${SPLIT_SEED}); the same images in every cell`, positiveInt('--limit'))
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 256)
     .option('--ep <name>', 'execution provider: auto (CUDA, else CPU) | cuda | webgpu | cpu', choice('--ep', EP_NAMES), 'auto')
-    .option('--opt-level <level>', 'graph optimisation: disabled | basic | extended | all', choice('--opt-level', OPT_LEVELS), 'basic')
+    .option('--opt-level <level>', 'graph optimisation: disabled | basic | extended | all', choice('--opt-level', OPT_LEVELS), DEFAULT_OPT_LEVEL)
     .option('--fidelity', 'also compare with the TF.js model next to each .onnx (agreement on corrupted images)')
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
     .option('--alexnet', 'also report CE/mCE against AlexNet’s published ImageNet-C errors (with --imagenet-c)');
@@ -120,7 +120,7 @@ export function registerEval(program: Command): void {
     .option('--warmup <n>', 'warm-up runs per batch size', positiveInt('--warmup'), 5)
     .option('--reps <n>', 'timed runs per batch size', positiveInt('--reps'), 30)
     .option('--ep <name>', 'auto | cuda | webgpu | cpu', choice('--ep', EP_NAMES), 'auto')
-    .option('--opt-level <level>', 'disabled | basic | extended | all', choice('--opt-level', OPT_LEVELS), 'basic')
+    .option('--opt-level <level>', 'disabled | basic | extended | all', choice('--opt-level', OPT_LEVELS), DEFAULT_OPT_LEVEL)
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--input-shape <c,h,w>', 'image size C,H,W for models whose input dimensions are dynamic', shape('--input-shape', 3))
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { exportTrained } from '../api/export.js';
 import { runTraining } from '../api/train.js';
 import { resolveActivation } from '../acts/define.js';
+import { EXPORT_TARGETS, type ExportTarget } from '../acts/onnx.js';
 import { countMacs, createModel, describeModel, modelNames } from '../models/registry.js';
 import { MIN_NETWORK_OPSET } from '../onnx/export.js';
 import { SUPPORTED_OPSETS } from '../onnx/writer.js';
@@ -120,12 +121,13 @@ export function registerTrain(program: Command): void {
     .option('--keep-bn', 'keep BatchNormalization (as Mul/Add) instead of folding it into the convolution')
     .option('--uint8-input', 'uint8 NHWC input with the normalisation inside the graph')
     .option('--native-ops', 'keep ops the CUDA provider lacks')
+    .option('--target <provider>', 'lowerings for cpu | cuda | any (portable, default); recorded in the model metadata', choice('--target', EXPORT_TARGETS), 'any')
     .option('--tolerance <x>', 'max |Δlogit| relative to the logit scale', positiveNumber('--tolerance'), 1e-4)
     .option('--images <n>', 'validation images', positiveInt('--images'), 256)
     .option('--backend <name>', 'TF.js backend', parseBackend, 'auto')
-    .action(async (dir: string, f: { opset: number; out?: string; force?: boolean; keepBn?: boolean; uint8Input?: boolean; nativeOps?: boolean; tolerance: number; images: number; backend: BackendRequest }) => {
+    .action(async (dir: string, f: { opset: number; out?: string; force?: boolean; keepBn?: boolean; uint8Input?: boolean; nativeOps?: boolean; target: ExportTarget; tolerance: number; images: number; backend: BackendRequest }) => {
       const r = await exportTrained({
-        dir, out: f.out, force: f.force, opset: f.opset, keepBatchNorm: f.keepBn, uint8Input: f.uint8Input, cudaSafe: !f.nativeOps, tolerance: f.tolerance,
+        dir, out: f.out, force: f.force, opset: f.opset, keepBatchNorm: f.keepBn, uint8Input: f.uint8Input, target: f.target, ...(f.nativeOps ? { cudaSafe: false } : {}), tolerance: f.tolerance,
         validationImages: f.images, backend: f.backend, log: (l) => console.error(l),
       });
       console.log(`wrote ${r.file} (${r.bytes} bytes, ${r.nodes} nodes, ${r.foldedBatchNorms} BatchNorms folded)`);

@@ -24,7 +24,7 @@ import { ActbenchError, fsError } from '../errors.js';
 import { decodeModel, packageVersion } from '../onnx/writer.js';
 import { cellKey, ResultsStore, type EvalRecord } from '../results/store.js';
 import { checkLabels, checkModelContract, checkOutputDims, describeGraph, type DataDesc, type ModelContract, type ModelDesc } from '../runtime/contract.js';
-import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
+import { createSession, DEFAULT_OPT_LEVEL, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { loadModel } from '../train/io.js';
 import { selectBackend } from '../train/backend.js';
 import { WorkerPool } from '../util/pool.js';
@@ -508,7 +508,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
   o.store.prepareAppend();
   const tfDir = dirname(modelPath);
   const seed = runSeed(tfDir);
-  const session = await createSession(modelPath, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? 'basic' });
+  const session = await createSession(modelPath, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL });
   let tfModel: tf.LayersModel | null = null;
   const records: EvalRecord[] = [];
   try {
@@ -562,6 +562,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         kind: 'eval', model: modelPath, modelHash: model.hash, activation: model.activation, seed, dataset: source.key,
         corruption: cell.corruption, severity: cell.severity, top1: top1 / n, top5: top5 / n, n, nonFinite,
         provider: session.actualEp, requestedProvider: session.requestedEp, optLevel: session.optLevel,
+        ...(session.disabledOptimizers.length ? { disabledOptimizers: session.disabledOptimizers } : {}),
         ...(compared ? { fidelity: agree / compared } : {}),
         seconds: (performance.now() - t0) / 1000,
         provenance: { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() },

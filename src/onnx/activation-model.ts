@@ -3,7 +3,7 @@
  * initial (or given) values. Used by `actbench acts export`, the parity suite and the benchmark.
  */
 import { compileActivation, type ActivationDef } from '../acts/define.js';
-import { lowerActivation } from '../acts/onnx.js';
+import { lowerActivation, type ExportTarget } from '../acts/onnx.js';
 import type { Layout } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
 import { checkOpset, encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
@@ -18,6 +18,7 @@ export interface ActivationModelOptions {
   layout?: Layout;
   /** declare the batch dimension symbolic ('N') */
   dynamicBatch?: boolean;
+  target?: ExportTarget;
   cudaSafe?: boolean;
   /** parameter values in TF.js (channels-last) order */
   paramValues?: Readonly<Record<string, Float32Array | number[]>>;
@@ -35,6 +36,7 @@ export function activationModel(def: ActivationDef, o: ActivationModelOptions): 
     featureShape: o.shape.slice(1),
     input: 'X',
     output: 'Y',
+    target: o.target,
     cudaSafe: o.cudaSafe,
     paramValues: o.paramValues,
   });
@@ -53,6 +55,7 @@ export function activationModel(def: ActivationDef, o: ActivationModelOptions): 
       metadata: {
         'actbench.activation': JSON.stringify(def),
         'actbench.layout': layout,
+        'actbench.target': o.target ?? 'any',
         'actbench.params': c.paramNames.join(','),
       },
     }),

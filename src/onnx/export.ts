@@ -9,7 +9,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ActivationDef } from '../acts/define.js';
-import { i, ints, lowerActivation, type OnnxAttr, type OnnxFragment, type OnnxNodeSpec, type OnnxTensorSpec } from '../acts/onnx.js';
+import { i, ints, lowerActivation, type ExportTarget, type OnnxAttr, type OnnxFragment, type OnnxNodeSpec, type OnnxTensorSpec } from '../acts/onnx.js';
 import { ActivationLayer } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
 import { SeededDropout, ShortcutA } from '../models/layers.js';
@@ -25,6 +25,8 @@ export interface ExportOptions {
   foldBatchNorm?: boolean;
   /** uint8 NHWC input with x/255, mean and std applied inside the graph */
   preprocess?: { mean: number[]; std: number[] };
+  /** the provider the graph is for (default 'any', the portable graph); recorded as actbench.target */
+  target?: ExportTarget;
   cudaSafe?: boolean;
   metadata?: Record<string, string>;
 }
@@ -265,6 +267,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
             input: ins[0].name,
             output: out,
             prefix: `${layer.name}/`,
+            target: o.target,
             cudaSafe: o.cudaSafe,
             paramValues: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.values])),
           }),
@@ -335,6 +338,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
   const metadata: Record<string, string> = {
     'actbench.activations': JSON.stringify(activations),
     'actbench.layout': 'NCHW',
+    'actbench.target': o.target ?? 'any',
     'actbench.input': o.preprocess ? 'uint8 NHWC, normalised inside the graph' : 'float32 NCHW, normalised',
     ...(o.preprocess ? { 'actbench.normalisation': JSON.stringify(o.preprocess) } : {}),
     ...(o.metadata ?? {}),

@@ -32,6 +32,8 @@ export interface EvalRecord {
   provider: string;
   requestedProvider: string;
   optLevel: string;
+  /** onnxruntime optimizers switched off for this model (the SkipLayerNormFusion crash guard) */
+  disabledOptimizers?: string[];
   /** TF.js vs ONNX top-1 agreement on the same inputs, when the TF.js model was available */
   fidelity?: number;
   seconds: number;
@@ -56,7 +58,17 @@ export interface BenchRecord {
   requestedProvider: string;
   fallbackReason?: string;
   optLevel: string;
+  disabledOptimizers?: string[];
   intraOpThreads?: number;
+  /** session.intra_op.allow_spinning as set (absent: onnxruntime's default, on) */
+  spinning?: boolean;
+  /** peak RSS of a fresh process: session creation + the largest batch (bench in its own process) */
+  peakRssMiB?: number;
+  /** RSS growth from after session creation to after the largest batch (the CPU arena) */
+  arenaGrowthMiB?: number;
+  /** trainable parameters in the model's initializers (float tensors) */
+  parameters?: number;
+  gpuName?: string;
   onnxruntime: string;
   provenance: Provenance;
 }
@@ -73,6 +85,7 @@ const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const frac: Check = (v) => num(v) && (v as number) >= 0 && (v as number) <= 1;
 const count: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
 const pos: Check = (v) => Number.isInteger(v) && (v as number) >= 1;
+const strs: Check = (v) => Array.isArray(v) && v.every(str);
 const nullable = (c: Check): Check => (v) => v === null || c(v);
 const optional = (c: Check): Check => (v) => v === undefined || c(v);
 const obj = (fields: Record<string, Check>): Check => (v) => typeof v === 'object' && v !== null && Object.entries(fields).every(([k, c]) => c((v as Record<string, unknown>)[k]));
@@ -84,7 +97,7 @@ const SCHEMAS: Record<ResultRecord['kind'], Record<string, [Check, string]>> = {
     model: [str, 'a string'], modelHash: [str, 'a string'], activation: [optional(str), 'a string'], seed: [optional(Number.isInteger), 'an integer'],
     dataset: [str, 'a string'], corruption: [nullable(str), 'a corruption name or null'], severity: [nullable(pos), 'a severity or null'],
     top1: [frac, 'a number in [0, 1]'], top5: [frac, 'a number in [0, 1]'], n: [pos, 'a positive integer'], nonFinite: [optional(count), 'a count ≥ 0'],
-    provider: [str, 'a string'], requestedProvider: [str, 'a string'], optLevel: [str, 'a string'], fidelity: [optional(frac), 'a number in [0, 1]'],
+    provider: [str, 'a string'], requestedProvider: [str, 'a string'], optLevel: [str, 'a string'], disabledOptimizers: [optional(strs), 'a list of strings'], fidelity: [optional(frac), 'a number in [0, 1]'],
     seconds: [num, 'a number'], provenance: [provenance, '{ actbench, machine, time }'],
   },
   bench: {
@@ -93,6 +106,8 @@ const SCHEMAS: Record<ResultRecord['kind'], Record<string, [Check, string]>> = {
     sessionCreateMs: [num, 'a number'], firstRunMs: [num, 'a number'], rssMiB: [num, 'a number'], gpuMemoryMiB: [optional(num), 'a number'],
     warmup: [count, 'a count'], reps: [pos, 'a positive integer'], provider: [str, 'a string'], requestedProvider: [str, 'a string'],
     fallbackReason: [optional(str), 'a string'], optLevel: [str, 'a string'], intraOpThreads: [optional(pos), 'a positive integer'],
+    disabledOptimizers: [optional(strs), 'a list of strings'], spinning: [optional((v) => typeof v === 'boolean'), 'true or false'],
+    peakRssMiB: [optional(num), 'a number'], arenaGrowthMiB: [optional(num), 'a number'], parameters: [optional(count), 'a count'], gpuName: [optional(str), 'a string'],
     onnxruntime: [str, 'a string'], provenance: [provenance, '{ actbench, machine, time }'],
   },
 };

@@ -84,7 +84,7 @@ async function assertParity(c: Case, o: OnnxRunOptions): Promise<void> {
     const { diff, at } = maxRelDiff(y, t);
     assert.ok(
       diff <= TOL,
-      `${c.label} on ${b.label} (opset ${o.opset ?? 17}, ${o.layout ?? 'NCHW'}${o.cudaSafe === false ? ', native ops' : ''}): ` +
+      `${c.label} on ${b.label} (opset ${o.opset ?? 17}, ${o.layout ?? 'NCHW'}${o.cudaSafe === false ? ', native ops' : ''}${o.target ? `, target ${o.target}` : ''}): ` +
         `x=${b.data[at]} TF.js=${t[at]} ORT=${y[at]} (rel diff ${diff})`,
     );
   }
@@ -124,7 +124,7 @@ before(useCpuBackend);
 describe('catalogue parity TF.js ↔ onnxruntime', () => {
   for (const c of catalogueCases) {
     it(`${c.label}: opset 17, CUDA-safe lowering`, () => assertParity(c, { opset: 17 }));
-    it(`${c.label}: opset 17, native ops`, () => assertParity(c, { opset: 17, cudaSafe: false }));
+    it(`${c.label}: opset 17, target cpu (native ops and CPU-fast forms)`, () => assertParity(c, { opset: 17, target: 'cpu' }));
     it(`${c.label}: opset 13 (no LayerNormalization) and 18 (ReduceMean axes input)`, async () => {
       await assertParity(c, { opset: 13 });
       await assertParity(c, { opset: 18 });
@@ -142,6 +142,7 @@ describe('operator parity TF.js ↔ onnxruntime', () => {
     it(`${c.label}: opset 17 CUDA-safe, native, and opset 18`, async () => {
       await assertParity(c, { opset: 17 });
       await assertParity(c, { opset: 17, cudaSafe: false });
+      await assertParity(c, { opset: 17, target: 'cpu' });
       await assertParity(c, { opset: 18 });
     });
     it(`${c.label}: TF.js gradients finite`, () => assertFiniteGradients(c));
