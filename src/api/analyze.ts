@@ -12,7 +12,7 @@ import { analysisFigures, ANALYSIS_FILE, RUN_ANALYSIS_DIR } from '../analyze/rep
 import { onnxTaps } from '../analyze/taps-onnx.js';
 import { tfjsTaps } from '../analyze/taps-tfjs.js';
 import type { LayerMeanStats } from '../analyze/track.js';
-import { checkSeverity, CORRUPTIONS, type CorruptionName } from '../corrupt/index.js';
+import { checkSeverity, corruptMany, CORRUPTIONS, NumpyRandomState, type CorruptionName } from '../corrupt/index.js';
 import { loadDataset } from '../data/sources.js';
 import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
 import { ActbenchError, fsError } from '../errors.js';
@@ -104,6 +104,8 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalyzeResult> {
   }
   const { set, indices, perClass } = stratifiedSubset(ds.test, images);
   const shape = { height: set.height, width: set.width, channels: set.channels };
+  // every corruption accepts these images (size, channels) before any work: one image each
+  for (const c of corruptions) corruptMany(set.images.subarray(0, set.height * set.width * set.channels), shape, c, severities[0], () => new NumpyRandomState(0));
   let src;
   if (manifest) {
     const [h, w, c] = manifest.dataset.inputShape;
