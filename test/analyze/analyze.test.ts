@@ -163,7 +163,7 @@ describe('taps from the real model', () => {
       const data = toyData(12, 1);
       const m = createModel(model, { act: resolveActivation(act), numClasses: 4, inputShape: [12, 12, 1], width: model === 'cnn_small' ? 0.25 : 1, seed: 2 });
       // trained-looking parameters: PReLU slopes away from their init, per channel
-      for (const l of m.layers) for (const w of l.weights) if (w.name.includes('/a')) w.write(tf.randomUniform(w.shape, -0.5, 0.5, 'float32', 4));
+      for (const l of m.layers) for (const w of l.weights) if (w.name.includes('/a')) w.write(tf.randomUniform(w.shape as number[], -0.5, 0.5, 'float32', 4));
       const file = join(dir, `${model}.onnx`);
       writeFileSync(file, exportLayersModel(m, {}).bytes);
       const prepared = prepareModel(readModelInfo(file), { height: 12, width: 12, channels: 1, numClasses: 4, labelSets: [] });
