@@ -8,28 +8,41 @@ import { renderSvg } from '../report/plot.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-/** Kernel-density curves of `value`, one colour per group, one panel per `panel`. */
+/** Kernel-density curves of `value`, one colour per group, one panel per `panel` (each panel its own x range). */
 export async function densitySvg(rows: { group: string; panel: string; value: number }[], o: { title?: string; xTitle: string; groups?: string[] }): Promise<string> {
   const panels = [...new Set(rows.map((r) => r.panel))];
+  const values = rows.filter((r) => Number.isFinite(r.value));
+  const groups = o.groups ?? [...new Set(rows.map((r) => r.group))];
   const spec = {
     $schema: SCHEMA,
     ...(o.title ? { title: o.title } : {}),
-    data: { values: rows.filter((r) => Number.isFinite(r.value)) },
-    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: panels } },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
-    spec: {
-      width: 300,
-      height: 220,
-      transform: [{ density: 'value', groupby: ['group', 'panel'], steps: 120 }],
-      mark: { type: 'line', strokeWidth: 1.6 },
-      encoding: {
-        x: { field: 'value', type: 'quantitative', title: o.xTitle },
-        y: { field: 'density', type: 'quantitative', title: 'density' },
-        color: { field: 'group', type: 'nominal', title: null, ...(o.groups ? { sort: o.groups } : {}) },
-      },
-    },
+    data: { values },
+    // one chart per panel: the density's extent is then that panel's range
+    hconcat: panels.map((p) => {
+      const xs = values.filter((r) => r.panel === p).map((r) => r.value);
+      const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+      const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+      return {
+        title: { text: p, fontSize: 11, fontWeight: 'normal' },
+        width: 300,
+        height: 220,
+        transform: [{ filter: { field: 'panel', equal: p } }, { density: 'value', groupby: ['group'], steps: 160, extent: [lo - pad, hi + pad] }],
+        mark: { type: 'line', strokeWidth: 1.6 },
+        encoding: {
+          x: { field: 'value', type: 'quantitative', title: o.xTitle, scale: { zero: false } },
+          y: { field: 'density', type: 'quantitative', title: 'density' },
+          color: { field: 'group', type: 'nominal', title: null, sort: groups, scale: { domain: groups } },
+        },
+      };
+    }),
   } as unknown as vl.TopLevelSpec;
   return renderSvg(spec);
+}
+
+/** Every k-th of `n` items so about `max` remain, spread over the whole list (which may be sorted by class). */
+export function evenly<T>(xs: T[], max: number): T[] {
+  const step = Math.max(1, Math.ceil(xs.length / max));
+  return xs.filter((_, k) => k % step === 0);
 }
 
 /** 2-D points coloured by class, one panel per group (at most `perPanel` points each, the first ones). */
@@ -56,19 +69,21 @@ export async function scatterSvg(rows: { panel: string; x: number; y: number; la
   return renderSvg(spec);
 }
 
-/** Median line with a q05–q95 band per group over the epochs. */
-export async function bandSvg(rows: { epoch: number; group: string; lo: number; mid: number; hi: number }[], o: { title?: string; yTitle: string }): Promise<string> {
-  const enc = { x: { field: 'epoch', type: 'quantitative', title: 'epoch' }, color: { field: 'group', type: 'nominal', title: null } };
+/** One line per group over the epochs (e.g. the median per-unit activation mean). */
+export async function epochSvg(rows: { epoch: number; group: string; value: number }[], o: { title?: string; yTitle: string; groups?: string[] }): Promise<string> {
+  const groups = o.groups ?? [...new Set(rows.map((r) => r.group))];
   const spec = {
     $schema: SCHEMA,
     ...(o.title ? { title: o.title } : {}),
     data: { values: rows },
     width: 420,
     height: 260,
-    layer: [
-      { mark: { type: 'area', opacity: 0.18 }, encoding: { ...enc, y: { field: 'lo', type: 'quantitative', title: o.yTitle }, y2: { field: 'hi' } } },
-      { mark: { type: 'line', point: true }, encoding: { ...enc, y: { field: 'mid', type: 'quantitative', title: o.yTitle } } },
-    ],
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+      y: { field: 'value', type: 'quantitative', title: o.yTitle },
+      color: { field: 'group', type: 'nominal', title: null, scale: { domain: groups } },
+    },
   } as unknown as vl.TopLevelSpec;
   return renderSvg(spec);
 }

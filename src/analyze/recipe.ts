@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { lockDir } from '../util/lock.js';
 import { assertSameRun } from '../util/same-run.js';
 import type { Analysis, AnalysisRecord } from './analyze.js';
-import { bandSvg, densitySvg, heatmapSvg, scatterSvg } from './figures.js';
+import { epochSvg, densitySvg, evenly, heatmapSvg, scatterSvg } from './figures.js';
 import { DEFAULT_NOISE } from './noise.js';
 import { meanStd, readAnalysis, RUN_ANALYSIS_DIR } from './report.js';
 
@@ -63,8 +63,9 @@ export async function runLayerActMnist(o: LayerActMnistOptions = {}): Promise<{ 
   const t0 = performance.now();
   const load0 = loadavg();
   const log = o.log ?? (() => {});
-  const out = o.out ?? LAYERACT_DEFAULTS.out;
   const data = o.data ?? LAYERACT_DEFAULTS.data;
+  // one directory per dataset: runs on different data are different runs
+  const out = o.out ?? (data === 'mnist' ? LAYERACT_DEFAULTS.out : `${LAYERACT_DEFAULTS.out}-${data.split(':')[0]}`);
   const seeds = o.seeds ?? [...LAYERACT_DEFAULTS.seeds];
   const epochs = o.epochs ?? LAYERACT_DEFAULTS.epochs;
   const images = o.images ?? LAYERACT_DEFAULTS.images;
@@ -170,9 +171,9 @@ async function writeReport(out: string, results: RunResult[], c: ReportContext):
   figs['input-fluctuation.svg'] = await densitySvg(acts.flatMap((a) => (noise.get(a) ?? []).flatMap((x) => x.values.input.map((value) => ({ group: a, panel: `ε ~ ${x.rec.setting.label}`, value })))), { title: 'Activation input fluctuation ‖ε‖ per test image (cf. LayerAct appendix, input fluctuation)', xTitle: 'input fluctuation', groups: acts });
   figs['activation-mean.svg'] = await densitySvg(acts.flatMap((a) => (means.get(a) ?? []).flatMap((x) => [...x.values.output.map((value) => ({ group: a, panel: 'activation output a', value })), ...x.values.input.map((value) => ({ group: a, panel: 'activation input y', value }))])), { title: `Per-unit activation mean over the test images after epoch ${c.epochs} (cf. LayerAct Figure 5)`, xTitle: 'mean of one unit across images', groups: acts });
   const first = results.filter((r) => r.seed === c.seeds[0]);
-  figs['pca.svg'] = await scatterSvg(first.flatMap((r) => (r.analysis.pca ? r.analysis.pca.points.slice(0, 300).map(([x, y, l]) => ({ panel: `${r.act} (${(100 * (r.analysis.pca!.explained[0] + r.analysis.pca!.explained[1])).toFixed(0)} % var.)`, x, y, label: String(l) })) : [])), { title: 'Penultimate features (the 512 hidden units), PCA to 2-D, coloured by class (cf. LayerAct Figure 3)', columns: 3 });
-  const epochRows = first.flatMap((r) => trackedStats(r.dir).map((e) => ({ epoch: e.epoch, group: r.act, lo: e.stats[0].outputMean.q05, mid: e.stats[0].outputMean.median, hi: e.stats[0].outputMean.q95 })));
-  if (epochRows.length) figs['activation-mean-epochs.svg'] = await bandSvg(epochRows, { title: 'Per-unit activation mean on 256 fixed training images, per epoch (median and 5–95 %)', yTitle: 'activation mean' });
+  figs['pca.svg'] = await scatterSvg(first.flatMap((r) => (r.analysis.pca ? evenly(r.analysis.pca.points, 100).map(([x, y, l]) => ({ panel: `${r.act} (${(100 * (r.analysis.pca!.explained[0] + r.analysis.pca!.explained[1])).toFixed(0)} % var.)`, x, y, label: String(l) })) : [])), { title: 'Penultimate features (the 512 hidden units), PCA to 2-D, coloured by class (cf. LayerAct Figure 3)', columns: 3 });
+  const epochRows = first.flatMap((r) => trackedStats(r.dir).map((e) => ({ epoch: e.epoch, group: r.act, value: e.stats[0].outputMean.median })));
+  if (epochRows.length) figs['activation-mean-epochs.svg'] = await epochSvg(epochRows, { title: 'Per-unit activation mean on 256 fixed training images, per epoch: median over the 512 units', yTitle: 'median per-unit activation mean', groups: acts });
   const corrRows = acts.flatMap((a) => {
     const cells = new Map<string, number[]>();
     for (const x of corr.get(a) ?? []) cells.set(x.rec.setting.label, [...(cells.get(x.rec.setting.label) ?? []), x.rec.output.mean]);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActbenchError, fsError } from '../errors.js';
 import type { Analysis, AnalysisRecord } from './analyze.js';
-import { bandSvg, densitySvg, heatmapSvg, scatterSvg } from './figures.js';
+import { epochSvg, densitySvg, evenly, heatmapSvg, scatterSvg } from './figures.js';
 import type { LayerMeanStats } from './track.js';
 
 export const ANALYSIS_FILE = 'analysis.json';
@@ -57,12 +57,12 @@ export async function analysisFigures(a: Analysis, epochs: { epoch: number; stat
     out['corruption.svg'] = await heatmapSvg(corr.map((r) => ({ x: r.setting.label, y: r.layer, value: r.output.mean })), { title: 'Corruption fluctuation ‖a(c(x)) − a(x)‖ / ‖a(x)‖, mean over images', xTitle: 'corruption/severity', yTitle: 'layer', valueTitle: 'mean' });
   }
   if (a.pca) {
-    out['pca.svg'] = await scatterSvg(a.pca.points.slice(0, 600).map(([x, y, l]) => ({ panel: `penultimate features (${a.pca!.features}), PCA ${(100 * (a.pca!.explained[0] + a.pca!.explained[1])).toFixed(0)} % var.`, x, y, label: String(l) })), { columns: 1 });
+    out['pca.svg'] = await scatterSvg(evenly(a.pca.points, 400).map(([x, y, l]) => ({ panel: `penultimate features (${a.pca!.features}), PCA ${(100 * (a.pca!.explained[0] + a.pca!.explained[1])).toFixed(0)} % var.`, x, y, label: String(l) })), { columns: 1 });
   }
   if (epochs.length) {
-    out['activation-mean-epochs.svg'] = await bandSvg(
-      epochs.flatMap((e) => e.stats.map((s) => ({ epoch: e.epoch, group: s.layer, lo: s.outputMean.q05, mid: s.outputMean.median, hi: s.outputMean.q95 }))),
-      { title: 'Activation mean per unit over the epochs (median, 5–95 %)', yTitle: 'activation mean' },
+    out['activation-mean-epochs.svg'] = await epochSvg(
+      epochs.flatMap((e) => e.stats.map((s) => ({ epoch: e.epoch, group: s.layer, value: s.outputMean.median }))),
+      { title: 'Activation mean per unit over the epochs (median over units)', yTitle: 'median per-unit activation mean' },
     );
   }
   return out;

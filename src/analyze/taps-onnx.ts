@@ -114,9 +114,15 @@ function foreignLayers(graph: onnx.IGraphProto): OnnxTap[] {
 }
 
 /** Layers an actbench export recorded, or null when the model is not one (older exports: searched like any model). */
-function actbenchLayers(file: string, model: onnx.IModelProto): OnnxTap[] | null {
+function actbenchLayers(file: string, model: onnx.IModelProto, named: boolean): OnnxTap[] | null {
   const meta = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
-  if (!meta['actbench.activation_io'] || !meta['actbench.activations']) return null;
+  if (!meta['actbench.activations']) return null;
+  if (!meta['actbench.activation_io']) {
+    if (named) return [];
+    // an actbench export from before the boundaries were recorded: its activations are lowered into plain
+    // nodes, and searching those (a LayerAct's inner Sigmoid) would analyse the wrong tensors
+    throw new ActbenchError('ANALYZE_OLD_EXPORT', `${file} is an actbench export that does not record where its activation layers start and end; export the run again (actbench export RUN --force) or name the nodes with --layers`, { file, field: 'actbench.activation_io' });
+  }
   let io: Record<string, { input: string; output: string }>;
   let defs: Record<string, ActivationDef>;
   try {
@@ -177,7 +183,7 @@ export async function onnxTaps(m: PreparedModel, o: { layers?: string[]; ep?: Ep
     throw fsError(e, m.path, 'read the model');
   }
   const graph = model.graph as onnx.GraphProto;
-  const found = actbenchLayers(m.path, model) ?? foreignLayers(graph);
+  const found = actbenchLayers(m.path, model, !!o.layers?.length) ?? foreignLayers(graph);
   const nodes = graph.node ?? [];
   const anyNode = (name: string): OnnxTap | null => {
     const k = nodes.findIndex((n, i) => nodeName(n, i) === name);

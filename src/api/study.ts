@@ -4,6 +4,7 @@
  * every model on onnxruntime, benchmark them, and write one report. Every step is resumable: finished
  * runs, corruption files and result cells are skipped on a rerun.
  */
+import { runDiagnostics } from '../analyze/report.js';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -280,7 +281,9 @@ async function studyLocked(p: StudyPlan, o: StudyOptions): Promise<{ report: str
     machine: machineLine(machineInfo()),
   });
   const report = join(out, 'report.md');
-  writeFileAtomic(report, md);
+  // runs analysed with `actbench analyze RUN` add their diagnostics
+  const diagnostics = runDiagnostics(finished.map(({ act, seed }) => ({ dir: join(modelsDir, runName(act, seed)), label: `${act} seed ${seed}` })));
+  writeFileAtomic(report, diagnostics.length ? `${md.trimEnd()}\n\n${diagnostics.join('\n')}` : md);
   if (incomplete) {
     throw new ActbenchError('STUDY_INCOMPLETE', `${report} is incomplete: ${stopped.length} of ${jobs.length} runs stopped on a non-finite loss (${stopped.map((s) => `${s.act} seed ${s.seed}`).join(', ')}); the report says so`, { file: report, exit: 3 });
   }

@@ -12,13 +12,14 @@ import { onnxTaps } from '../../src/analyze/taps-onnx.js';
 import { tfjsTaps } from '../../src/analyze/taps-tfjs.js';
 import { selectTaps } from '../../src/analyze/taps.js';
 import { runAnalysis } from '../../src/api/analyze.js';
+import { diagnosticsMarkdown } from '../../src/analyze/report.js';
 import { subset } from '../../src/data/dataset.js';
 import { encodeNpy } from '../../src/data/npy.js';
 import { ActbenchError } from '../../src/errors.js';
 import { prepareModel, readModelInfo } from '../../src/eval/evaluate.js';
 import { createModel } from '../../src/models/registry.js';
 import { exportLayersModel } from '../../src/onnx/export.js';
-import { encodeModel, makeGraph, makeModel, makeValueInfo } from '../../src/onnx/writer.js';
+import { decodeModel, encodeModel, makeGraph, makeModel, makeValueInfo } from '../../src/onnx/writer.js';
 import { prng } from '../../src/data/split.js';
 import { cli, toyData, useCpuBackend } from '../helpers.js';
 
@@ -260,10 +261,19 @@ describe('taps from the real model', () => {
     const recs = r1.analysis.records;
     assert.deepEqual(recs.map((r) => r.setting.label), ['N(0, 0.5²)', 'N(1, 0.5²)', 'brightness/1', 'brightness/5', 'activation mean per unit']);
     assert.ok(recs[3].output.mean > recs[2].output.mean, 'severity 5 changes the layer more than severity 1');
+    const md = diagnosticsMarkdown([{ label: 'relu run', dir, analysis: r1.analysis }]).join('\n');
+    assert.match(md, /## Diagnostics/);
+    assert.match(md, /\| relu run \| act_0 \| relu \| N\(0, 0\.5²\) \|/);
     const other = await runAnalysis({ ...base, seed: 8, out: join(dir, 'other') });
     assert.notEqual(other.analysis.records[0].output.mean, recs[0].output.mean);
     await assert.rejects(runAnalysis({ ...base, out: join(dir, 'x'), images: 1000 }), (e: ActbenchError) => e.code === 'ANALYZE_TOO_MANY_IMAGES');
     await assert.rejects(runAnalysis({ ...base, out: join(dir, 'y'), layers: ['act_9'] }), (e: ActbenchError) => e.code === 'ANALYZE_UNKNOWN_LAYER' && /act_0/.test(e.message));
+    // an older export (no recorded boundaries) is refused rather than searched node by node
+    const old = decodeModel(readFileSync(file));
+    old.metadataProps = old.metadataProps.filter((p) => p.key !== 'actbench.activation_io');
+    const oldFile = join(dir, 'old.onnx');
+    writeFileSync(oldFile, encodeModel(old));
+    await assert.rejects(onnxTaps(prepareModel(readModelInfo(oldFile), { height: 28, width: 28, channels: 1, labelSets: [] }), {}), (e: ActbenchError) => e.code === 'ANALYZE_OLD_EXPORT');
     // corruption fluctuation of a batch against itself: 0 for every image
     const sub = subset(data, [0, 1, 2]);
     const src = await onnxTaps(prepareModel(readModelInfo(file), { height: 28, width: 28, channels: 1, labelSets: [] }), {});
