@@ -53,3 +53,6 @@ export { benchModels } from './bench/models.js';
 export { ResultsStore, type EvalRecord, type BenchRecord, type ResultRecord } from './results/store.js';
 export { collectRuns, robustnessMarkdown } from './report/robustness.js';
 export { runStudy, type StudyOptions } from './api/study.js';
+export { runAnalysis, type AnalyzeRequest, type AnalyzeResult } from './api/analyze.js';
+export { runLayerActMnist, type LayerActMnistOptions } from './analyze/recipe.js';
+export type { Analysis, AnalysisRecord } from './analyze/analyze.js';

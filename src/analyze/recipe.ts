@@ -45,7 +45,7 @@ export interface LayerActMnistOptions {
   log?: (line: string) => void;
 }
 
-export const LAYERACT_DEFAULTS = { out: 'reports/analyze-layeract-mnist', data: 'mnist', seeds: [0], epochs: 20, images: 1000, batchSize: 128 } as const;
+export const LAYERACT_DEFAULTS = { out: 'reports/analyze-layeract-mnist', data: 'mnist', seeds: [0], epochs: 40, images: 1000, batchSize: 128 } as const;
 
 interface RunResult {
   act: string;
