@@ -247,6 +247,33 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// compare(op, a (Float32Array), aShape, b, bShape, out (Uint8Array), outShape) and
+// logical(op, a (Uint8Array), aShape, b, bShape, out (Uint8Array), outShape)
+template <bool LOGICAL>
+napi_value BoolBinary(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7);
+  const int op = static_cast<int>(a.i64(0));
+  need(op >= 0 && op < (LOGICAL ? ab::L_COUNT : ab::C_COUNT), "compare/logical: unknown op");
+  size_t na, nb, no;
+  auto sa = a.ints(2);
+  auto sb = a.ints(4);
+  uint8_t* O = a.array<uint8_t>(5, napi_uint8_array, &no);
+  auto so = a.ints(6);
+  need(sa.size() <= so.size() && sb.size() <= so.size(), "compare/logical: operand rank above output rank");
+  if constexpr (LOGICAL) {
+    const uint8_t* A = a.array<uint8_t>(1, napi_uint8_array, &na);
+    const uint8_t* B = a.array<uint8_t>(3, napi_uint8_array, &nb);
+    need(static_cast<int64_t>(na) == numel(sa) && static_cast<int64_t>(nb) == numel(sb) && static_cast<int64_t>(no) == numel(so), "logical: sizes do not match shapes");
+    if (no) ab::logical(op, A, sa, B, sb, O, so);
+  } else {
+    const float* A = a.f32(1, &na);
+    const float* B = a.f32(3, &nb);
+    need(static_cast<int64_t>(na) == numel(sa) && static_cast<int64_t>(nb) == numel(sb) && static_cast<int64_t>(no) == numel(so), "compare: sizes do not match shapes");
+    if (no) ab::compare(op, A, sa, B, sb, O, so);
+  }
+  return undefined(env);
+}
+
 // unary(op, x, out, alpha, beta)
 napi_value Unary(napi_env env, napi_callback_info info) {
   Args a(env, info, 5);
@@ -433,6 +460,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matmul", nullptr, guarded<Matmul>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, guarded<Binary>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, guarded<Unary>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"compare", nullptr, guarded<BoolBinary<false>>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logical", nullptr, guarded<BoolBinary<true>>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, guarded<Reduce>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, guarded<Transpose>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tile", nullptr, guarded<Tile>, nullptr, nullptr, nullptr, napi_default, nullptr},

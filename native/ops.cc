@@ -45,18 +45,18 @@ inline float bop(float a, float b) {
 }
 
 // one contiguous run: sa, sb ∈ {0, 1}
-template <int OP>
-inline void brun(const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t L) {
+template <typename TI, typename TO, typename F>
+inline void brun(const TI* a, int64_t sa, const TI* b, int64_t sb, TO* o, int64_t L, F f) {
   if (sa && sb)
-    for (int64_t i = 0; i < L; i++) o[i] = bop<OP>(a[i], b[i]);
+    for (int64_t i = 0; i < L; i++) o[i] = f(a[i], b[i]);
   else if (sa) {
-    const float bv = *b;
-    for (int64_t i = 0; i < L; i++) o[i] = bop<OP>(a[i], bv);
+    const TI bv = *b;
+    for (int64_t i = 0; i < L; i++) o[i] = f(a[i], bv);
   } else if (sb) {
-    const float av = *a;
-    for (int64_t i = 0; i < L; i++) o[i] = bop<OP>(av, b[i]);
+    const TI av = *a;
+    for (int64_t i = 0; i < L; i++) o[i] = f(av, b[i]);
   } else {
-    const float v = bop<OP>(*a, *b);
+    const TO v = f(*a, *b);
     for (int64_t i = 0; i < L; i++) o[i] = v;
   }
 }
@@ -105,8 +105,9 @@ Broadcast plan(const Shape& sha, const Shape& shb, const Shape& so) {
   return p;
 }
 
-template <int OP>
-void binary_t(const float* a, const Shape& sha, const float* b, const Shape& shb, float* out, const Shape& so) {
+// out = f(a, b) with numpy broadcasting (shapes right-aligned), rows split over the pool
+template <typename TI, typename TO, typename F>
+void broadcast_apply(const TI* a, const Shape& sha, const TI* b, const Shape& shb, TO* out, const Shape& so, F f) {
   Broadcast p = plan(sha, shb, so);
   const size_t R = p.dims.size();
   const int64_t L = p.dims[R - 1];
@@ -124,13 +125,18 @@ void binary_t(const float* a, const Shape& sha, const float* b, const Shape& shb
         offa += c * p.sa[k];
         offb += c * p.sb[k];
       }
-      float* o = out + r * L;
+      TO* o = out + r * L;
       if (unit)
-        brun<OP>(a + offa, ia, b + offb, ib, o, L);
+        brun(a + offa, ia, b + offb, ib, o, L, f);
       else
-        for (int64_t i = 0; i < L; i++) o[i] = bop<OP>(a[offa + i * ia], b[offb + i * ib]);
+        for (int64_t i = 0; i < L; i++) o[i] = f(a[offa + i * ia], b[offb + i * ib]);
     }
   });
+}
+
+template <int OP>
+void binary_t(const float* a, const Shape& sha, const float* b, const Shape& shb, float* out, const Shape& so) {
+  broadcast_apply(a, sha, b, shb, out, so, [](float x, float y) { return bop<OP>(x, y); });
 }
 
 template <int OP>
@@ -171,6 +177,15 @@ inline float uop(float x, float alpha, float beta) {
   if constexpr (OP == U_FLOOR) return std::floor(x);
   if constexpr (OP == U_CEIL) return std::ceil(x);
   if constexpr (OP == U_CLIP) return x != x ? x : (x < alpha ? alpha : (x > beta ? beta : x));
+  if constexpr (OP == U_ASIN) return static_cast<float>(std::asin(d));
+  if constexpr (OP == U_ACOS) return static_cast<float>(std::acos(d));
+  if constexpr (OP == U_ATAN) return static_cast<float>(std::atan(d));
+  if constexpr (OP == U_SINH) return static_cast<float>(std::sinh(d));
+  if constexpr (OP == U_COSH) return static_cast<float>(std::cosh(d));
+  if constexpr (OP == U_TAN) return static_cast<float>(std::tan(d));
+  if constexpr (OP == U_ASINH) return static_cast<float>(std::asinh(d));
+  if constexpr (OP == U_ACOSH) return static_cast<float>(std::acosh(d));
+  if constexpr (OP == U_ATANH) return static_cast<float>(std::atanh(d));
   return 0.f;
 }
 
@@ -234,6 +249,23 @@ void binary(int op, const float* a, const Shape& sa, const float* b, const Shape
 }
 
 void unary(int op, const float* x, float* out, int64_t n, float alpha, float beta) { unary_dispatch<0>(op, x, out, n, alpha, beta); }
+
+// comparisons compare the float values (NaN compares false, != true), as the JS backend's
+void compare(int op, const float* a, const Shape& sa, const float* b, const Shape& sb, uint8_t* out, const Shape& so) {
+  switch (op) {
+    case C_GREATER: return broadcast_apply(a, sa, b, sb, out, so, [](float x, float y) -> uint8_t { return x > y; });
+    case C_GREATER_EQUAL: return broadcast_apply(a, sa, b, sb, out, so, [](float x, float y) -> uint8_t { return x >= y; });
+    case C_LESS: return broadcast_apply(a, sa, b, sb, out, so, [](float x, float y) -> uint8_t { return x < y; });
+    case C_LESS_EQUAL: return broadcast_apply(a, sa, b, sb, out, so, [](float x, float y) -> uint8_t { return x <= y; });
+    case C_EQUAL: return broadcast_apply(a, sa, b, sb, out, so, [](float x, float y) -> uint8_t { return x == y; });
+    case C_NOT_EQUAL: return broadcast_apply(a, sa, b, sb, out, so, [](float x, float y) -> uint8_t { return x != y; });
+  }
+}
+
+void logical(int op, const uint8_t* a, const Shape& sa, const uint8_t* b, const Shape& sb, uint8_t* out, const Shape& so) {
+  if (op == L_AND) return broadcast_apply(a, sa, b, sb, out, so, [](uint8_t x, uint8_t y) -> uint8_t { return x && y; });
+  broadcast_apply(a, sa, b, sb, out, so, [](uint8_t x, uint8_t y) -> uint8_t { return x || y; });
+}
 
 // Sums accumulate in double (as the JS backend's do). The reduction is cut into chunks fixed by the shape
 // alone and combined in chunk order, so the result does not depend on the thread count.

@@ -1,7 +1,10 @@
 /**
- * TF.js backend choice at run time: tfjs-node-gpu → tfjs-node → actbench's native addon (native/, built at
- * install; src/train/native/) → wasm (with the training kernels it lacks
- * registered by wasm-kernels.ts) → the pure-JS cpu backend.
+ * TF.js backend choice at run time: tfjs-node-gpu → actbench's native addon (native/, built at install;
+ * src/train/native/) → tfjs-node → wasm (with the training kernels it lacks registered by wasm-kernels.ts)
+ * → the pure-JS cpu backend.
+ * Native comes before tfjs-node on the CPU because it measured faster in every same-run benchmark
+ * (reports/bench-training.md: ResNet-20 2.3×, cnn_small 2.2× tfjs-node's img/s, batch 128, 2 threads);
+ * `--backend tensorflow` still picks tfjs-node.
  * tfjs-node(-gpu) load with the binding `actbench setup tensorflow` built into actbench's cache (their own
  * install scripts are denied: they download from an unreachable host). A backend that is not set up just
  * moves on to the next candidate; the choice, the reasons for skipping the others and the one command
@@ -30,7 +33,7 @@ export interface BackendChoice {
   hint?: string;
 }
 
-const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'];
+const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'native', 'tensorflow', 'wasm', 'cpu'];
 
 export function parseBackend(v: string): BackendRequest {
   if (v !== 'auto' && !(ORDER as readonly string[]).includes(v)) {

@@ -224,6 +224,15 @@ describe('native element-wise kernels = cpu', () => {
     ['Floor', tf.floor, 0, [-4, 4]],
     ['Ceil', tf.ceil, 0, [-4, 4]],
     ['ClipByValue', (x) => tf.clipByValue(x, -0.5, 0.7), 0, [-2, 2]],
+    ['Asin', tf.asin, 1e-6, [-0.99, 0.99]],
+    ['Acos', tf.acos, 1e-6, [-0.99, 0.99]],
+    ['Atan', tf.atan, 1e-6, [-5, 5]],
+    ['Sinh', tf.sinh, 1e-6, [-3, 3]],
+    ['Cosh', tf.cosh, 1e-6, [-3, 3]],
+    ['Tan', tf.tan, 1e-6, [-1.4, 1.4]],
+    ['Asinh', tf.asinh, 1e-6, [-5, 5]],
+    ['Acosh', tf.acosh, 1e-6, [1.01, 5]],
+    ['Atanh', tf.atanh, 1e-6, [-0.99, 0.99]],
   ];
   for (const [kernel, op, tol, [lo, hi]] of UNARY) {
     it(`${kernel}: forward + gradient`, async () => {
@@ -236,6 +245,30 @@ describe('native element-wise kernels = cpu', () => {
     x.values[3] = NaN;
     x.values[130] = NaN;
     await check((t) => [tf.relu(t.x), tf.step(t.x), tf.maximum(t.x, 0.1), tf.sum(t.x, 1), tf.max(t.x, 1)], { x }, 0, ['Relu', 'Step', 'Maximum', 'Sum', 'Max']);
+  });
+  it('comparisons and LogicalAnd/Or with broadcasting, NaN compared as the JS backend: bit-identical', async () => {
+    const a = random([4, 9, 10], 47);
+    a.values[5] = NaN;
+    const b = random([9, 1], 48);
+    b.values[2] = NaN;
+    // equal values on purpose, so == / >= / <= are exercised on ties
+    for (let i = 0; i < a.values.length; i += 7) a.values[i] = b.values[Math.floor(i / 10) % 9];
+    const toF = (x: tf.Tensor) => x.cast('float32');
+    await check(
+      (t) => [tf.greater(t.a, t.b), tf.greaterEqual(t.a, t.b), tf.less(t.a, t.b), tf.lessEqual(t.a, t.b), tf.equal(t.a, t.b), tf.notEqual(t.a, t.b)].map(toF),
+      { a, b },
+      0,
+      ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual'],
+    );
+    await check(
+      (t) => {
+        const p = tf.greater(t.a, 0), q = tf.less(t.b, 0.2);
+        return [tf.logicalAnd(p, q), tf.logicalOr(p, q), tf.logicalAnd(q, p)].map(toF);
+      },
+      { a, b },
+      0,
+      ['LogicalAnd', 'LogicalOr'],
+    );
   });
   it('AddN, Select (where), EluGrad', async () => {
     const cond = random([4, 9, 10], 43);

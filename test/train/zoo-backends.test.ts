@@ -16,15 +16,21 @@
  * The tensorflow backend is required under CI (`.ci/run` sets it up); elsewhere it runs when set up.
  */
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { tensorflowStatus } from '../../src/setup/status.js';
 import { cpuTrajectory, forcedSteps, zooCases, type RefStep } from './zoo-losses.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(a));
+/** the reference backend: cpu (CI), or tensorflow for the by-hand full matrix (ACTBENCH_ZOO_FULL, zoo-losses.ts) */
+const REF = process.env.ACTBENCH_ZOO_REF === 'tensorflow' ? 'tensorflow' : 'cpu';
+/** ACTBENCH_ZOO_REPORT=FILE: one JSON line per case with the worst loss and gradient differences per backend */
+const REPORT = process.env.ACTBENCH_ZOO_REPORT;
 const tfStatus = tensorflowStatus('cpu');
 const requireTf = !!process.env.CI || tfStatus.ready;
 
 function check(name: string, ref: RefStep[], got: { losses: number[]; gradDiff: number[] }, lossTol: number, gradTol: number): void {
+  worst[name] = { loss: Math.max(...ref.map((s, k) => rel(s.loss, got.losses[k]))), grad: Math.max(...got.gradDiff) };
   assert.equal(got.losses.length, ref.length, `${name}: ${got.losses.length} steps`);
   ref.forEach((s, k) => {
     assert.ok(rel(s.loss, got.losses[k]) <= lossTol, `${name}: step ${k + 1} loss ${got.losses[k]} vs cpu ${s.loss}`);
@@ -32,20 +38,29 @@ function check(name: string, ref: RefStep[], got: { losses: number[]; gradDiff: 
   });
 }
 
+const worst: Record<string, { loss: number; grad: number }> = {};
+
 describe('zoo training steps: native, tensorflow and wasm = cpu (teacher-forced)', () => {
   for (const c of zooCases()) {
     it(`${c.model} × ${c.act}, ${c.steps} steps`, async () => {
-      const ref = await cpuTrajectory(c);
-      assert.ok(ref.every((s) => Number.isFinite(s.loss)), `cpu losses ${ref.map((s) => s.loss)}`);
-      const loose = c.act === 'relu' || /^(resnet(56|110)|preact_resnet|wrn_16|mobilenetv2)/.test(c.model);
-      check('native', ref, await forcedSteps('native', c, ref), 1e-4, loose ? 5e-2 : 1e-3);
-      if (requireTf) {
-        assert.ok(tfStatus.ready, `the tensorflow backend is required here: ${tfStatus.ready ? '' : `${tfStatus.reason}; fix: ${tfStatus.fix}`}`);
-        check('tensorflow', ref, await forcedSteps('tensorflow', c, ref), 1e-4, loose ? 5e-2 : 1e-3);
+      for (const k of Object.keys(worst)) delete worst[k];
+      const t0 = Date.now();
+      try {
+        const ref = await cpuTrajectory(c, undefined, REF);
+        assert.ok(ref.every((s) => Number.isFinite(s.loss)), `${REF} losses ${ref.map((s) => s.loss)}`);
+        const loose = c.act === 'relu' || /^(resnet(56|110)|preact_resnet|wrn_16|mobilenetv2)/.test(c.model);
+        check('native', ref, await forcedSteps('native', c, ref), 1e-4, loose ? 5e-2 : 1e-3);
+        if (requireTf && REF !== 'tensorflow') {
+          assert.ok(tfStatus.ready, `the tensorflow backend is required here: ${tfStatus.ready ? '' : `${tfStatus.reason}; fix: ${tfStatus.fix}`}`);
+          check('tensorflow', ref, await forcedSteps('tensorflow', c, ref), 1e-4, loose ? 5e-2 : 1e-3);
+        }
+        const wasm = await forcedSteps('wasm', c, ref);
+        worst.wasm = { loss: Math.max(...ref.map((s, k) => rel(s.loss, wasm.losses[k]))), grad: Math.max(...wasm.gradDiff) };
+        ref.forEach((s, k) => assert.ok(rel(s.loss, wasm.losses[k]) <= 1e-3, `wasm: step ${k + 1} loss ${wasm.losses[k]} vs ${REF} ${s.loss}`));
+        assert.ok(wasm.gradDiff.every(Number.isFinite), `wasm gradients: ${wasm.gradDiff}`);
+      } finally {
+        if (REPORT) appendFileSync(REPORT, `${JSON.stringify({ ...c, ref: REF, worst, seconds: (Date.now() - t0) / 1000 })}\n`);
       }
-      const wasm = await forcedSteps('wasm', c, ref);
-      ref.forEach((s, k) => assert.ok(rel(s.loss, wasm.losses[k]) <= 1e-3, `wasm: step ${k + 1} loss ${wasm.losses[k]} vs cpu ${s.loss}`));
-      assert.ok(wasm.gradDiff.every(Number.isFinite), `wasm gradients: ${wasm.gradDiff}`);
     });
   }
 });

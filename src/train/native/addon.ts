@@ -24,6 +24,8 @@ export interface NativeAddon {
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, batchA: number, batchB: number): void;
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number, beta: number): void;
+  compare(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Uint8Array, outShape: number[]): void;
+  logical(op: number, a: Uint8Array, aShape: number[], b: Uint8Array, bShape: number[], out: Uint8Array, outShape: number[]): void;
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   transpose(x: Float32Array, out: Float32Array, shape: number[], perm: number[]): void;
   tile(x: Float32Array, out: Float32Array, shape: number[], reps: number[]): void;

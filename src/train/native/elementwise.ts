@@ -4,15 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.js';
-import { alloc, f32, output, size, u8, type KernelImpl } from './util.js';
+import { alloc, boolOutput, f32, output, size, u8, type KernelImpl } from './util.js';
 
 /** op codes of native/ops.h */
 const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6, Pow: 7, Prelu: 8, EluGrad: 9 } as const;
 const UNARY = {
   Relu: 0, Relu6: 1, Step: 2, Elu: 3, Sigmoid: 4, Tanh: 5, Exp: 6, Log: 7, Sqrt: 8, Rsqrt: 9, Square: 10, Neg: 11, Abs: 12,
   Reciprocal: 13, Erf: 14, Softplus: 15, LeakyRelu: 16, Sign: 17, Selu: 18, Expm1: 19, Log1p: 20, Sin: 21, Cos: 22, Floor: 23, Ceil: 24,
-  ClipByValue: 25,
+  ClipByValue: 25, Asin: 26, Acos: 27, Atan: 28, Sinh: 29, Cosh: 30, Tan: 31, Asinh: 32, Acosh: 33, Atanh: 34,
 } as const;
+const COMPARE = { Greater: 0, GreaterEqual: 1, Less: 2, LessEqual: 3, Equal: 4, NotEqual: 5 } as const;
+const LOGICAL = { LogicalAnd: 0, LogicalOr: 1 } as const;
 
 /** In-place fused activation of FusedConv2D / _FusedMatMul; false when it is not one we run natively. */
 export function applyActivation(addon: NativeAddon, y: Float32Array, act: string, leakyAlpha: number): boolean {
@@ -31,6 +33,31 @@ function binary(op: number, names: [string, string]): KernelImpl {
     const out = alloc(size(shape));
     addon.binary(op, av, a.shape, bv, b.shape, out, shape);
     return output(backend, shape, out);
+  };
+}
+
+/** float comparisons → bool (bytes), broadcasting */
+function compare(op: number): KernelImpl {
+  return ({ inputs, backend }, addon) => {
+    const { a, b } = inputs;
+    const av = f32(backend, a), bv = f32(backend, b);
+    if (!av || !bv) return null;
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const out = new Uint8Array(size(shape));
+    addon.compare(op, av, a.shape, bv, b.shape, out, shape);
+    return boolOutput(backend, shape, out);
+  };
+}
+
+function logical(op: number): KernelImpl {
+  return ({ inputs, backend }, addon) => {
+    const { a, b } = inputs;
+    const av = u8(backend, a), bv = u8(backend, b);
+    if (!av || !bv) return null;
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const out = new Uint8Array(size(shape));
+    addon.logical(op, av, a.shape, bv, b.shape, out, shape);
+    return boolOutput(backend, shape, out);
   };
 }
 
@@ -118,6 +145,23 @@ export const ELEMENTWISE_KERNELS: Record<string, KernelImpl> = {
   Floor: unary(UNARY.Floor),
   Ceil: unary(UNARY.Ceil),
   ClipByValue: unary(UNARY.ClipByValue, (a) => Number(a.clipValueMin), (a) => Number(a.clipValueMax)),
+  Asin: unary(UNARY.Asin),
+  Acos: unary(UNARY.Acos),
+  Atan: unary(UNARY.Atan),
+  Sinh: unary(UNARY.Sinh),
+  Cosh: unary(UNARY.Cosh),
+  Tan: unary(UNARY.Tan),
+  Asinh: unary(UNARY.Asinh),
+  Acosh: unary(UNARY.Acosh),
+  Atanh: unary(UNARY.Atanh),
+  Greater: compare(COMPARE.Greater),
+  GreaterEqual: compare(COMPARE.GreaterEqual),
+  Less: compare(COMPARE.Less),
+  LessEqual: compare(COMPARE.LessEqual),
+  Equal: compare(COMPARE.Equal),
+  NotEqual: compare(COMPARE.NotEqual),
+  LogicalAnd: logical(LOGICAL.LogicalAnd),
+  LogicalOr: logical(LOGICAL.LogicalOr),
   AddN: addN,
   Select: select,
   FusedBatchNorm: fusedBatchNorm,

@@ -48,6 +48,10 @@ export function output(backend: tf.KernelBackend, shape: number[], values: Float
   return (backend as MathBackendCPU).makeTensorInfo(shape, 'float32', values);
 }
 
+export function boolOutput(backend: tf.KernelBackend, shape: number[], values: Uint8Array): Info {
+  return (backend as MathBackendCPU).makeTensorInfo(shape, 'bool', values);
+}
+
 /** per kernel: calls that ran natively, calls that fell back to the cpu kernel */
 const stats = new Map<string, { native: number; fallback: number }>();
 
