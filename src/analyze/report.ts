@@ -3,7 +3,7 @@
  * the diagnostics section `actbench report --runs` and `actbench study` add when a run has one.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ActbenchError, fsError } from '../errors.js';
 import type { Analysis, AnalysisRecord } from './analyze.js';
 import { epochSvg, densitySvg, evenly, heatmapSvg, scatterSvg } from './figures.js';
@@ -70,7 +70,7 @@ export async function analysisFigures(a: Analysis, epochs: { epoch: number; stat
 
 const settingOrder = (r: AnalysisRecord) => (r.setting.kind === 'noise' ? 0 : r.setting.kind === 'mean' ? 1 : 2);
 
-/** Markdown lines: a diagnostics table for each run that has an analysis (nothing when none has). */
+/** Markdown lines: a diagnostics table for each analysis (`dir`: where it lies; nothing when there is none). */
 export function diagnosticsMarkdown(entries: { label: string; dir: string; analysis: Analysis }[]): string[] {
   if (entries.length === 0) return [];
   const lines = [
@@ -92,7 +92,7 @@ export function diagnosticsMarkdown(entries: { label: string; dir: string; analy
       lines.push(`| ${label} | all | – | ${corr.length} corruption cells: mean / worst (${worst.layer}, ${worst.setting.label}) | – | ${f3(avg)} / ${f3(worst.output.mean)} |`);
     }
   }
-  lines.push('', `Figures and per-image values: each run's ${RUN_ANALYSIS_DIR}/ directory (${entries.map((e) => join(e.dir, RUN_ANALYSIS_DIR)).join(', ')}).`, '');
+  lines.push('', `Figures and per-image values: ${entries.map((e) => e.dir).join(', ')}.`, '');
   return lines;
 }
 
@@ -100,7 +100,24 @@ export function diagnosticsMarkdown(entries: { label: string; dir: string; analy
 export function runDiagnostics(runs: { dir: string; label: string }[]): string[] {
   const entries = runs.flatMap(({ dir, label }) => {
     const analysis = readAnalysis(join(dir, RUN_ANALYSIS_DIR));
-    return analysis ? [{ label, dir, analysis }] : [];
+    return analysis ? [{ label, dir: join(dir, RUN_ANALYSIS_DIR), analysis }] : [];
+  });
+  return diagnosticsMarkdown(entries);
+}
+
+/** The diagnostics section for evaluated ONNX models: the analysis of their run (RUN/analysis) or of the file (MODEL-analysis/). */
+export function modelDiagnostics(models: { model: string; label: string }[]): string[] {
+  const seen = new Set<string>();
+  const entries = models.flatMap(({ model, label }) => {
+    for (const dir of [join(dirname(model), RUN_ANALYSIS_DIR), join(dirname(model), `${basename(model, '.onnx')}-analysis`)]) {
+      if (seen.has(dir)) continue;
+      const analysis = readAnalysis(dir);
+      if (analysis) {
+        seen.add(dir);
+        return [{ label, dir, analysis }];
+      }
+    }
+    return [];
   });
   return diagnosticsMarkdown(entries);
 }

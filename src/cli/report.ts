@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { searchReport, type SearchOptions } from '../api/search.js';
+import { modelDiagnostics } from '../analyze/report.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { categoryPlot, collectRuns, mainTable, robustnessMarkdown, severityPlot } from '../report/robustness.js';
@@ -85,7 +86,9 @@ export function registerReport(program: Command): void {
     const [sev, cat] = [await severityPlot(runs), await categoryPlot(runs)];
     writeFileAtomic(plots[0], sev);
     writeFileAtomic(plots[1], cat);
-    writeFileAtomic(out, md);
+    // models analysed with `actbench analyze` add their diagnostics
+    const diagnostics = modelDiagnostics(runs.map((r) => ({ model: r.model, label: `${r.activation}${r.seed === undefined ? '' : ` seed ${r.seed}`}` })));
+    writeFileAtomic(out, diagnostics.length ? `${md.trimEnd()}\n\n${diagnostics.join('\n')}` : md);
     const { header, rows } = mainTable(runs, base);
     const t = table(header);
     rows.forEach((r) => t.push(r));
