@@ -5,6 +5,7 @@
  * (MODEL-analysis/) unless --out says otherwise. Existing analyses are replaced only with --force.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { analyzeModel, type Analysis } from '../analyze/analyze.js';
 import { DEFAULT_NOISE, parseNoise } from '../analyze/noise.js';
@@ -54,6 +55,18 @@ export interface AnalyzeResult {
 }
 
 export const DEFAULT_IMAGES = 1000;
+/** seconds and machine load of the analysis, beside analysis.json */
+export const TIMING_FILE = 'timing.json';
+
+export function readTiming(dir: string): { seconds: number; loadavg: number[] } | null {
+  const p = join(dir, TIMING_FILE);
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as { seconds: number; loadavg: number[] };
+  } catch {
+    return null; // timing is informative only
+  }
+}
 
 function corruptionsOf(list: string[] | undefined): CorruptionName[] {
   if (!list || list.length === 0 || (list.length === 1 && list[0] === 'none')) return [];
@@ -139,6 +152,8 @@ export async function runAnalysis(req: AnalyzeRequest): Promise<AnalyzeResult> {
       writeFileAtomic(join(dir, name), svg);
       files.push(join(dir, name));
     }
+    // how long it took, apart from the analysis (whose bytes depend only on the model, the data and the seed)
+    writeFileAtomic(join(dir, TIMING_FILE), JSON.stringify({ seconds: (performance.now() - t0) / 1000, loadavg: loadavg(), finished: new Date().toISOString() }) + '\n');
     // the analysis last: its presence means the figures beside it are whole
     writeFileAtomic(join(dir, ANALYSIS_FILE), JSON.stringify(full) + '\n');
     files.push(join(dir, ANALYSIS_FILE));
