@@ -61,3 +61,6 @@ export { queueExecutor, type QueueExecutorOptions } from './jobs/queue/executor.
 export { startWorker, type WorkerOptions, type RunningWorker } from './jobs/queue/worker.js';
 export { queueStatus, type QueueStatus } from './jobs/queue/status.js';
 export { parseQueueUrl, redact, type QueueAddress } from './jobs/queue/url.js';
+export { runAnalysis, type AnalyzeRequest, type AnalyzeResult } from './api/analyze.js';
+export { runLayerActMnist, type LayerActMnistOptions } from './analyze/recipe.js';
+export type { Analysis, AnalysisRecord } from './analyze/analyze.js';

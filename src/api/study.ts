@@ -4,6 +4,7 @@
  * every model on onnxruntime, benchmark them, and write one report. Every step is resumable: finished
  * runs, corruption files and result cells are skipped on a rerun.
  */
+import { runDiagnostics } from '../analyze/report.js';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -299,8 +300,11 @@ async function studyLocked(p: StudyPlan, o: StudyOptions, executor: Executor): P
     decision: decision.markdown,
   });
   const report = join(out, 'report.md');
-  writeFileAtomic(report, md);
-  writeReportHtml(report, md, studyFigures(runs, decision.paretoSpec));
+  // runs analysed with `actbench analyze RUN` add their diagnostics
+  const diagnostics = runDiagnostics(finished.map(({ act, seed }) => ({ dir: join(modelsDir, runName(act, seed)), label: `${act} seed ${seed}` })));
+  const full = diagnostics.length ? `${md.trimEnd()}\n\n${diagnostics.join('\n')}` : md;
+  writeFileAtomic(report, full);
+  writeReportHtml(report, full, studyFigures(runs, decision.paretoSpec));
   if (incomplete) {
     throw new ActbenchError('STUDY_INCOMPLETE', `${report} is incomplete: ${stopped.length} of ${jobs.length} runs stopped on a non-finite loss (${stopped.map((s) => `${s.act} seed ${s.seed}`).join(', ')}); the report says so`, { file: report, exit: 3 });
   }

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { resolveActivation } from '../acts/define.js';
 import { count, type ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
-import { channelStats, KNOWN_STATS, SPLIT_SEED, stratifiedSplit, stratifiedSubset } from '../data/split.js';
+import { channelStats, KNOWN_STATS, SPLIT_SEED, stratifiedSplit, stratifiedSubset, type Normalisation } from '../data/split.js';
+import type { FixedBatch } from '../analyze/track.js';
+import { makeBatch } from '../train/batches.js';
 import { checkTrainable } from '../data/check.js';
 import { specInputPaths } from '../data/spec.js';
 import { ActbenchError, fsError } from '../errors.js';
@@ -48,6 +50,8 @@ export interface TrainRequest {
   limitTest?: number;
   width?: number;
   dropout?: number;
+  /** after every epoch, record each activation layer's activation-mean distribution on a fixed batch of 256 training images */
+  trackStats?: boolean;
   onStep?: Parameters<typeof train>[0]['onStep'];
   onEpoch?: (log: EpochLog) => void;
   log?: (line: string) => void;
@@ -92,6 +96,13 @@ function checkSizes(batchSize: number, shape: [number, number, number]): void {
   }
 }
 
+
+/** --track-stats: the same class-stratified 256 training images (split seed) every epoch, normalised. */
+function fixedBatch(s: ImageSet, norm: Normalisation): FixedBatch {
+  const b = stratifiedSubset(s, Math.min(256, s.labels.length)).set;
+  const n = b.labels.length;
+  return { x: makeBatch(b, Array.from({ length: n }, (_, k) => k), norm, 'none').x, shape: [n, b.height, b.width, b.channels] };
+}
 
 function perClassOf(s: ImageSet | null): PerClass {
   const out: PerClass = {};
@@ -226,6 +237,7 @@ export async function runTraining(req: TrainRequest): Promise<{ dir: string; man
     const result = await train({
       model, train: trainSet, val: valSet, norm, recipe, seed,
       checkpointDir: dir, resume: plan.resume, run,
+      ...(req.trackStats ? { trackStats: fixedBatch(trainSet, norm) } : {}),
       onStep: req.onStep,
       onEpoch: (l, state) => {
         writeRunLog(dir, state.history);

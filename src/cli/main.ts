@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../onnx/writer.js';
 import { ActbenchError } from '../errors.js';
 import { registerActs } from './acts.js';
+import { registerAnalyze } from './analyze.js';
 import { registerTrain } from './train.js';
 import { registerReport } from './report.js';
 import { registerCorrupt } from './corrupt.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCorrupt(program);
   registerEval(program);
   registerSearch(program);
+  registerAnalyze(program);
   registerReport(program);
   registerSetup(program);
   registerWorker(program);

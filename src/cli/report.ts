@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { searchReport, type SearchOptions } from '../api/search.js';
+import { modelDiagnostics } from '../analyze/report.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { categoryPlot, collectRuns, mainTable, robustnessMarkdown, severityPlot } from '../report/robustness.js';
@@ -97,8 +98,11 @@ export function registerReport(program: Command): void {
     writeFileAtomic(plots[0], sev);
     writeFileAtomic(plots[1], cat);
     if (decision) writeFileAtomic(plots[2], decision.paretoSvg);
-    writeFileAtomic(out, md);
-    if (f.html) console.log(`wrote ${writeReportHtml(out, md, studyFigures(runs, decision?.paretoSpec))}`);
+    // models analysed with `actbench analyze` add their diagnostics
+    const diagnostics = modelDiagnostics(runs.map((r) => ({ model: r.model, label: `${r.activation}${r.seed === undefined ? '' : ` seed ${r.seed}`}` })));
+    const full = diagnostics.length ? `${md.trimEnd()}\n\n${diagnostics.join('\n')}` : md;
+    writeFileAtomic(out, full);
+    if (f.html) console.log(`wrote ${writeReportHtml(out, full, studyFigures(runs, decision?.paretoSpec))}`);
     const { header, rows } = mainTable(runs, base);
     const t = table(header);
     rows.forEach((r) => t.push(r));

@@ -50,6 +50,7 @@ interface TrainFlags {
   limitTest?: number;
   width: number;
   dropout: number;
+  trackStats?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -81,6 +82,7 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue the run directory’s last checkpoint (refused unless every flag matches the run’s)')
     .option('--force', 'replace what --out holds (a finished run, another recipe’s checkpoint) and train afresh')
     .option('--backend <name>', 'TF.js backend: auto, tensorflow-gpu, tensorflow, native, wasm, cpu', parseBackend, 'auto')
+    .option('--track-stats', 'after every epoch, record each activation layer’s activation-mean distribution on 256 fixed training images (log.jsonl; drawn by actbench analyze)')
     .action(async (f: TrainFlags) => {
       const augment = f.augment ?? (f.data.startsWith('cifar') ? 'cifar' : 'none');
       const bar = progressBar('epoch {epoch} |{bar}| {value}/{total} steps  loss {loss}  acc {acc}  {ips} img/s');
@@ -88,7 +90,7 @@ export function registerTrain(program: Command): void {
       // a stop on a non-finite loss rejects (TRAIN_NONFINITE, exit 3): main prints it, no success line
       const { dir, manifest } = await runTraining({
         model: f.model, act: f.act, data: f.data, seed: f.seed, out: f.out, resume: f.resume, force: f.force, backend: f.backend,
-        limitTrain: f.limitTrain, limitTest: f.limitTest, width: f.width, dropout: f.dropout,
+        limitTrain: f.limitTrain, limitTest: f.limitTest, width: f.width, dropout: f.dropout, trackStats: f.trackStats,
         recipe: {
           epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, momentum: f.momentum, nesterov: !!f.nesterov, weightDecay: f.weightDecay,
           schedule: f.schedule, milestones: f.milestones, warmupEpochs: f.warmup, clipNorm: f.clipNorm, labelSmoothing: f.labelSmoothing,

@@ -102,7 +102,7 @@ export function prepareModel(info: OnnxModelInfo, data: DataDesc): PreparedModel
 }
 
 /** A batch of uint8 NHWC images (padded to `rows`) as the model's input tensor. */
-function toInput(m: PreparedModel, images: Uint8Array, n: number, rows: number, h: number, w: number, c: number): ort.Tensor {
+export function toInput(m: PreparedModel, images: Uint8Array, n: number, rows: number, h: number, w: number, c: number): ort.Tensor {
   const [C, H, W] = m.contract.shape;
   if (c !== C || h !== H || w !== W) {
     throw new ActbenchError('MODEL_INPUT_SHAPE', `${m.path}: input '${m.contract.inputName}' expects ${H}×${W}×${C} images (H×W×C), the data has ${h}×${w}×${c}`, { file: m.path, field: m.contract.inputName });

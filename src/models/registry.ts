@@ -7,7 +7,7 @@ import type { ActivationDef } from '../acts/define.js';
 import { ActbenchError, closeMatches } from '../errors.js';
 import { Namer, type BlockCtx } from './layers.js';
 import { preactResnet, resnetV1, wideResnet } from './resnet.js';
-import { mlp, mobilenetV2, smallCnn } from './small.js';
+import { mlp, mlp512, mobilenetV2, smallCnn } from './small.js';
 
 export interface ModelOptions {
   act: ActivationDef;
@@ -79,6 +79,8 @@ register({
   defaultInput: [28, 28, 1],
   build: (ctx, x, o) => mlp(ctx, x, o.numClasses),
 });
+
+register({ name: 'mlp512', description: 'flatten → dense512 → activation → dense, no normalisation', reference: 'Yoon & Lim 2025 (LayerAct), MNIST analysis network', defaultInput: [28, 28, 1], build: (ctx, x, o) => mlp512(ctx, x, o.numClasses) });
 
 const WRN = /^wrn_(\d+)_(\d+)$/;
 

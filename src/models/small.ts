@@ -49,4 +49,10 @@ export function mlp(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number): tf
   return dense(ctx, h, numClasses);
 }
 
+/** LayerAct's MNIST analysis network: flatten → dense512 → activation → dense (no normalisation). */
+export function mlp512(ctx: BlockCtx, x: tf.SymbolicTensor, numClasses: number): tf.SymbolicTensor {
+  const h = tf.layers.flatten({ name: ctx.names.next('flatten') }).apply(x) as tf.SymbolicTensor;
+  return dense(ctx, act(ctx, dense(ctx, h, scaled(ctx, 512))), numClasses);
+}
+
 export { head };

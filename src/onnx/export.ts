@@ -179,6 +179,8 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
 
   const folded = new Set<string>();
   const activations: Record<string, ActivationDef> = {};
+  // where each activation subgraph starts and ends (its input and output tensors), for `actbench analyze`
+  const activationIo: Record<string, { input: string; output: string }> = {};
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const ins = inboundLayers(layer).map((l) => {
@@ -273,6 +275,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
           }),
         );
         activations[layer.name] = a.activation;
+        activationIo[layer.name] = { input: ins[0].name, output: out };
         set({ name: out, shape: ins[0].shape });
         break;
       }
@@ -337,6 +340,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
   });
   const metadata: Record<string, string> = {
     'actbench.activations': JSON.stringify(activations),
+    'actbench.activation_io': JSON.stringify(activationIo),
     'actbench.layout': 'NCHW',
     'actbench.target': o.target ?? 'any',
     'actbench.input': o.preprocess ? 'uint8 NHWC, normalised inside the graph' : 'float32 NCHW, normalised',

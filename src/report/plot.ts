@@ -51,6 +51,11 @@ export async function linePlotSvg(series: LineSeries[], o: LinePlotOptions = {})
       },
     },
   };
+  return renderSvg(spec);
+}
+
+/** Any vega-lite spec → SVG, headless. */
+export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
 }

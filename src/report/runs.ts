@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readManifest, type Manifest } from '../api/train.js';
 import type { ExportReport } from '../api/export.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
+import { runDiagnostics } from '../analyze/report.js';
 
 export interface RunSummary {
   dir: string;
@@ -45,6 +46,7 @@ export function runsMarkdown(runs: RunSummary[], title: string, commands: string
       return `| ${name} | ${pct(m.result.testAcc)} | ${pct(m.result.valAcc)} | ${loss} | ${m.timings.imagesPerSecond.toFixed(0)} | ${m.backend} | ${m.timings.trainSeconds.toFixed(0)} | ${m.params.toLocaleString('en')} | ${e ? e.nodes : '–'} | ${fid} | ${agree} | ${e?.checker ? `onnx ${e.checker.version} ok` : '–'} |`;
     }),
     '',
+    ...runDiagnostics(runs.map(({ dir, manifest: m }) => ({ dir, label: m.activation.name === 'custom' ? `\`${m.activation.expr}\`` : m.activation.name }))),
     `Machine: ${machineLine(machineInfo())}.`,
     '',
     'Reproduce:',

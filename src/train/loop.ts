@@ -13,6 +13,7 @@ import { prng, type Normalisation } from '../data/split.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { setDropoutStep } from '../models/layers.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { activationMeanStats, type FixedBatch, type LayerMeanStats } from '../analyze/track.js';
 import { epochOrder, makeBatch } from './batches.js';
 import { loadModel, saveModel } from './io.js';
 import { learningRate, type Recipe } from './recipe.js';
@@ -27,6 +28,8 @@ export interface EpochLog {
   valAcc: number | null;
   seconds: number;
   imagesPerSecond: number;
+  /** --track-stats: activation-mean distribution per activation layer on a fixed training batch */
+  activationStats?: LayerMeanStats[];
 }
 
 export interface TrainState {
@@ -54,6 +57,8 @@ export interface TrainOptions {
   run?: unknown;
   /** stop after this many optimisation steps in total (tests, smoke runs) */
   maxSteps?: number;
+  /** record the activation-mean distributions on this fixed batch after every epoch */
+  trackStats?: FixedBatch;
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number; acc: number; imagesPerSecond: number }) => void;
   /** after each epoch, once its checkpoint is written (so a log rebuilt from `state.history` matches it) */
   onEpoch?: (log: EpochLog, state: TrainState) => void;
@@ -271,6 +276,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       imagesPerSecond: seen / seconds,
     };
     if (seen < data.labels.length) break; // maxSteps cut the epoch short: not a complete epoch
+    if (o.trackStats) log.activationStats = activationMeanStats(model, o.trackStats);
     state.history.push(log);
     state.epoch = epoch + 1;
     if (o.checkpointDir) await saveCheckpoint(o.checkpointDir, model, opt, state, o.run);
