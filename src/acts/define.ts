@@ -38,6 +38,12 @@ export interface ResolveOptions {
   constants?: Record<string, number>;
   /** override parameter declarations of a user expression (default: per-channel, init 1) */
   params?: Record<string, Partial<ParamDef>>;
+  /**
+   * replace a catalogue entry's default constants where the spec sets none (`:k=v`) and `constants` does
+   * not either: a model's own defaults, e.g. { alpha: 0.1 } for LayerAct at ImageNet scale. Keys the entry
+   * does not have are ignored; expressions ignore them all.
+   */
+  defaults?: Record<string, number>;
 }
 
 /** How errors name an activation: its catalogue name, or the expression (shortened). */
@@ -86,7 +92,11 @@ export function resolveActivation(spec: string | ActivationDef, opts: ResolveOpt
   if (typeof spec !== 'string') return validateDef(spec);
   const { head, constants } = splitOptions(spec);
   const entry = findEntry(head);
-  if (entry) return validateDef(entryDef(entry, { ...opts, constants: { ...constants, ...(opts.constants ?? {}) } }));
+  if (entry) {
+    const known = entry.constants ?? {};
+    const defaults = Object.fromEntries(Object.entries(opts.defaults ?? {}).filter(([k]) => k in known));
+    return validateDef(entryDef(entry, { ...opts, constants: { ...defaults, ...constants, ...(opts.constants ?? {}) } }));
+  }
   // a bare word that is neither a catalogue name nor an expression over x is most likely a typo
   // (inf/nan go on to the parser, which refuses them as non-finite constants)
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(head) && !lookupOp(head) && !/^(?:inf|infinity|nan)$/i.test(head)) {

@@ -1,18 +1,17 @@
-/** The actbench command line: one file per verb under src/cli/; this file wires them and formats errors. */
+/**
+ * The actbench command line: one file per verb under src/cli/; this file wires them and formats errors.
+ * Nothing heavy is imported statically: the verbs (and with them TF.js, onnxruntime, vega, sharp) load when
+ * the program is built, and `actbench --version` answers before that (test/cli/startup.test.ts checks the
+ * modules it loads).
+ */
 import { Command, CommanderError } from 'commander';
-import { packageVersion } from '../onnx/writer.js';
 import { ActbenchError } from '../errors.js';
-import { registerActs } from './acts.js';
-import { registerAnalyze } from './analyze.js';
-import { registerTrain } from './train.js';
-import { registerReport } from './report.js';
-import { registerCorrupt } from './corrupt.js';
-import { registerEval } from './evaluate.js';
-import { registerSearch } from './search.js';
-import { registerSetup } from './setup.js';
-import { registerWorker } from './worker.js';
+import { packageVersion } from '../util/version.js';
 
-export function buildProgram(): Command {
+export async function buildProgram(): Promise<Command> {
+  const [{ registerActs }, { registerTrain }, { registerReport }, { registerCorrupt }, { registerEval }, { registerSearch }, { registerSetup }, { registerAnalyze }, { registerWorker }] = await Promise.all([
+    import('./acts.js'), import('./train.js'), import('./report.js'), import('./corrupt.js'), import('./evaluate.js'), import('./search.js'), import('./setup.js'), import('./analyze.js'), import('./worker.js'),
+  ]);
   const program = new Command('actbench')
     .description('Which activation function makes this network accurate, robust to corrupted inputs, and fast once deployed?')
     .version(packageVersion())
@@ -51,8 +50,13 @@ export function formatError(e: ActbenchError): string {
 
 /** Runs the CLI and returns its exit status; the status of the verb's outcome is never overridden. */
 export async function main(argv: string[] = process.argv): Promise<number> {
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    console.log(packageVersion());
+    return 0;
+  }
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram()).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -39,6 +39,42 @@ export class ShortcutA extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ShortcutA);
 
+/**
+ * Max-pooling with torch's symmetric padding (`nn.MaxPool2d(k, s, padding=p)`): the border is padded with
+ * −∞, so a padded pixel never wins, whatever the sign of the activations (zero padding would, after an
+ * activation with negative outputs). TF.js's 'same' pools pad only at the end; ONNX MaxPool's pads are the
+ * same −∞ border, so it exports as one MaxPool.
+ */
+export class TorchMaxPool extends tf.layers.Layer {
+  static readonly className = 'ActbenchMaxPool';
+  readonly poolSize: number;
+  readonly strides: number;
+  readonly pad: number;
+  constructor(args: { poolSize: number; strides: number; pad: number; name?: string }) {
+    super(args);
+    this.poolSize = args.poolSize;
+    this.strides = args.strides;
+    this.pad = args.pad;
+  }
+  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = (Array.isArray(s[0]) ? s[0] : s) as (number | null)[];
+    const out = (d: number | null) => (d === null ? null : Math.floor((d + 2 * this.pad - this.poolSize) / this.strides) + 1);
+    return [shape[0], out(shape[1]), out(shape[2]), shape[3]];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const p = this.pad;
+      const padded = p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], -Infinity) : x;
+      return tf.maxPool(padded, this.poolSize, this.strides, 'valid');
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, pad: this.pad };
+  }
+}
+tf.serialization.registerClass(TorchMaxPool);
+
 /** Names layers by role and running index so exports and reports can find them. */
 export class Namer {
   private counts = new Map<string, number>();
@@ -134,6 +170,20 @@ export function dropout(ctx: BlockCtx, x: tf.SymbolicTensor, rate: number): tf.S
   return new SeededDropout({ rate, seed: nextSeed(ctx), name: ctx.names.next('dropout') }).apply(x) as tf.SymbolicTensor;
 }
 
+/**
+ * How a convolution pads: 'same' is TF's (the extra pixel at the end when a strided kernel does not fit);
+ * 'torch' pads (k − 1)/2 on every side as torchvision's layers do, which for a strided conv on an even
+ * input starts the windows one pixel earlier (a ZeroPadding2D before a 'valid' conv; the export folds it
+ * into the Conv's pads). The two agree for stride 1 and for 1×1 kernels.
+ */
+export type ConvPadding = 'same' | 'torch';
+
+function padFor(ctx: BlockCtx, x: tf.SymbolicTensor, kernelSize: number, strides: number, padding: ConvPadding): { x: tf.SymbolicTensor; padding: 'same' | 'valid' } {
+  if (padding === 'same' || strides === 1 || kernelSize === 1) return { x, padding: 'same' };
+  const p = (kernelSize - 1) / 2;
+  return { x: tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: ctx.names.next('pad') }).apply(x) as tf.SymbolicTensor, padding: 'valid' };
+}
+
 export function conv(
   ctx: BlockCtx,
   x: tf.SymbolicTensor,
@@ -141,26 +191,32 @@ export function conv(
   kernelSize: number,
   strides = 1,
   useBias = false,
+  padding: ConvPadding = 'same',
 ): tf.SymbolicTensor {
   const name = ctx.names.next('conv');
   checkWeight(name, [kernelSize, kernelSize, x.shape[3] ?? 1, filters]);
+  const p = padFor(ctx, x, kernelSize, strides, padding);
   return tf.layers
-    .conv2d({ filters, kernelSize, strides, padding: 'same', useBias, kernelInitializer: initializer(ctx), name })
-    .apply(x) as tf.SymbolicTensor;
+    .conv2d({ filters, kernelSize, strides, padding: p.padding, useBias, kernelInitializer: initializer(ctx), name })
+    .apply(p.x) as tf.SymbolicTensor;
 }
 
-export function depthwise(ctx: BlockCtx, x: tf.SymbolicTensor, strides: number): tf.SymbolicTensor {
+export function depthwise(ctx: BlockCtx, x: tf.SymbolicTensor, strides: number, kernelSize = 3, padding: ConvPadding = 'same'): tf.SymbolicTensor {
+  const name = ctx.names.next('dwconv');
+  const p = padFor(ctx, x, kernelSize, strides, padding);
   return tf.layers
-    .depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: false, depthwiseInitializer: initializer(ctx), name: ctx.names.next('dwconv') })
-    .apply(x) as tf.SymbolicTensor;
+    .depthwiseConv2d({ kernelSize, strides, padding: p.padding, useBias: false, depthwiseInitializer: initializer(ctx), name })
+    .apply(p.x) as tf.SymbolicTensor;
 }
 
-export function bn(ctx: BlockCtx, x: tf.SymbolicTensor): tf.SymbolicTensor {
-  return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: ctx.names.next('bn') }).apply(x) as tf.SymbolicTensor;
+/** BatchNorm; the defaults are torch's (momentum 0.1 of the new batch, ε = 1e-5), TF.js counts momentum the other way. */
+export function bn(ctx: BlockCtx, x: tf.SymbolicTensor, o: { momentum?: number; epsilon?: number } = {}): tf.SymbolicTensor {
+  return tf.layers.batchNormalization({ momentum: o.momentum ?? 0.9, epsilon: o.epsilon ?? 1e-5, name: ctx.names.next('bn') }).apply(x) as tf.SymbolicTensor;
 }
 
-export function act(ctx: BlockCtx, x: tf.SymbolicTensor): tf.SymbolicTensor {
-  return activationLayer(ctx.act, { name: ctx.names.next('act') }).apply(x) as tf.SymbolicTensor;
+/** The activation under study (or, for a fixed part of an architecture such as a squeeze-excitation gate, `def`). */
+export function act(ctx: BlockCtx, x: tf.SymbolicTensor, def: ActivationDef = ctx.act, role = 'act'): tf.SymbolicTensor {
+  return activationLayer(def, { name: ctx.names.next(role) }).apply(x) as tf.SymbolicTensor;
 }
 
 export function dense(ctx: BlockCtx, x: tf.SymbolicTensor, units: number, useBias = true): tf.SymbolicTensor {

@@ -12,7 +12,7 @@ import type { ActivationDef } from '../acts/define.js';
 import { i, ints, lowerActivation, type ExportTarget, type OnnxAttr, type OnnxFragment, type OnnxNodeSpec, type OnnxTensorSpec } from '../acts/onnx.js';
 import { ActivationLayer } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
-import { SeededDropout, ShortcutA } from '../models/layers.js';
+import { SeededDropout, ShortcutA, TorchMaxPool } from '../models/layers.js';
 import { pair } from '../util/pair.js';
 import { checkOpset, encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
 
@@ -45,6 +45,11 @@ interface Value {
   name: string;
   /** shape without batch, in the graph's layout: [C, H, W] for maps, [F] for vectors */
   shape: number[];
+  /**
+   * a ZeroPadding2D whose every consumer is a 'valid' convolution: no Pad node, `name`/`shape` are the
+   * unpadded input and the convolutions add these [top, left, bottom, right] pads to their own
+   */
+  zeroPads?: number[];
 }
 
 class Graph {
@@ -216,7 +221,8 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
           foldInto(aff, bn);
           folded.add(bn.name);
         }
-        const pads = pads2d(cfg as { padding?: string }, h, w, kh, kw, sh, sw, dh, dw);
+        const own = pads2d(cfg as { padding?: string }, h, w, kh, kw, sh, sw, dh, dw);
+        const pads = own.map((p, k) => p + (ins[0].zeroPads?.[k] ?? 0));
         const wName = g.tensor(`${layer.name}/W`, [cout, depth ? 1 : cin, kh, kw], aff.weight);
         const bName = g.tensor(`${layer.name}/B`, [cout], aff.bias);
         const out = g.node('Conv', [ins[0].name, wName, bName], {
@@ -306,6 +312,47 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         const op = cls === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
         const out = g.node(op, [ins[0].name], { kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), pads: ints(pads) }, layer.name);
         set({ name: out, shape: [c, outSize(h, kh, sh, pads[0] + pads[2]), outSize(w, kw, sw, pads[1] + pads[3])] });
+        break;
+      }
+      case 'ZeroPadding2D': {
+        const [[t, b], [l, r]] = cfg.padding as [[number, number], [number, number]];
+        const [c, h, w] = ins[0].shape;
+        if (ins[0].zeroPads) throw new ActbenchError('EXPORT_UNSUPPORTED', `layer '${layer.name}' (ZeroPadding2D) pads the output of another ZeroPadding2D`, { field: layer.name });
+        const cs = consumers.get(layer.name) ?? [];
+        const foldable = cs.length > 0 && cs.every((l) => (l.getClassName() === 'Conv2D' || l.getClassName() === 'DepthwiseConv2D') && (l.getConfig() as { padding?: string }).padding === 'valid');
+        if (foldable) {
+          set({ name: ins[0].name, shape: [c, h, w], zeroPads: [t, l, b, r] });
+        } else {
+          const out = g.node('Pad', [ins[0].name, g.i64(`${layer.name}/pads`, [0, 0, t, l, 0, 0, b, r])], { mode: { type: 'string', value: 'constant' } }, layer.name);
+          set({ name: out, shape: [c, h + t + b, w + l + r] });
+        }
+        break;
+      }
+      case TorchMaxPool.className: {
+        const mp = layer as TorchMaxPool;
+        const [c, h, w] = ins[0].shape;
+        const k = mp.poolSize;
+        const out = g.node('MaxPool', [ins[0].name], { kernel_shape: ints([k, k]), strides: ints([mp.strides, mp.strides]), pads: ints([mp.pad, mp.pad, mp.pad, mp.pad]) }, layer.name);
+        set({ name: out, shape: [c, outSize(h, k, mp.strides, 2 * mp.pad), outSize(w, k, mp.strides, 2 * mp.pad)] });
+        break;
+      }
+      case 'Reshape': {
+        // only a feature vector → [1, 1, F] (a squeeze-excitation gate): [N, F] → [N, F, 1, 1] in NCHW
+        const target = (cfg.targetShape as number[]) ?? [];
+        const v = ins[0];
+        if (v.shape.length !== 1 || target.length !== 3 || target[0] !== 1 || target[1] !== 1 || target[2] !== v.shape[0]) {
+          throw new ActbenchError('EXPORT_UNSUPPORTED', `layer '${layer.name}' (Reshape) to [${target.join(', ')}] from [${v.shape.join(', ')}]: only [F] → [1, 1, F] exports`, { field: layer.name });
+        }
+        const out = g.node('Reshape', [v.name, g.i64(`${layer.name}/shape`, [-1, v.shape[0], 1, 1])], {}, layer.name);
+        set({ name: out, shape: [v.shape[0], 1, 1] });
+        break;
+      }
+      case 'Multiply': {
+        // elementwise with numpy broadcasting, as TF.js's Multiply (a [C, 1, 1] gate on a [C, H, W] map)
+        if (ins.some((v) => v.shape.length !== ins[0].shape.length)) throw new ActbenchError('EXPORT_UNSUPPORTED', `layer '${layer.name}' (Multiply) of inputs of different ranks`, { field: layer.name });
+        let acc = ins[0].name;
+        for (const v of ins.slice(1)) acc = g.node('Mul', [acc, v.name], {}, layer.name);
+        set({ name: acc, shape: ins[0].shape.map((_, k) => Math.max(...ins.map((v) => v.shape[k]))) });
         break;
       }
       case 'Dropout':

@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { resolveActivation } from '../../src/acts/define.js';
-import type { ImageSet } from '../../src/data/dataset.js';
 import { createModel, modelNames } from '../../src/models/registry.js';
 import { checkModels, findOnnxPython } from '../../src/onnx/checker.js';
 import { exportLayersModel, samePads } from '../../src/onnx/export.js';
 import { compareOnImages } from '../../src/onnx/validate.js';
 import { selectBackend } from '../../src/train/backend.js';
-import { rng } from '../helpers.js';
+import { images, perturb } from './parity-helpers.js';
 
 const ACTS = ['relu', 'gelu', 'la_silu', 'la_hardsilu', 'velu', 'prelu', 'pangaea_p5', 'min(swish(x), a*elu(relu(b*x)))'];
 const dir = mkdtempSync(join(tmpdir(), 'actbench-export-'));
@@ -27,32 +26,6 @@ before(async () => {
   await selectBackend('wasm', 'infer');
 });
 
-function images(shape: [number, number, number], n: number, seed: number): ImageSet {
-  const r = rng(seed);
-  const px = shape[0] * shape[1] * shape[2];
-  // smooth images with structure rather than white noise
-  const data = new Uint8Array(n * px);
-  for (let i = 0; i < n; i++) {
-    const a = r() * 6;
-    const b = r() * 6;
-    for (let k = 0; k < px; k++) data[i * px + k] = Math.floor(127 + 100 * Math.sin(a + (k % shape[1]) * 0.3) * Math.cos(b + k * 0.011) + 20 * (r() - 0.5));
-  }
-  return { name: 'fixed', images: data, labels: new Int32Array(n), height: shape[0], width: shape[1], channels: shape[2], numClasses: 10 };
-}
-
-function perturb(m: tf.LayersModel, seed: number): void {
-  let k = 0;
-  for (const l of m.layers) {
-    const cls = l.getClassName();
-    if (cls === 'BatchNormalization') {
-      // gamma, beta, moving mean, moving variance
-      l.setWeights(l.getWeights().map((w, j) => tf.randomUniform(w.shape, j === 3 ? 0.5 : j === 0 ? 0.7 : -0.3, j === 3 ? 1.5 : j === 0 ? 1.3 : 0.3, 'float32', seed + k++)));
-    } else if (cls === 'ActbenchActivation') {
-      l.setWeights(l.getWeights().map((w) => tf.randomUniform(w.shape, 0.6, 1.4, 'float32', seed + k++)));
-    }
-  }
-}
-
 describe('TF.js → ONNX export parity across the zoo', () => {
   it('TF-style same padding puts the extra pixel at the end', () => {
     assert.deepEqual(samePads(32, 3, 2), [0, 1]);
@@ -60,7 +33,8 @@ describe('TF.js → ONNX export parity across the zoo', () => {
     assert.deepEqual(samePads(7, 5, 3), [2, 2]);
     assert.deepEqual(samePads(8, 4, 1), [1, 2]);
   });
-  for (const name of modelNames()) {
+  // the ImageNet-scale models (224×224, up to 45 M weights) are tested at their own size in test/models/zoo-imagenet.test.ts
+  for (const name of modelNames({ scale: ['mnist', 'cifar'] })) {
     it(`${name} × ${ACTS.length} activations`, async () => {
       const small = name === 'cnn_small' || name === 'mlp';
       const shape: [number, number, number] = small ? [28, 28, 1] : [32, 32, 3];
