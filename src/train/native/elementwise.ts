@@ -36,30 +36,26 @@ function binary(op: number, names: [string, string]): KernelImpl {
   };
 }
 
-/** float comparisons → bool (bytes), broadcasting */
-function compare(op: number): KernelImpl {
+/** bool (bytes) results with broadcasting: float comparisons (`compare`) or bool logic (`logical`) */
+function boolBinary(kind: 'compare' | 'logical', op: number): KernelImpl {
   return ({ inputs, backend }, addon) => {
     const { a, b } = inputs;
-    const av = f32(backend, a), bv = f32(backend, b);
-    if (!av || !bv) return null;
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const out = new Uint8Array(size(shape));
-    addon.compare(op, av, a.shape, bv, b.shape, out, shape);
+    if (kind === 'compare') {
+      const av = f32(backend, a), bv = f32(backend, b);
+      if (!av || !bv) return null;
+      addon.compare(op, av, a.shape, bv, b.shape, out, shape);
+    } else {
+      const av = u8(backend, a), bv = u8(backend, b);
+      if (!av || !bv) return null;
+      addon.logical(op, av, a.shape, bv, b.shape, out, shape);
+    }
     return boolOutput(backend, shape, out);
   };
 }
-
-function logical(op: number): KernelImpl {
-  return ({ inputs, backend }, addon) => {
-    const { a, b } = inputs;
-    const av = u8(backend, a), bv = u8(backend, b);
-    if (!av || !bv) return null;
-    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const out = new Uint8Array(size(shape));
-    addon.logical(op, av, a.shape, bv, b.shape, out, shape);
-    return boolOutput(backend, shape, out);
-  };
-}
+const compare = (op: number) => boolBinary('compare', op);
+const logical = (op: number) => boolBinary('logical', op);
 
 function unary(op: number, alphaOf: (a: tf.NamedAttrMap) => number = () => 0, betaOf: (a: tf.NamedAttrMap) => number = () => 0): KernelImpl {
   return ({ inputs, backend, attrs = {} }, addon) => {
