@@ -63,7 +63,7 @@ const REFERENCE_PY = `# The reference generator's CIFAR corruption functions (he
 # single-threaded on the images of a .npy: prints one JSON line per corruption (wall and CPU seconds for all
 # images). Run: python3 - images.npy frost_dir severity name...
 import os, sys, json, time, ctypes
-for v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'MAGICK_THREAD_LIMIT'):
+for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "MAGICK_THREAD_LIMIT"):
     os.environ[v] = '1'
 import numpy as np
 from io import BytesIO
