@@ -1,6 +1,6 @@
 /**
  * The one job entry: a child process started on this module runs one job of any kind (./kinds) — for the
- * local executor and for queue workers alike. Fixed inside the package, never process.argv[1], so a
+ * local executor and for queue workers alike. Fixed inside the package, never the running script (the caller's own entry), so a
  * library call from a user's script never re-runs that script.
  */
 import { ActbenchError } from '../errors.js';

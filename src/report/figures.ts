@@ -15,14 +15,15 @@ const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const hide = { condition: { param: LEGEND_PARAM, empty: false, value: 0 }, value: 1 };
 const legendToggle = [{ name: LEGEND_PARAM, select: { type: 'point', fields: ['activation'], toggle: 'true' }, bind: 'legend' }];
 
-function byActivation(runs: ModelRun[]): Map<string, ModelRun[]> {
+/** runs grouped by activation, in first-seen order */
+export function byActivation(runs: ModelRun[]): Map<string, ModelRun[]> {
   const g = new Map<string, ModelRun[]>();
   for (const r of runs) g.set(r.activation, [...(g.get(r.activation) ?? []), r]);
   return g;
 }
 
-/** Top-1 % vs severity (0 = clean) per activation, for the mean over corruptions or one chosen corruption. */
-export function severitySpec(runs: ModelRun[]): vl.TopLevelSpec {
+/** Top-1 % per activation and severity (0 = clean), for the mean over corruptions and for each corruption (seed means). */
+export function severityValues(runs: ModelRun[]): { activation: string; corruption: string; severity: number; accuracy: number; seeds: number }[] {
   const values: { activation: string; corruption: string; severity: number; accuracy: number; seeds: number }[] = [];
   const present = CORRUPTIONS.filter((c) => runs.some((r) => r.agg.grid[c]));
   for (const [act, rs] of byActivation(runs)) {
@@ -38,6 +39,13 @@ export function severitySpec(runs: ModelRun[]): vl.TopLevelSpec {
       }
     }
   }
+  return values;
+}
+
+/** Top-1 % vs severity (0 = clean) per activation, for the mean over corruptions or one chosen corruption. */
+export function severitySpec(runs: ModelRun[]): vl.TopLevelSpec {
+  const values = severityValues(runs);
+  const present = CORRUPTIONS.filter((c) => runs.some((r) => r.agg.grid[c]));
   const enc = {
     x: { field: 'severity', type: 'ordinal', title: 'severity (0 = clean)' },
     y: { field: 'accuracy', type: 'quantitative', title: 'top-1 %', scale: { zero: false } },
@@ -63,8 +71,8 @@ export function severitySpec(runs: ModelRun[]): vl.TopLevelSpec {
   } as unknown as vl.TopLevelSpec;
 }
 
-/** Top-1 % per LayerAct category per activation (bars). */
-export function categorySpec(runs: ModelRun[]): vl.TopLevelSpec {
+/** Top-1 % per LayerAct category per activation (seed means). */
+export function categoryValues(runs: ModelRun[]): { activation: string; category: string; accuracy: number; seeds: number }[] {
   const values: { activation: string; category: string; accuracy: number; seeds: number }[] = [];
   for (const [act, rs] of byActivation(runs)) {
     for (const cat of Object.keys(LAYERACT_CATEGORIES) as (keyof typeof LAYERACT_CATEGORIES)[]) {
@@ -72,6 +80,12 @@ export function categorySpec(runs: ModelRun[]): vl.TopLevelSpec {
       if (xs.length) values.push({ activation: act, category: cat, accuracy: 100 * avg(xs), seeds: xs.length });
     }
   }
+  return values;
+}
+
+/** Top-1 % per LayerAct category per activation (bars). */
+export function categorySpec(runs: ModelRun[]): vl.TopLevelSpec {
+  const values = categoryValues(runs);
   return {
     $schema: SCHEMA,
     title: 'Top-1 accuracy per corruption category',

@@ -10,6 +10,7 @@ import * as vl from 'vega-lite';
 import { CORRUPTIONS, type CorruptionName } from '../corrupt/presets.js';
 import { aggregate, corruptionErrors, LAYERACT_CATEGORIES, meanEval, type Aggregates, type ModelEval } from '../eval/metrics.js';
 import { meanStd, significance, welchTTest, wilcoxonSignedRank } from '../eval/stats.js';
+import { byActivation, categoryValues, MEAN_OPTION, severityValues } from './figures.js';
 import type { BenchRecord, EvalRecord, ResultRecord } from '../results/store.js';
 
 export interface ModelRun {
@@ -99,11 +100,7 @@ const COLUMNS: Column[] = [
   { title: 'sev. 5 only (15)', get: (r) => r.agg.severity5.mean15 },
 ];
 
-function groups(runs: ModelRun[]): Map<string, ModelRun[]> {
-  const g = new Map<string, ModelRun[]>();
-  for (const r of runs) g.set(r.activation, [...(g.get(r.activation) ?? []), r]);
-  return g;
-}
+const groups = byActivation;
 
 /** "mean ± std" with Welch significance marks against the baseline group (one-sided: better than baseline). */
 function cell(values: number[], base: number[] | null): string {
@@ -144,18 +141,8 @@ async function svg(spec: vl.TopLevelSpec): Promise<string> {
 }
 
 export async function severityPlot(runs: ModelRun[]): Promise<string> {
-  const values: { activation: string; severity: number; accuracy: number }[] = [];
-  for (const [act, rs] of groups(runs)) {
-    for (let s = 1; s <= 5; s++) {
-      const per = rs.map((r) => {
-        const xs = CORRUPTIONS.map((c) => r.agg.grid[c]?.[s]).filter((v): v is number => v !== undefined);
-        return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
-      }).filter((v) => !Number.isNaN(v));
-      if (per.length) values.push({ activation: act, severity: s, accuracy: (100 * per.reduce((a, b) => a + b, 0)) / per.length });
-    }
-    const clean = rs.map((r) => r.agg.clean?.top1).filter((v): v is number => v !== undefined);
-    if (clean.length) values.push({ activation: act, severity: 0, accuracy: (100 * clean.reduce((a, b) => a + b, 0)) / clean.length });
-  }
+  // the same seed means as the interactive page's curve (figures.ts), for the mean over corruptions
+  const values = severityValues(runs).filter((v) => v.corruption === MEAN_OPTION).map(({ activation, severity, accuracy }) => ({ activation, severity, accuracy }));
   return svg({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Top-1 accuracy vs severity (mean over corruptions; 0 = clean)',
@@ -172,13 +159,7 @@ export async function severityPlot(runs: ModelRun[]): Promise<string> {
 }
 
 export async function categoryPlot(runs: ModelRun[]): Promise<string> {
-  const values: { activation: string; category: string; accuracy: number }[] = [];
-  for (const [act, rs] of groups(runs)) {
-    for (const cat of Object.keys(LAYERACT_CATEGORIES) as (keyof typeof LAYERACT_CATEGORIES)[]) {
-      const xs = rs.map((r) => r.agg.categories[cat]).filter((v): v is number => v !== null);
-      if (xs.length) values.push({ activation: act, category: cat, accuracy: (100 * xs.reduce((a, b) => a + b, 0)) / xs.length });
-    }
-  }
+  const values = categoryValues(runs).map(({ activation, category, accuracy }) => ({ activation, category, accuracy }));
   return svg({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Top-1 accuracy per corruption category',
