@@ -9,8 +9,8 @@ import { ActbenchError } from '../errors.js';
 import { packageVersion } from '../util/version.js';
 
 export async function buildProgram(): Promise<Command> {
-  const [{ registerActs }, { registerTrain }, { registerReport }, { registerCorrupt }, { registerEval }, { registerSearch }, { registerSetup }, { registerAnalyze }, { registerWorker }] = await Promise.all([
-    import('./acts.js'), import('./train.js'), import('./report.js'), import('./corrupt.js'), import('./evaluate.js'), import('./search.js'), import('./setup.js'), import('./analyze.js'), import('./worker.js'),
+  const [{ registerActs }, { registerTrain }, { registerReport }, { registerCorrupt }, { registerEval }, { registerBench }, { registerStudy }, { registerSearch }, { registerSetup }, { registerAnalyze }, { registerWorker }] = await Promise.all([
+    import('./acts.js'), import('./train.js'), import('./report.js'), import('./corrupt.js'), import('./eval.js'), import('./bench.js'), import('./study.js'), import('./search.js'), import('./setup.js'), import('./analyze.js'), import('./worker.js'),
   ]);
   const program = new Command('actbench')
     .description('Which activation function makes this network accurate, robust to corrupted inputs, and fast once deployed?')
@@ -23,6 +23,8 @@ export async function buildProgram(): Promise<Command> {
   registerTrain(program);
   registerCorrupt(program);
   registerEval(program);
+  registerBench(program);
+  registerStudy(program);
   registerSearch(program);
   registerAnalyze(program);
   registerReport(program);

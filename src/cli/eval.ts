@@ -1,7 +1,5 @@
-/** `actbench eval`, `actbench bench`, `actbench study`. Parse flags, check every input, call the API, print. */
+/** `actbench eval`: parse flags, check every input, call the evaluation, print. */
 import { Option, type Command } from 'commander';
-import { DEFAULT_STUDY_ACTS, DEFAULT_STUDY_SEEDS, runStudy } from '../api/study.js';
-import { benchModels } from '../bench/models.js';
 import type { ImageSet } from '../data/dataset.js';
 import { loadDataset } from '../data/sources.js';
 import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
@@ -15,7 +13,7 @@ import { assertDisjoint } from '../util/paths.js';
 import { parseCorruptions, parseSeverities } from './corrupt.js';
 import { progressBar, table } from './output.js';
 import { specInputPaths } from '../data/spec.js';
-import { choice, intList, positiveInt, seed, seedList, shape, wordList } from './parse-flags.js';
+import { choice, positiveInt, seed } from './parse-flags.js';
 
 
 const usage = (message: string, field: string) => new ActbenchError('CLI_CONFLICTING_FLAGS', message, { field, exit: 2 });
@@ -112,70 +110,6 @@ export function registerEval(program: Command): void {
       lock.release();
     }
   });
-
-  program
-    .command('bench <models...>')
-    .description('throughput per batch size, latency percentiles, session-creation and first-run time, memory; models interleaved')
-    .option('--batches <list>', 'batch sizes', intList('--batches'), [1, 8, 32, 128])
-    .option('--warmup <n>', 'warm-up runs per batch size', positiveInt('--warmup'), 5)
-    .option('--reps <n>', 'timed runs per batch size', positiveInt('--reps'), 30)
-    .option('--ep <name>', 'auto | cuda | webgpu | cpu', choice('--ep', EP_NAMES), 'auto')
-    .option('--opt-level <level>', 'disabled | basic | extended | all', choice('--opt-level', OPT_LEVELS), DEFAULT_OPT_LEVEL)
-    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
-    .option('--input-shape <c,h,w>', 'image size C,H,W for models whose input dimensions are dynamic', shape('--input-shape', 3))
-    .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
-    .action(async (models: string[], f: { batches: number[]; warmup: number; reps: number; ep: EpName; optLevel: OptLevel; threads?: number; inputShape?: number[]; results: string }) => {
-      assertDisjoint({ path: f.results, what: '--results' }, models.map((m) => ({ path: m, what: 'model' })));
-      const store = new ResultsStore(f.results, (l) => console.error(`actbench: ${l}`));
-      store.prepareAppend();
-      const bar = progressBar('bench |{bar}| {value}/{total} runs');
-      let started = false;
-      let records;
-      try {
-        records = await benchModels(models, {
-          batches: f.batches, warmup: f.warmup, reps: f.reps, ep: f.ep, optLevel: f.optLevel, threads: f.threads, inputShape: f.inputShape as [number, number, number] | undefined,
-          onProgress: (d, t) => {
-            if (!started) bar.start(t, 0);
-            started = true;
-            bar.update(d);
-          },
-        });
-      } finally {
-        bar.stop();
-      }
-      const lock = store.lock();
-      try {
-        records.forEach((r) => store.append(r));
-      } finally {
-        lock.release();
-      }
-      const t = table(['model', 'activation', 'batch', 'img/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CV', 'create ms', 'first run ms', 'RSS MiB', 'provider']);
-      for (const r of records) {
-        t.push([r.model, r.activation ?? '–', r.batch, r.imagesPerSecond.toFixed(0), r.latencyMs.p50.toFixed(3), r.latencyMs.p90.toFixed(3), r.latencyMs.p99.toFixed(3), r.latencyMs.cv.toFixed(2), r.sessionCreateMs.toFixed(1), r.firstRunMs.toFixed(1), r.rssMiB.toFixed(1), r.provider + (r.fallbackReason ? ' (fallback)' : '')]);
-      }
-      console.log(t.toString());
-      if (records[0]?.fallbackReason) console.log(`requested ${records[0].requestedProvider}: ${records[0].fallbackReason}`);
-      console.log(`results: ${f.results} (graph optimisation ${f.optLevel}, onnxruntime ${records[0]?.onnxruntime})`);
-    });
-
-  program
-    .command('study')
-    .description('the whole pipeline in one command: train, export, validate, corrupt, evaluate, benchmark, report')
-    .option('--data <spec>', 'mnist | fashion-mnist | cifar10:DIR … (default: fashion-mnist when Debian’s package is installed, else mnist)')
-    .option('--model <name>', 'zoo model', 'cnn_small')
-    .option('--acts <list>', 'activations', wordList('--acts'), DEFAULT_STUDY_ACTS)
-    .option('--seeds <list>', 'seeds', seedList('--seeds'), DEFAULT_STUDY_SEEDS)
-    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 2)
-    .option('--limit-train <n>', 'training images', positiveInt('--limit-train'), 6000)
-    .option('--test-images <n>', 'test images (clean and corrupted)', positiveInt('--test-images'), 1000)
-    .option('--out <dir>', 'report directory (default reports/study-<data>-<model>)')
-    .option('--ep <name>', 'auto | cuda | webgpu | cpu', choice('--ep', EP_NAMES), 'auto')
-    .option('--queue <url>', 'train on `actbench worker`s of this queue: redis://[user:pass@]HOST:PORT[/DB] or rediss://')
-    .option('--artifacts <dir>', 'with --queue: the directory every worker sees (the models directory inside it)')
-    .action(async (f: { data?: string; model: string; acts: string[]; seeds: number[]; epochs: number; limitTrain: number; testImages: number; out?: string; ep: EpName; queue?: string; artifacts?: string }) => {
-      const r = await runStudy({ ...f, log: (l) => console.error(l) });
-      console.log(`report: ${r.report} (${(r.seconds / 60).toFixed(1)} min)`);
-    });
 }
 
 function onTheFlyFromFlags(full: ImageSet, f: EvalFlags, corruptions: ReturnType<typeof parseCorruptions>, severities: number[]): EvalSource {
