@@ -105,7 +105,7 @@ describe('results store', () => {
     assert.deepEqual(back[0], { ...rec(0), schemaVersion: 1 }, 'an old record reads as version 1, otherwise unchanged');
     assert.deepEqual(back[1], stored);
     // a record from a newer actbench: a coded error naming the line, for readers and appenders alike
-    writeFileSync(f, line(0) + JSON.stringify({ kind: 'eval', schemaVersion: 2, ...rec(1) }) + '\n');
+    writeFileSync(f, line(0) + JSON.stringify({ ...rec(1), schemaVersion: 2 }) + '\n');
     const future = (e: unknown) => e instanceof ActbenchError && e.code === 'RESULTS_FUTURE_VERSION' && e.file === f && e.field === 'line 2' && /line 2: schemaVersion 2 is newer than this actbench reads \(1\)/.test(e.message);
     assert.throws(() => new ResultsStore(f).read(), future);
     const before = readFileSync(f, 'utf8');
