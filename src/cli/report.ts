@@ -36,7 +36,7 @@ export function registerReport(program: Command): void {
     const selection = { results: f.results, dataset: f.dataset, baseline: cmd.getOptionValueSource('baseline') === 'cli' ? f.baseline : undefined };
     if (f.json || f.csv) {
       const loaded = loadResults(selection);
-      process.stdout.write(f.csv ? resultsCsv(loaded).csv : JSON.stringify(resultsData(loaded), null, 2) + '\n');
+      console.log(f.csv ? resultsCsv(loaded).csv.replace(/\n$/, '') : JSON.stringify(resultsData(loaded), null, 2));
       return;
     }
     const r = await reportResults({ ...selection, title: f.title, out: f.out, command: f.command, html: f.html, preference });
