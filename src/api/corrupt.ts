@@ -9,7 +9,7 @@ import type { CorruptionName, Preset } from '../corrupt/index.js';
 import { corruptArraySet, corruptFolder, type CorruptRunResult } from '../corrupt/pipeline.js';
 import { previewSvg } from '../corrupt/preview.js';
 import { loadDataset } from '../data/sources.js';
-import { absoluteDataSpec, specInputPaths } from '../data/spec.js';
+import { absoluteDataSpec, dataName, folderDir, isFolder, specInputPaths } from '../data/spec.js';
 import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
 import { ActbenchError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -49,9 +49,6 @@ export interface CorruptPreviewRequest {
   force?: boolean;
 }
 
-const isFolder = (spec: string) => spec.startsWith('folder:');
-const datasetName = (spec: string) => spec.split(':')[0];
-
 /** The dataset's files plus --frost-dir: what no output may be, be inside of, or contain. */
 function inputsOf(data: string, frostDir?: string) {
   const inputs = specInputPaths(data);
@@ -71,13 +68,13 @@ export async function runCorrupt(o: CorruptRequest): Promise<CorruptRunResult> {
   const split = o.split ?? 'test';
   if (o.frostDir) checkFrostDir(o.frostDir);
   checkSelection(o.data, o.limit, split);
-  const folder = isFolder(o.data);
+  const folder = folderDir(o.data);
   const inputs = inputsOf(o.data, o.frostDir);
   const canonical = absoluteDataSpec(o.data);
-  const out = o.out ?? join('corruptions', folder ? 'folder-c' : `${datasetName(o.data)}-c`);
-  assertDisjoint({ path: out, what: '--out' }, folder ? [{ path: o.data.slice('folder:'.length), what: 'dataset folder' }, ...inputs] : inputs);
+  const out = o.out ?? join('corruptions', folder ? 'folder-c' : `${dataName(o.data)}-c`);
+  assertDisjoint({ path: out, what: '--out' }, folder ? [{ path: folder, what: 'dataset folder' }, ...inputs] : inputs);
   const common = { corruptions: o.corruptions, severities: o.severities, seed: o.seed, workers: o.workers, preset: o.preset, frostDir: o.frostDir, force: o.force, inputs, onProgress: o.onProgress, log: o.log, out };
-  if (folder) return corruptFolder(o.data.slice('folder:'.length), common);
+  if (folder) return corruptFolder(folder, common);
   const ds = loadDataset(o.data);
   const full = split === 'train' ? ds.train : ds.test;
   const total = full.labels.length;
@@ -96,7 +93,7 @@ export function corruptPreview(o: CorruptPreviewRequest): string {
     const px = set.height * set.width * set.channels;
     return { data: set.images.slice(k * px, (k + 1) * px), height: set.height, width: set.width, channels: set.channels };
   });
-  const file = o.out ?? join('reports', `corruptions-preview-${datasetName(o.data)}.svg`);
+  const file = o.out ?? join('reports', `corruptions-preview-${dataName(o.data)}.svg`);
   assertDisjoint({ path: file, what: '--out' }, inputsOf(o.data, o.frostDir));
   if (o.out) assertFresh(file, '--out', o.force);
   writeFileAtomic(file, previewSvg(images, o.corruptions, { seed: o.seed, preset: o.preset, frostDir: o.frostDir, title: `${ds.source} — ${o.frostDir ? 'original' : 'procedural'} frost` }));

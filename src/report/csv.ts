@@ -37,9 +37,9 @@ export function runRecords(records: EvalRecord[], runs: ModelRun[]): EvalRecord[
 
 /** One row per model × cell. `error` is 1 − accuracy rounded to 12 decimals (no 0.09999999999999998). */
 export function csvRows(records: EvalRecord[], runs: ModelRun[]): CsvRow[] {
-  return runRecords(records, runs).flatMap((rs, k) =>
+  return runRecords(records, runs).flatMap((rs) =>
     rs.map((r) => ({
-      model: r.model, activation: runs[k].activation, seed: r.seed ?? '', dataset: r.dataset,
+      model: r.model, activation: r.activation ?? '', seed: r.seed ?? '', dataset: r.dataset,
       corruption: r.corruption ?? 'clean', severity: r.severity ?? 0, accuracy: r.top1, error: +(1 - r.top1).toFixed(12), top5: r.top5, n: r.n,
       provider: r.provider, model_hash: r.modelHash,
     })),
