@@ -147,7 +147,7 @@ export function parsePickle(buf: Uint8Array, file: string): PyValue {
   };
   const reduce = (f: Item, args: Item): Item => {
     if (!isObj(f, 'global') || !isObj(args, 'tuple')) throw bad('PICKLE_UNSUPPORTED', op, 'REDUCE of something other than an allowed global');
-    const a = args.items;
+    const a = args.items as Item[];
     switch (f.name) {
       case '_codecs.encode': {
         const enc = typeof a[1] === 'string' ? a[1].toLowerCase() : '';
@@ -165,9 +165,11 @@ export function parsePickle(buf: Uint8Array, file: string): PyValue {
         return { kind: 'dtype', code, order: '|' };
       }
       case 'numpy.core.multiarray._reconstruct':
-      case 'numpy._core.multiarray._reconstruct':
-        if (!isObj(a[0] ?? null, 'global') || (a[0] as PyGlobal).name !== 'numpy.ndarray') throw bad('PICKLE_UNSUPPORTED', op, '_reconstruct of a numpy subclass');
+      case 'numpy._core.multiarray._reconstruct': {
+        const cls = a[0] ?? null;
+        if (!isObj(cls, 'global') || cls.name !== 'numpy.ndarray') throw bad('PICKLE_UNSUPPORTED', op, '_reconstruct of a numpy subclass');
         return { kind: 'ndarray', dtype: '', shape: [], data: new Uint8Array(0) };
+      }
       default:
         throw bad('PICKLE_UNSUPPORTED', op, `calling '${f.name}'`);
     }
