@@ -155,7 +155,8 @@ function folderSource(spec: Extract<DataSpec, { kind: 'folder' }>): DatasetSplit
 /** An ImageNet val folder: evaluation data only, so every image is in the test set and the training set is empty. */
 function imagenetValSource(spec: Extract<DataSpec, { kind: 'imagenet-val' }>): DatasetSplits {
   const test = readImagenetVal(spec.dir, spec.labels, spec.synsets, 'imagenet-val');
-  const train: ImageSet = { ...test, name: 'imagenet-val-train', images: new Uint8Array(0), labels: new Int32Array(0) };
+  // named so that a `train --data imagenet-val:…` refusal (DATA_TOO_FEW) says why
+  const train: ImageSet = { ...test, name: 'imagenet-val (evaluation only: no training images)', images: new Uint8Array(0), labels: new Int32Array(0) };
   return { name: 'imagenet-val', train, test, source: formatDataSpec(spec), spec, split: { method: 'files', seed: null, testFraction: 1 } };
 }
 
