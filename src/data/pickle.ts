@@ -186,7 +186,8 @@ export function parsePickle(buf: Uint8Array, file: string): PyValue {
       const [, shape, dtype, fortran, raw] = st;
       if (!isObj(shape, 'tuple') || !shape.items.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) throw bad('PICKLE_UNSUPPORTED', op, 'numpy array shape is not a tuple of sizes');
       if (!isObj(dtype, 'dtype')) throw bad('PICKLE_UNSUPPORTED', op, 'numpy array without a dtype');
-      if (fortran === true) throw bad('PICKLE_UNSUPPORTED', op, 'Fortran-order numpy array');
+      // Python 2 numpy may store the flag as an int
+      if (fortran === true || fortran === 1) throw bad('PICKLE_UNSUPPORTED', op, 'Fortran-order numpy array');
       const data = asBytes(raw);
       if (!data) throw bad('PICKLE_UNSUPPORTED', op, 'numpy array data is not raw bytes (an object array?)');
       const dims = shape.items as number[];

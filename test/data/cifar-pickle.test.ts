@@ -25,7 +25,7 @@ function python(script: string): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
-/** Writers shared by the scripts: `py2` emits bytes as Python 2 str, as cPickle wrote the released files. */
+/** Writers shared by the scripts: `py2` emits bytes and str as Python 2 str (SHORT_BINSTRING / BINSTRING), as cPickle wrote the released files. */
 const WRITERS = String.raw`
 import io, json, pickle, struct, numpy as np
 class Py2Pickler(pickle._Pickler):
@@ -35,6 +35,12 @@ class Py2Pickler(pickle._Pickler):
         self.write((b'U' + bytes([n]) if n < 256 else b'T' + struct.pack('<i', n)) + obj)
         self.memoize(obj)
     dispatch[bytes] = save_py2str
+    # numpy's own strings ('u1', '|', 'b') were Python 2 str too
+    def save_str(self, obj):
+        n = len(obj.encode('latin1'))
+        self.write((b'U' + bytes([n]) if n < 256 else b'T' + struct.pack('<i', n)) + obj.encode('latin1'))
+        self.memoize(obj)
+    dispatch[str] = save_str
 def dump(path, obj, py2):
     with open(path, 'wb') as f:
         (Py2Pickler(f, protocol=2) if py2 else pickle.Pickler(f, protocol=2)).dump(obj)
@@ -115,6 +121,7 @@ dump('count', {b'data': np.zeros((2, 3072), np.uint8), b'labels': [1]}, True)
 dump('float', {b'data': np.zeros((2, 3072), np.float64), b'labels': [1, 2]}, True)
 dump('shape', {b'data': np.zeros((2, 1024), np.uint8), b'labels': [1, 2]}, True)
 dump('label', {b'data': np.zeros((2, 3072), np.uint8), b'labels': [1, 10]}, False)
+dump('fortran', {b'data': np.asfortranarray(np.arange(2 * 3072).reshape(2, 3072).astype(np.uint8)), b'labels': [1, 2]}, True)
 dump('ok', {b'data': np.arange(3072, dtype=np.uint8).reshape(1, 3072), b'labels': [7]}, True)
 `);
     const refuses = (name: string, code: string, message: RegExp, variant: 'cifar10' | 'cifar100' = 'cifar10') =>
@@ -131,6 +138,7 @@ dump('ok', {b'data': np.arange(3072, dtype=np.uint8).reshape(1, 3072), b'labels'
     refuses('count', 'CIFAR_BAD_PICKLE', /1 'labels' for 2 rows of 'data'/);
     refuses('float', 'PICKLE_UNSUPPORTED', /numpy dtype 'f8'/);
     refuses('shape', 'CIFAR_BAD_PICKLE', /'data' is u1 \(2, 1024\), expected uint8 \(N, 3072\)/);
+    refuses('fortran', 'PICKLE_UNSUPPORTED', /Fortran-order numpy array/);
     refuses('label', 'CIFAR_BAD_LABEL', /label 10 at index 1 is outside 0..9/);
     refuses('label', 'CIFAR_BAD_PICKLE', /'fine_labels' is missing/, 'cifar100');
     // one good batch: the R plane first, then G, then B (CHW → HWC)
