@@ -32,7 +32,8 @@ export type { ImageSet, DatasetSplits } from './data/dataset.js';
 export { loadDataset } from './data/sources.js';
 export { readNpy, encodeNpy, NpyFile } from './data/npy.js';
 export { readIdx, encodeIdx } from './data/idx.js';
-export { readCifar, encodeCifar } from './data/cifar.js';
+export { readCifar, readCifarPickle, encodeCifar } from './data/cifar.js';
+export { readImagenetVal, listImagenetVal } from './data/imagenet-val.js';
 export { readImageFolder, decodeImage } from './data/folder.js';
 export { CifarC, openImagenetC } from './data/released.js';
 export { stratifiedSplit, channelStats } from './data/split.js';
@@ -49,7 +50,7 @@ export { exportTrained, type ExportRequest, type ExportReport } from './api/expo
 export { listModels, type ListModelsOptions, type ZooEntry } from './api/models.js';
 // evaluation, benchmarks, results, reports
 export { evaluateModel, cifarCSource, imagenetCSource, onTheFlySource, readModelInfo, type CifarCSourceOptions, type EvalCellSpec, type EvalOptions, type EvalSource, type OnnxModelInfo } from './eval/evaluate.js';
-export { aggregate, corruptionErrors, corruptionErrorsVsAlexNet, ALEXNET_ERR, LAYERACT_CATEGORIES, type Aggregates, type ModelEval } from './eval/metrics.js';
+export { aggregate, corruptionErrors, corruptionErrorsVsAlexNet, ALEXNET_ERR, ALEXNET_ERR_BY_SEVERITY, LAYERACT_CATEGORIES, type Aggregates, type AlexNetErrors, type ModelEval } from './eval/metrics.js';
 export { welchTTest, wilcoxonSignedRank, meanStd, significance } from './eval/stats.js';
 export { benchModels, type ModelBenchOptions } from './bench/models.js';
 export { runBench, type BenchRunOptions, type BenchRunResult } from './api/bench.js';
