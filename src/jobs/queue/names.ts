@@ -17,6 +17,19 @@ export interface QueuedJob {
   run: string;
   label: string;
   ctx?: JobContext;
+  /** files through Redis (./blobs.ts): the blobs to place at relative paths before the job, the relative paths to send back after */
+  transfer?: Transfer;
+}
+
+export interface Transfer {
+  reads: Record<string, string>;
+  writes: string[];
+}
+
+/** A job's return value when it had a transfer: its result and the blobs of the files it wrote (relative path → sha256). */
+export interface TransferResult {
+  result: unknown;
+  written: Record<string, string>;
 }
 
 /** Attempts per job (a worker killed mid-job, a lost connection); backoff doubles from 2 s. */
