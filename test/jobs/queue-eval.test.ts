@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ActbenchError } from '../../src/errors.js';
+import { openEvalSource, sourceIdentity } from '../../src/jobs/kinds/eval-cells.js';
 import { queueExecutor } from '../../src/jobs/queue/executor.js';
 import { queueStatus } from '../../src/jobs/queue/status.js';
 import { parseQueueUrl } from '../../src/jobs/queue/url.js';
@@ -92,13 +93,18 @@ describe('eval through the queue (2 workers)', () => {
     // a deterministic failure on a worker (no such model there) is final after one attempt, with its code
     const ex = await queueExecutor({ url: parseQueueUrl(redis.url), run: join(dir, 'bad'), artifacts: dir });
     const spec = { kind: 'on-the-fly' as const, data: 'mnist', corruptions: [], severities: [], seed: 0, batch: 32, limit: 60 };
-    await assert.rejects(ex.run('eval-cells', { model: join(dir, 'models', 'missing.onnx'), source: spec, from: 0, to: 1, identity: '#', ep: 'cpu', optLevel: 'all' }, { label: 'bad model' }), (e: unknown) => {
-      assert.ok(e instanceof ActbenchError, String(e));
-      assert.equal(e.code, 'EVAL_MODEL_MISSING', e.message);
-      assert.match(e.message, /^bad model: /);
-      return true;
-    });
-    await ex.close();
+    const source = openEvalSource(spec);
+    try {
+      await assert.rejects(ex.run('eval-cells', { model: join(dir, 'models', 'missing.onnx'), source: spec, from: 0, to: 1, identity: sourceIdentity(source.key), ep: 'cpu', optLevel: 'all' }, { label: 'bad model' }), (e: unknown) => {
+        assert.ok(e instanceof ActbenchError, String(e));
+        assert.equal(e.code, 'EVAL_MODEL_MISSING', e.message);
+        assert.match(e.message, /^bad model: [^]*missing\.onnx not found/);
+        return true;
+      });
+    } finally {
+      await ex.close();
+      await source.close();
+    }
     const bad = (await queueStatus(parseQueueUrl(redis.url))).runs.find((r) => r.run === join(dir, 'bad'));
     assert.deepEqual(bad?.failed, [{ label: 'bad model', code: 'EVAL_MODEL_MISSING', attempts: 1 }]);
 

@@ -65,7 +65,11 @@ export function encodeFailure(e: unknown): string {
 export function decodeFailure(reason: string | undefined, label: string): ActbenchError {
   try {
     const f = JSON.parse(reason ?? '') as WireFailure;
-    if (typeof f.code === 'string' && typeof f.message === 'string') return new ActbenchError(f.code, `${label}: ${f.message}`, { file: f.file, field: f.field, exit: f.exit });
+    if (typeof f.code === 'string' && typeof f.message === 'string') {
+      // the worker's message already names the job when its child's error came back through the runner
+      const message = f.message.startsWith(`${label}: `) ? f.message : `${label}: ${f.message}`;
+      return new ActbenchError(f.code, message, { file: f.file, field: f.field, exit: f.exit });
+    }
   } catch {
     // not ours
   }
