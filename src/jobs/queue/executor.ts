@@ -43,7 +43,7 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<Executor> 
   const toArtifacts = (p: string) => {
     const rel = relative(root, resolve(p));
     if (rel.startsWith('..') || isAbsolute(rel)) {
-      throw new ActbenchError('QUEUE_OUTSIDE_ARTIFACTS', `${p} is outside the artifacts directory ${root}: the queue's workers would not see it; put the outputs under --artifacts (or pass --artifacts a directory above them)`, { file: p, field: '--artifacts' });
+      throw new ActbenchError('QUEUE_OUTSIDE_ARTIFACTS', `${p} is outside the artifacts directory ${root}: the queue's workers would not see it; put the outputs (and the models to evaluate) under --artifacts, or pass --artifacts a directory above them`, { file: p, field: '--artifacts' });
     }
     return rel === '' ? '.' : rel;
   };
