@@ -219,7 +219,7 @@ export function distributedBenchMarkdown(r: DistributedBench, command: string): 
     ...r.rows.map((x) => `| queue, ${x.workers} worker${x.workers > 1 ? 's' : ''} | ${x.seconds.toFixed(1)} | ${x.perCandidate.toFixed(2)} | ${(base / x.seconds).toFixed(2)}× | ${x.identical ? 'yes' : '**no**'} |`),
     '',
     `Queue overhead per job: an \`echo\` job (no work), one at a time, median of ${r.overhead.jobs}: ${r.overhead.roundTripMs.toFixed(0)} ms from the coordinator's add to its result, of which ${r.overhead.workerMs.toFixed(0)} ms on the worker (starting the job's own Node process), so **${r.overhead.queueMs.toFixed(0)} ms is the queue** (add, pick-up, result event through Redis). ` +
-      `The same job on the local executor: ${r.overhead.localMs.toFixed(0)} ms (process start included). ` +
+      `The same job on the local executor's pool (a warm process, no start): ${r.overhead.localMs.toFixed(0)} ms. ` +
       'A candidate\'s training costs seconds to minutes, so the queue is not what limits scaling; the cores are.',
     '',
     `Machine: ${r.machine}; load average when the bench started ${r.load.map((x) => x.toFixed(2)).join(', ')} (a shared machine: more workers than cores only queue for the CPU).`,

@@ -1,11 +1,14 @@
-/** The local executor's pool (issue 11): long-lived job processes reused across jobs, replaced when one dies. */
+/** The local executor's pool (issue 11): long-lived job processes reused across jobs, replaced when one dies; a job kind on it. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ActbenchError } from '../../src/errors.js';
+import { corruptArrayJob } from '../../src/corrupt/array-job.js';
 import { localExecutor } from '../../src/jobs/executor.js';
+import { jobKey } from '../../src/jobs/key.js';
+import { sha256, shardSet } from '../../src/jobs/kinds/corrupt-shard.js';
 import { ProcessPool } from '../../src/jobs/pool.js';
 import type { TestJob } from './fixtures/test-job.js';
 import { alive, waitFor } from './wait.js';
@@ -49,5 +52,22 @@ describe('local pool', () => {
       await pool.close();
       assert.ok(await waitFor(() => !pids.some(alive), 5000), 'the pool’s processes end with close()');
     }
+  });
+});
+
+describe('job kinds on the pool', () => {
+  it('corrupt-shard: the same bytes as the pipeline’s own chunk corruption, the same key for the same input; other rows are JOB_DATA_MISMATCH', async () => {
+    const { set, indices } = shardSet('mnist', 'test', 30);
+    const px = set.height * set.width * set.channels;
+    const images = set.images.slice(10 * px, 20 * px);
+    const input = { data: 'mnist', split: 'test' as const, limit: 30, corruption: 'shot_noise', severity: 2, start: 10, end: 20, seed: 5, rowsSha256: sha256(images), out: join(dir, 'shard.u8') };
+    const r = await ex.run('corrupt-shard', input, { label: 'shard' });
+    const expected = corruptArrayJob({ kind: 'array', images, height: set.height, width: set.width, channels: set.channels, corruption: 'shot_noise', severity: 2, start: 10, seed: 5, indices: indices?.slice(10, 20) });
+    assert.equal(r.bytes, 10 * px);
+    assert.ok(readFileSync(input.out).equals(Buffer.from(expected)));
+    assert.equal(r.sha256, sha256(expected));
+    assert.notDeepEqual(expected, images, 'the rows were corrupted');
+    assert.equal(jobKey('corrupt-shard', input), jobKey('corrupt-shard', { ...input }));
+    await assert.rejects(ex.run('corrupt-shard', { ...input, rowsSha256: sha256(set.images.slice(0, 10 * px)) }, { label: 'other rows' }), (e: unknown) => e instanceof ActbenchError && e.code === 'JOB_DATA_MISMATCH');
   });
 });
