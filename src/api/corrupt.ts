@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { checkFrostDir } from '../corrupt/frost.js';
 import type { CorruptionName, Preset } from '../corrupt/index.js';
 import { corruptArraySet, corruptFolder, type CorruptRunResult } from '../corrupt/pipeline.js';
+import { openCorruptJobs } from './corrupt-jobs.js';
 import { previewSvg } from '../corrupt/preview.js';
 import { loadDataset } from '../data/sources.js';
 import { absoluteDataSpec, dataName, folderDir, isFolder, specInputPaths } from '../data/spec.js';
@@ -31,6 +32,10 @@ export interface CorruptRequest {
   /** array datasets: a class-stratified, deterministic subset of this many images */
   limit?: number;
   force?: boolean;
+  /** corrupt on the `actbench worker`s of this queue (array datasets; src/api/corrupt-jobs.ts) */
+  queue?: string;
+  /** with `queue`: a directory every worker sees (`out` inside it); without it, shards travel through Redis */
+  artifacts?: string;
   onProgress?: (done: number, total: number, label: string) => void;
   log?: (line: string) => void;
 }
@@ -74,13 +79,18 @@ export async function runCorrupt(o: CorruptRequest): Promise<CorruptRunResult> {
   const out = o.out ?? join('corruptions', folder ? 'folder-c' : `${dataName(o.data)}-c`);
   assertDisjoint({ path: out, what: '--out' }, folder ? [{ path: folder, what: 'dataset folder' }, ...inputs] : inputs);
   const common = { corruptions: o.corruptions, severities: o.severities, seed: o.seed, workers: o.workers, preset: o.preset, frostDir: o.frostDir, force: o.force, inputs, onProgress: o.onProgress, log: o.log, out };
-  if (folder) return corruptFolder(folder, common);
-  const ds = loadDataset(o.data);
-  const full = split === 'train' ? ds.train : ds.test;
-  const total = full.labels.length;
-  const sub = o.limit && o.limit < total ? stratifiedSubset(full, o.limit, SPLIT_SEED) : null;
-  const selection = sub ? `class-stratified ${o.limit} of ${total} (split seed ${SPLIT_SEED}); per-image seeds from the full-split index` : `all ${total} images`;
-  return corruptArraySet(sub ? sub.set : full, { ...common, subset: { split, selection }, indices: sub?.indices }, canonical);
+  const jobs = o.queue ? await openCorruptJobs({ queue: o.queue, artifacts: o.artifacts, src: { data: o.data, split, limit: o.limit }, out, log: o.log }) : null;
+  try {
+    if (folder) return await corruptFolder(folder, common);
+    const ds = loadDataset(o.data);
+    const full = split === 'train' ? ds.train : ds.test;
+    const total = full.labels.length;
+    const sub = o.limit && o.limit < total ? stratifiedSubset(full, o.limit, SPLIT_SEED) : null;
+    const selection = sub ? `class-stratified ${o.limit} of ${total} (split seed ${SPLIT_SEED}); per-image seeds from the full-split index` : `all ${total} images`;
+    return await corruptArraySet(sub ? sub.set : full, { ...common, subset: { split, selection }, indices: sub?.indices, ...jobs?.options(full) }, canonical);
+  } finally {
+    await jobs?.close();
+  }
 }
 
 /** An SVG grid (corruptions × severities) of the first few images; returns the file written. */

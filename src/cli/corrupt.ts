@@ -89,6 +89,8 @@ interface Flags {
   preview?: boolean;
   previewImages: number;
   json?: boolean;
+  queue?: string;
+  artifacts?: string;
 }
 
 export function registerCorrupt(program: Command): void {
@@ -108,6 +110,8 @@ export function registerCorrupt(program: Command): void {
     .option('--limit <n>', 'a class-stratified, deterministic subset of n images (array datasets)', positiveInt('--limit'))
     .option('--preview', 'write an SVG grid (corruptions × severities) of a few images to reports/ instead')
     .option('--preview-images <n>', 'images in the preview', positiveInt('--preview-images'), 2)
+    .option('--queue <url>', 'corrupt on `actbench worker`s of this queue (array datasets): redis://[user:pass@]HOST:PORT[/DB] or rediss://')
+    .option('--artifacts <dir>', 'with --queue: a directory every worker sees (--out inside it); without it, shards travel through Redis')
     .option('--json', 'print the result (files written and skipped, the manifest) as JSON on stdout; notes go to stderr')
     .action(async (f: Flags) => {
       // every flag is checked before any data is read or written
@@ -134,7 +138,7 @@ export function registerCorrupt(program: Command): void {
       };
       let r;
       try {
-        r = await runCorrupt({ data: f.data, corruptions, severities, seed: f.seed, out: f.out, workers: f.workers, preset: f.preset, frostDir: f.frostDir, split: f.split, limit: f.limit, force: f.force, onProgress });
+        r = await runCorrupt({ data: f.data, corruptions, severities, seed: f.seed, out: f.out, workers: f.workers, preset: f.preset, frostDir: f.frostDir, split: f.split, limit: f.limit, force: f.force, queue: f.queue, artifacts: f.artifacts, log: (l) => console.error(l), onProgress });
       } finally {
         if (started) bar.stop();
       }

@@ -6,6 +6,7 @@ import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
 import { checkEvalContract, cifarCSource, evaluateModel, imagenetCSource, onTheFlySource, type EvalSource } from '../eval/evaluate.js';
 import { alexnetLine, imagenetCCleanSet, missingCellsLine } from '../eval/imagenet-c.js';
 import { corruptionErrorsVsAlexNet } from '../eval/metrics.js';
+import { evalSourceSpec, openEvalJobs } from '../api/eval-jobs.js';
 import { ActbenchError } from '../errors.js';
 import { collectRuns, mainTable, nonFiniteSummary } from '../report/robustness.js';
 import { ResultsStore, type EvalRecord } from '../results/store.js';
@@ -33,6 +34,8 @@ interface EvalFlags {
   fidelity?: boolean;
   results: string;
   alexnet?: boolean;
+  queue?: string;
+  artifacts?: string;
 }
 
 export function registerEval(program: Command): void {
@@ -51,7 +54,9 @@ export function registerEval(program: Command): void {
     .option('--opt-level <level>', 'graph optimisation: disabled | basic | extended | all', choice('--opt-level', OPT_LEVELS), DEFAULT_OPT_LEVEL)
     .option('--fidelity', 'also compare with the TF.js model next to each .onnx (agreement on corrupted images)')
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
-    .option('--alexnet', 'also report CE/mCE against AlexNet’s published ImageNet-C errors (with --imagenet-c)');
+    .option('--alexnet', 'also report CE/mCE against AlexNet’s published ImageNet-C errors (with --imagenet-c)')
+    .option('--queue <url>', 'evaluate on `actbench worker`s of this queue: redis://[user:pass@]HOST:PORT[/DB] or rediss://')
+    .option('--artifacts <dir>', 'with --queue: a directory every worker sees (the models inside it); without it, models up to 16 MiB travel through Redis');
   evalCmd.action(async (models: string[], f: EvalFlags) => {
     // flag combinations that would otherwise be silently ignored
     const given = (k: string) => evalCmd.getOptionValueSource(k) === 'cli';
@@ -77,6 +82,8 @@ export function registerEval(program: Command): void {
         : f.corrupted
         ? cifarCSource(f.corrupted, { corruptions: given('corruptions') ? corruptions : undefined, severities: given('severity') ? severities : undefined, batch: f.batch, clean: full ?? undefined, limit: f.limit, cleanName: f.data })
         : onTheFlyFromFlags(full as ImageSet, f, corruptions, severities);
+      const spec = f.queue ? evalSourceSpec({ ...f, corruptions, severities, given: { corruptions: given('corruptions'), severity: given('severity') } }) : null;
+      const jobs = f.queue && spec ? await openEvalJobs({ queue: f.queue, artifacts: f.artifacts, results: f.results, spec, fidelity: f.fidelity, log: (l) => console.error(l) }) : null;
       try {
         // the model contract of every model against every label set, before evaluating any
         for (const m of models) checkEvalContract(m, source);
@@ -85,13 +92,15 @@ export function registerEval(program: Command): void {
           bar.start(source.cells.length, 0, { model: m, cell: '' });
           let k = 0;
           try {
-            await evaluateModel(m, source, { ep: f.ep, optLevel: f.optLevel, store, fidelity: f.fidelity, onCell: (r, skipped) => bar.update(++k, { cell: `${r.corruption ?? 'clean'}${r.severity ? `/${r.severity}` : ''}${skipped ? ' (stored)' : ''}` }) });
+            const o = { ep: f.ep, optLevel: f.optLevel, store, fidelity: f.fidelity, onCell: (r: EvalRecord, skipped: boolean) => bar.update(++k, { cell: `${r.corruption ?? 'clean'}${r.severity ? `/${r.severity}` : ''}${skipped ? ' (stored)' : ''}` }) };
+            await (jobs ? jobs.evaluate(m, source, o) : evaluateModel(m, source, o));
           } finally {
             bar.stop();
           }
         }
       } finally {
         await source.close();
+        await jobs?.close();
       }
       const records = store.read();
       const runs = collectRuns(records, source.key).filter((r) => models.some((m) => r.model === m));

@@ -515,7 +515,7 @@ export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<nu
 }
 
 /** The training seed recorded next to an exported model (the one run-directory reader), if it is a run. */
-function runSeed(dir: string): number | undefined {
+export function runSeed(dir: string): number | undefined {
   if (!existsSync(join(dir, 'manifest.json'))) return undefined;
   return readRunManifest(dir).seed;
 }
