@@ -1,12 +1,13 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations, training, corruptions, pipeline, distributed.
+ * asserted in tests. Suites: activations, training, corruptions, pipeline, imagenet, distributed.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
 import { benchDistributed, benchLocalPool, distributedBenchMarkdown, localPoolMarkdown } from './distributed.js';
+import { benchImagenet, imagenetBenchMarkdown } from './imagenet.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
 import { parseBackend, type BackendName } from '../train/backend.js';
@@ -41,6 +42,10 @@ const SUITES: Record<string, () => Promise<(command: string) => string>> = {
   pipeline: async () => {
     const r = await benchPipeline({ log });
     return (cmd) => pipelineBenchMarkdown(r, cmd);
+  },
+  imagenet: async () => {
+    const r = await benchImagenet({ log });
+    return (cmd) => imagenetBenchMarkdown(r, cmd);
   },
   distributed: async () => {
     const r = await benchDistributed({ log });
