@@ -14,7 +14,9 @@ export { lowerActivation, minOpset, onnxIr, type LowerOptions, type OnnxFragment
 // ONNX
 export { activationModel, type ActivationModelOptions } from './onnx/activation-model.js';
 export { checkModels, findOnnxPython } from './onnx/checker.js';
-export { decodeModel, encodeModel, irVersionFor, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './onnx/writer.js';
+export { decodeModel, encodeModel, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './onnx/writer.js';
+export { GraphBuilder, type OnnxAttr, type OnnxNodeSpec, type OnnxTensorSpec } from './onnx/graph.js';
+export { CHECKER_MAX_OPSET, checkOpset, irVersionFor, ONNX_OP_SINCE, OpsetTooLow, SUPPORTED_OPSETS } from './onnx/opsets.js';
 // runtimes
 export { createSession, runOnce, type EpName, type OptLevel, type SessionInfo, type SessionOptions } from './runtime/session.js';
 export { selectBackend, describeBackend, type BackendChoice, type BackendName } from './train/backend.js';

@@ -5,7 +5,7 @@ import { listModels } from '../api/models.js';
 import { runTraining } from '../api/train.js';
 import { EXPORT_TARGETS, type ExportTarget } from '../acts/onnx.js';
 import { MIN_NETWORK_OPSET } from '../onnx/export.js';
-import { SUPPORTED_OPSETS } from '../onnx/writer.js';
+import { CHECKER_MAX_OPSET, SUPPORTED_OPSETS } from '../onnx/opsets.js';
 import { parseBackend, type BackendRequest } from '../train/backend.js';
 import type { Recipe } from '../train/recipe.js';
 import { progressBar, table } from './output.js';
@@ -134,7 +134,7 @@ export function registerTrain(program: Command): void {
       for (const [k, v] of [['clean', r.clean], ['corrupted', r.corrupted]] as const) {
         console.log(`${k}: ${v.images} test images, max |Δlogit| ${v.maxAbsDiff.toExponential(2)} (logits up to ${v.logitScale.toFixed(2)}), top-1 agreement ${(100 * v.top1Agreement).toFixed(2)} %`);
       }
-      console.log(r.checker ? `onnx.checker ${r.checker.version}: ok` : 'onnx.checker: not available or opset > 17 — skipped');
+      console.log(r.checker ? `onnx.checker ${r.checker.version}: ok` : `onnx.checker: not available or opset > ${CHECKER_MAX_OPSET} — skipped`);
     });
 
   program
