@@ -7,8 +7,8 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ArrayJob } from '../corrupt/worker.js';
-import { absoluteDataSpec, isFolder } from '../data/spec.js';
+import type { ArrayJob, FileJob } from '../corrupt/worker.js';
+import { absoluteDataSpec } from '../data/spec.js';
 import { ActbenchError, fsError } from '../errors.js';
 import type { Executor } from '../jobs/executor.js';
 import { sha256 } from '../jobs/kinds/corrupt-shard.js';
@@ -22,6 +22,9 @@ export const SHARD_IMAGES = 2000;
 /** Where the shards wait between the worker and the .npy (inside --out, removed at the end). */
 export const shardDir = (out: string) => join(out, '.shards');
 
+/** Where the shard of a chunk lands on the coordinator. */
+const shardFile = (out: string, job: ArrayJob) => join(shardDir(resolve(out)), `${job.corruption}.${job.severity}.${job.start}.u8`);
+
 export interface ShardSource {
   data: string;
   split: 'test' | 'train';
@@ -34,7 +37,7 @@ export function shardRunner(executor: Executor, src: ShardSource, out: string): 
   return async (job) => {
     const px = job.height * job.width * job.channels;
     const end = job.start + job.images.length / px;
-    const file = join(shardDir(resolve(out)), `${job.corruption}.${job.severity}.${job.start}.u8`);
+    const file = shardFile(out, job);
     const label = `corrupt ${job.corruption}/${job.severity} images ${job.start}…${end}`;
     const r = await executor.run('corrupt-shard', {
       data, split: src.split, ...(src.limit !== undefined ? { limit: src.limit } : {}), corruption: job.corruption, severity: job.severity, start: job.start, end, seed: job.seed,
@@ -42,8 +45,8 @@ export function shardRunner(executor: Executor, src: ShardSource, out: string): 
     }, { label });
     let bytes: Buffer;
     try {
+      // kept until the pipeline recorded the chunk (chunkDone): a coordinator killed in between finds it on its restart
       bytes = readFileSync(file);
-      rmSync(file, { force: true });
     } catch (e) {
       throw fsError(e, file, 'read the shard');
     }
@@ -54,16 +57,40 @@ export function shardRunner(executor: Executor, src: ShardSource, out: string): 
   };
 }
 
+/**
+ * The folder pipeline's `runFiles` on an executor: one chunk of files → one corrupt-files job. The sources
+ * go by path and sha256 (read in place on the workers); the JPEGs come back through --artifacts or Redis.
+ */
+export function filesRunner(executor: Executor): (job: FileJob) => Promise<number> {
+  return async (job) => {
+    const files = job.files.map((f) => {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(f.src);
+      } catch (e) {
+        throw fsError(e, f.src, 'read');
+      }
+      return { src: resolve(f.src), sha256: sha256(bytes), dst: resolve(f.dst), index: f.index };
+    });
+    const label = `corrupt ${job.corruption}/${job.severity} files ${job.files[0]?.index ?? 0}…${(job.files[job.files.length - 1]?.index ?? 0) + 1}`;
+    const r = await executor.run('corrupt-files', { corruption: job.corruption, severity: job.severity, seed: job.seed, ...(job.preset ? { preset: job.preset } : {}), ...(job.frostDir ? { frostDir: resolve(job.frostDir) } : {}), quality: job.quality, files }, { label });
+    if (r.files !== job.files.length) throw new ActbenchError('JOB_BAD_RESULT', `${label}: the worker wrote ${r.files} files, expected ${job.files.length}`);
+    return r.files;
+  };
+}
+
 /** `--queue URL [--artifacts DIR]` of `actbench corrupt`: the pipeline options that send its chunks to the queue. */
 export async function openCorruptJobs(o: { queue: string; artifacts?: string; src: ShardSource; out: string; log?: (line: string) => void }) {
-  if (isFolder(o.src.data)) throw new ActbenchError('QUEUE_UNSUPPORTED', '--queue does not take folder: datasets yet (their images are files, not array rows): run that corruption without --queue', { field: '--queue' });
   const executor = await queueExecutor({ url: parseQueueUrl(o.queue), run: resolve(o.out), artifacts: o.artifacts, log: o.log });
   return {
     /** for a set of these images: shards of at most SHARD_IMAGES images, each within the Redis limit */
     options: (set: { height: number; width: number; channels: number }) => ({
       runChunk: shardRunner(executor, o.src, o.out),
+      chunkDone: (job: ArrayJob) => rmSync(shardFile(o.out, job), { force: true }),
       chunk: Math.max(1, Math.min(SHARD_IMAGES, Math.floor(BLOB_LIMIT_BYTES / (set.height * set.width * set.channels)))),
     }),
+    /** for a folder: each chunk of files a corrupt-files job */
+    folderOptions: () => ({ runFiles: filesRunner(executor) }),
     close: async () => {
       await executor.close();
       rmSync(shardDir(o.out), { recursive: true, force: true });

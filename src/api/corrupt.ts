@@ -32,7 +32,7 @@ export interface CorruptRequest {
   /** array datasets: a class-stratified, deterministic subset of this many images */
   limit?: number;
   force?: boolean;
-  /** corrupt on the `actbench worker`s of this queue (array datasets; src/api/corrupt-jobs.ts) */
+  /** corrupt on the `actbench worker`s of this queue (src/api/corrupt-jobs.ts) */
   queue?: string;
   /** with `queue`: a directory every worker sees (`out` inside it); without it, shards travel through Redis */
   artifacts?: string;
@@ -81,7 +81,7 @@ export async function runCorrupt(o: CorruptRequest): Promise<CorruptRunResult> {
   const common = { corruptions: o.corruptions, severities: o.severities, seed: o.seed, workers: o.workers, preset: o.preset, frostDir: o.frostDir, force: o.force, inputs, onProgress: o.onProgress, log: o.log, out };
   const jobs = o.queue ? await openCorruptJobs({ queue: o.queue, artifacts: o.artifacts, src: { data: o.data, split, limit: o.limit }, out, log: o.log }) : null;
   try {
-    if (folder) return await corruptFolder(folder, common);
+    if (folder) return await corruptFolder(folder, { ...common, ...jobs?.folderOptions() });
     const ds = loadDataset(o.data);
     const full = split === 'train' ? ds.train : ds.test;
     const total = full.labels.length;

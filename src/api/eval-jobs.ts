@@ -1,5 +1,5 @@
 /**
- * `actbench eval --queue`: the cells of each model go to the queue as `eval-cells` jobs (ranges of
+ * `actbench eval --queue`: the cells of each model go to the queue as `eval-cells` jobs (fixed ranges of
  * consecutive cells) and their records come back and are appended to the store in cell order, as the
  * local evaluation would have appended them — equal records except the timing fields (seconds, time).
  * Cells already in the store are skipped (a rerun resumes), and a job runs on any worker that has the same
@@ -12,7 +12,7 @@ import { absoluteDataSpec } from '../data/spec.js';
 import { checkEvalContract, runSeed, type EvalSource } from '../eval/evaluate.js';
 import { ActbenchError } from '../errors.js';
 import type { Executor } from '../jobs/executor.js';
-import { sourceIdentity, type EvalCellsResult, type EvalSourceSpec } from '../jobs/kinds/eval-cells.js';
+import { cellsIdentity, specRoot, type EvalCellsResult, type EvalSourceSpec } from '../jobs/kinds/eval-cells.js';
 import { queueExecutor } from '../jobs/queue/executor.js';
 import { parseQueueUrl } from '../jobs/queue/url.js';
 import { cellKey, type EvalRecord, type ResultsStore } from '../results/store.js';
@@ -29,14 +29,17 @@ export interface EvalSourceFlags {
   corruptions: CorruptionName[];
   severities: number[];
   /** whether --corruptions / --severity were given (a CIFAR-C directory is otherwise read whole) */
-  given: { corruptions: boolean; severity: boolean };
+  given: { corruptions: boolean; severity: boolean; data?: boolean };
   seed: number;
   batch: number;
   limit?: number;
 }
 
 export function evalSourceSpec(f: EvalSourceFlags): EvalSourceSpec {
-  if (f.imagenetC) throw new ActbenchError('QUEUE_UNSUPPORTED', '--queue does not take --imagenet-c trees yet: run that evaluation without --queue', { field: '--imagenet-c' });
+  if (f.imagenetC) {
+    // the values src/cli/eval.ts gives imagenetCSource: --data only when given, batches of at most 64
+    return { kind: 'imagenet-c', dir: resolve(f.imagenetC), ...(f.given.data ? { data: absoluteDataSpec(f.data) } : {}), corruptions: f.given.corruptions ? f.corruptions : undefined, severities: f.severities, batch: Math.min(f.batch, 64) };
+  }
   const data = absoluteDataSpec(f.data);
   if (f.corrupted) {
     return { kind: 'cifar-c', dir: resolve(f.corrupted), data, batch: f.batch, limit: f.limit, corruptions: f.given.corruptions ? f.corruptions : undefined, severities: f.given.severity ? f.severities : undefined };
@@ -56,15 +59,15 @@ export interface EvalJobsOptions {
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 
-/** Runs of consecutive indices, each at most `width` long. */
-function ranges(indices: number[], width: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (const i of indices) {
-    const last = out[out.length - 1];
-    if (last && last[1] === i && last[1] - last[0] < width) last[1] = i + 1;
-    else out.push([i, i + 1]);
-  }
-  return out;
+/**
+ * The jobs for the cells still to do: the fixed ranges [k·width, (k+1)·width) of the source's cells that hold
+ * any of them, sent whole. A range's input (so its key) does not depend on which of its cells the store has,
+ * so a coordinator killed between two appends of one job's records finds that job finished on its restart
+ * instead of sending a new one for the rest; the stored cells' records in its result are not appended again.
+ */
+function ranges(todo: number[], width: number, n: number): [number, number][] {
+  const starts = [...new Set(todo.map((i) => i - (i % width)))];
+  return starts.map((from) => [from, Math.min(n, from + width)]);
 }
 
 /** One model on a source through an executor: the records of every cell, the new ones appended to the store in cell order. */
@@ -75,11 +78,10 @@ export async function evaluateModelAsJobs(executor: Executor, modelPath: string,
   const seed = runSeed(dirname(modelPath));
   const todo = source.cells.map((_, i) => i).filter((i) => !finished.has(cellKey(source.cells[i].corruption, source.cells[i].severity)));
   const n = source.cells.length;
-  const identity = sourceIdentity(source.key);
-  const jobs = ranges(todo, Math.max(1, o.cellsPerJob ?? CELLS_PER_JOB)).map(([from, to]) => ({
+  const jobs = ranges(todo, Math.max(1, o.cellsPerJob ?? CELLS_PER_JOB), n).map(([from, to]) => ({
     from,
     to,
-    done: settle<EvalCellsResult>(executor.run('eval-cells', { model: resolve(modelPath), source: spec, from, to, identity, ep: o.ep, optLevel: o.optLevel, ...(o.fidelity ? { fidelity: true } : {}) }, { label: `eval ${modelPath} cells ${from + 1}–${to} of ${n}` })),
+    done: settle<EvalCellsResult>(executor.run('eval-cells', { model: resolve(modelPath), source: spec, from, to, identity: cellsIdentity(source, specRoot(spec), from, to), ep: o.ep, optLevel: o.optLevel, ...(o.fidelity ? { fidelity: true } : {}) }, { label: `eval ${modelPath} cells ${from + 1}–${to} of ${n}` })),
   }));
   const records: EvalRecord[] = [];
   for (const [i, cell] of source.cells.entries()) {

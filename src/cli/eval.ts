@@ -82,7 +82,7 @@ export function registerEval(program: Command): void {
         : f.corrupted
         ? cifarCSource(f.corrupted, { corruptions: given('corruptions') ? corruptions : undefined, severities: given('severity') ? severities : undefined, batch: f.batch, clean: full ?? undefined, limit: f.limit, cleanName: f.data })
         : onTheFlyFromFlags(full as ImageSet, f, corruptions, severities);
-      const spec = f.queue ? evalSourceSpec({ ...f, corruptions, severities, given: { corruptions: given('corruptions'), severity: given('severity') } }) : null;
+      const spec = f.queue ? evalSourceSpec({ ...f, corruptions, severities, given: { corruptions: given('corruptions'), severity: given('severity'), data: given('data') } }) : null;
       const jobs = f.queue && spec ? await openEvalJobs({ queue: f.queue, artifacts: f.artifacts, results: f.results, spec, fidelity: f.fidelity, log: (l) => console.error(l) }) : null;
       try {
         // the model contract of every model against every label set, before evaluating any

@@ -50,6 +50,10 @@ export interface CorruptRunOptions {
   log?: (line: string) => void;
   /** where an array chunk is corrupted (default: this machine's worker threads; the queue: src/api/corrupt-jobs.ts) */
   runChunk?: (job: ArrayJob) => Promise<Uint8Array>;
+  /** called once a chunk's pixels and its progress entry are on disk (the queue drops the chunk's shard then) */
+  chunkDone?: (job: ArrayJob) => void;
+  /** where a folder's chunk of files is corrupted (default: this machine's worker threads; the queue: src/api/corrupt-jobs.ts) */
+  runFiles?: (job: FileJob) => Promise<number>;
 }
 
 export interface CorruptRunResult {
@@ -231,13 +235,15 @@ export async function corruptArraySet(set: ImageSet, o: CorruptRunOptions, sourc
               continue;
             }
             const images = set.images.slice(start * px, end * px);
+            const job: ArrayJob = { kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed, preset, frostDir: o.frostDir, ...(o.indices ? { indices: o.indices.slice(start, end) } : {}) };
             jobs.push(
-              runChunk({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed, preset, frostDir: o.frostDir, ...(o.indices ? { indices: o.indices.slice(start, end) } : {}) })
+              runChunk(job)
                 .then((out) => {
                   if (failed) return;
                   fsStep(partial, 'write', () => writeSync(fd, out, 0, out.length, header.length + (si * n + start) * px));
                   done.add(key);
                   fsStep(progressFile, 'write', () => writeFileAtomic(progressFile, JSON.stringify({ shape: shapeOf, seed: o.seed, done: [...done] })));
+                  o.chunkDone?.(job);
                   o.onProgress?.(++doneChunks, totalChunks, corruption);
                 })
                 .catch((e: unknown) => {
@@ -298,7 +304,8 @@ export async function corruptFolder(root: string, o: CorruptRunOptions): Promise
   };
   const output = openCorruptOutput(o.out, recipe, { force: o.force, inputs });
   const result: CorruptRunResult = { out: o.out, written: [], skipped: [], images: 0, seconds: 0, manifest: { ...recipe, status: 'complete' } };
-  const pool = new WorkerPool<FileJob, number>(workerUrl(), Math.max(1, o.workers ?? cpus().length));
+  const pool = o.runFiles ? null : new WorkerPool<FileJob, number>(workerUrl(), Math.max(1, o.workers ?? cpus().length));
+  const runFiles = o.runFiles ?? ((job: FileJob) => (pool as WorkerPool<FileJob, number>).run(job));
   const chunk = o.chunk ?? 16;
   const stem = (f: string) => f.replace(/\.[^.]+$/, '');
   const preset = o.preset;
@@ -321,7 +328,7 @@ export async function corruptFolder(root: string, o: CorruptRunOptions): Promise
           const files = todo.slice(k, k + chunk);
           total += files.length;
           jobs.push(
-            pool.run({ kind: 'files', files, corruption, severity, seed: o.seed, preset, frostDir: o.frostDir, quality: 85 }).then((count) => {
+            runFiles({ kind: 'files', files, corruption, severity, seed: o.seed, preset, frostDir: o.frostDir, quality: 85 }).then((count) => {
               done += count;
               result.images += count;
               result.written.push(...files.map((f) => f.dst));
@@ -334,7 +341,7 @@ export async function corruptFolder(root: string, o: CorruptRunOptions): Promise
     await Promise.all(jobs);
     output.complete();
   } finally {
-    await pool.close();
+    await pool?.close();
     output.release();
   }
   result.seconds = (performance.now() - t0) / 1000;

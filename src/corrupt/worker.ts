@@ -1,12 +1,10 @@
 /** Worker thread of the corruption pipeline: corrupts a chunk of images (or image files) it is sent. */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import sharp from 'sharp';
 import { decodeImage } from '../data/folder.js';
-import { ActbenchError, fsError } from '../errors.js';
+import { ActbenchError } from '../errors.js';
 import { serveJobs } from '../util/pool.js';
 import { corruptArrayJob } from './array-job.js';
-import { corrupt, deriveSeed, NumpyRandomState, type Preset } from './index.js';
+import { corruptFilesJob } from './files-job.js';
+import type { Preset } from './index.js';
 
 export interface ArrayJob {
   kind: 'array';
@@ -47,11 +45,6 @@ export interface FileJob {
   quality: number;
 }
 
-function corruptOne(img: { data: Uint8Array; height: number; width: number; channels: number }, job: ArrayJob | FileJob, index: number): Uint8Array {
-  const rng = new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, index));
-  return corrupt(img, job.corruption, job.severity, { rng, preset: job.preset, frostDir: job.frostDir }).data;
-}
-
 async function handle(job: ArrayJob | FileJob | DecodeJob, at: (file: string | undefined) => void): Promise<Uint8Array | number> {
   if (job.kind === 'decode') {
     const imgs = job.files.map((f) => (at(f), decodeImage(f, job.channels)));
@@ -65,23 +58,7 @@ async function handle(job: ArrayJob | FileJob | DecodeJob, at: (file: string | u
     return out;
   }
   if (job.kind === 'array') return corruptArrayJob(job);
-  for (const f of job.files) {
-    at(f.src);
-    const d = decodeImage(f.src, 3);
-    const data = corruptOne({ data: d.data, height: d.height, width: d.width, channels: 3 }, job, f.index);
-    const jpg = await sharp(Buffer.from(data), { raw: { width: d.width, height: d.height, channels: 3 } }).jpeg({ quality: job.quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
-    // atomically, so an interrupted run never leaves a half-written image that a rerun would skip
-    const tmp = `${f.dst}.${process.pid}.tmp`;
-    try {
-      mkdirSync(dirname(f.dst), { recursive: true });
-      writeFileSync(tmp, jpg);
-      renameSync(tmp, f.dst);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw fsError(e, f.dst, 'write');
-    }
-  }
-  return job.files.length;
+  return corruptFilesJob(job, at);
 }
 
 // errors reach the parent with their code and file (see util/pool.ts)

@@ -210,6 +210,8 @@ export interface EvalCellSpec {
   corruption: CorruptionName | null;
   severity: number | null;
   batches: () => AsyncGenerator<Batch>;
+  /** the image files the cell decodes, in order (a folder tree's cells: what a queue worker checks it has too) */
+  files?: readonly string[];
 }
 
 export interface EvalSource {
@@ -448,6 +450,7 @@ export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[
       cells.push({
         corruption,
         severity,
+        files: entries.map((e) => e.file),
         async *batches() {
           const load = (k: number) => workers().run({ kind: 'decode', files: entries.slice(k, k + bs).map((e) => e.file), channels });
           const probe = decodeImage(entries[0].file, channels);

@@ -1,18 +1,20 @@
 /**
  * Job kind `eval-cells`: evaluate one ONNX model on a range of the cells (clean, then corruption ×
  * severity) of an evaluation source named by a JSON spec — on-the-fly corruption of a dataset, or a
- * CIFAR-10-C style directory. The worker builds the source from the spec exactly as `actbench eval` does
+ * CIFAR-10-C style directory, or an ImageNet-C tree. The worker builds the source from the spec exactly as `actbench eval` does
  * and refuses to work when its images are not the coordinator's (the identity part of the store key, a
  * hash of the images, differs). Deterministic; the records come back as the result (the coordinator appends
  * them to its store, which is the one that counts); the worker's own store is a scratch file, removed after.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { CorruptionName } from '../../corrupt/index.js';
 import { loadDataset } from '../../data/sources.js';
 import { SPLIT_SEED, stratifiedSubset } from '../../data/split.js';
-import { cifarCSource, evaluateModel, onTheFlySource, type EvalSource } from '../../eval/evaluate.js';
+import { cifarCSource, evaluateModel, imagenetCSource, onTheFlySource, type EvalSource } from '../../eval/evaluate.js';
+import { imagenetCCleanSet } from '../../eval/imagenet-c.js';
 import { ActbenchError } from '../../errors.js';
 import { ResultsStore, type EvalRecord } from '../../results/store.js';
 import type { EpName, OptLevel } from '../../runtime/session.js';
@@ -20,7 +22,9 @@ import type { EpName, OptLevel } from '../../runtime/session.js';
 /** An evaluation source as plain JSON: what `actbench eval`'s flags choose (paths absolute). */
 export type EvalSourceSpec =
   | { kind: 'on-the-fly'; data: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch: number; limit?: number }
-  | { kind: 'cifar-c'; dir: string; data: string; corruptions?: CorruptionName[]; severities?: number[]; batch: number; limit?: number };
+  | { kind: 'cifar-c'; dir: string; data: string; corruptions?: CorruptionName[]; severities?: number[]; batch: number; limit?: number }
+  /** an ImageNet-C tree <corruption>/<severity>/<class>/<file>; `data` the clean set (folder:VAL or imagenet-val:…) when given */
+  | { kind: 'imagenet-c'; dir: string; data?: string; corruptions?: CorruptionName[]; severities: number[]; batch: number };
 
 export interface EvalCellsInput {
   model: string;
@@ -40,10 +44,32 @@ export interface EvalCellsResult {
 }
 
 /** The images of a store key: what follows the source's name (its path differs from machine to machine). */
-export const sourceIdentity = (key: string): string => key.slice(key.indexOf('#'));
+export const sourceIdentity = (key: string): string => (key.includes('#') ? key.slice(key.indexOf('#')) : '');
+
+/**
+ * The identity of the images a job over cells [from, to) reads: the source's (its clean set's hash), and for
+ * cells that decode files (an ImageNet-C tree) a sha256 of their paths below `root` and their sizes — the
+ * tree's listing, as the corruption recipes of folders hash it; hashing every JPEG's bytes on the
+ * coordinator would read the whole tree once more.
+ */
+export function cellsIdentity(source: EvalSource, root: string | undefined, from: number, to: number): string {
+  const id = sourceIdentity(source.key);
+  const cells = source.cells.slice(from, to).filter((c) => c.files);
+  if (!root || cells.length === 0) return id;
+  const h = createHash('sha256');
+  for (const c of cells) {
+    h.update(`${c.corruption}/${c.severity}\n`);
+    for (const f of c.files as readonly string[]) h.update(`${relative(root, f)}\t${statSync(f).size}\n`);
+  }
+  return `${id}+tree:${h.digest('hex').slice(0, 16)}`;
+}
 
 /** The source a spec names, built as `actbench eval` builds it (the clean set's --limit subset, per-image seeds from the full split). */
 export function openEvalSource(spec: EvalSourceSpec): EvalSource {
+  if (spec.kind === 'imagenet-c') {
+    // as `actbench eval --imagenet-c` opens it: the clean counterpart is the whole val set
+    return imagenetCSource(spec.dir, { corruptions: spec.corruptions, severities: spec.severities, batch: spec.batch, clean: spec.data ? imagenetCCleanSet(spec.data) : undefined });
+  }
   const full = loadDataset(spec.data).test;
   if (spec.kind === 'cifar-c') {
     return cifarCSource(spec.dir, { corruptions: spec.corruptions, severities: spec.severities, batch: spec.batch, clean: full, limit: spec.limit, cleanName: spec.data });
@@ -53,15 +79,19 @@ export function openEvalSource(spec: EvalSourceSpec): EvalSource {
   return onTheFlySource(sub ? sub.set : full, { name: spec.data, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed, batch: spec.batch, selection: limited ? `stratified:${SPLIT_SEED}` : 'all', indices: sub?.indices });
 }
 
+/** The directory whose files a spec's cells decode (their paths in the identity are relative to it). */
+export const specRoot = (spec: EvalSourceSpec): string | undefined => (spec.kind === 'imagenet-c' ? spec.dir : undefined);
+
 export async function evalCells(input: EvalCellsInput, log: (l: string) => void): Promise<EvalCellsResult> {
   const source = openEvalSource(input.source);
   const scratch = mkdtempSync(join(tmpdir(), 'actbench-eval-cells-'));
   try {
-    if (sourceIdentity(source.key) !== input.identity) {
-      throw new ActbenchError('JOB_DATA_MISMATCH', `the evaluation images on this worker (${sourceIdentity(source.key)}) are not the coordinator's (${input.identity}): give every worker the same dataset files`, { field: 'data' });
-    }
     if (!(Number.isInteger(input.from) && Number.isInteger(input.to) && input.from >= 0 && input.from < input.to && input.to <= source.cells.length)) {
       throw new ActbenchError('JOB_BAD_INPUT', `cells ${input.from}…${input.to} are not inside the ${source.cells.length} cells of the source`, { field: 'from' });
+    }
+    const mine = cellsIdentity(source, specRoot(input.source), input.from, input.to);
+    if (mine !== input.identity) {
+      throw new ActbenchError('JOB_DATA_MISMATCH', `the evaluation images on this worker (${mine}) are not the coordinator's (${input.identity}): give every worker the same dataset files`, { field: 'data' });
     }
     const part: EvalSource = { ...source, cells: source.cells.slice(input.from, input.to) };
     const store = new ResultsStore(join(scratch, 'results.jsonl'));

@@ -5,6 +5,7 @@
 import type { BackendRequest } from '../../train/backend.js';
 import type { Evaluation } from '../../search/evolution.js';
 import type { FitnessJobInput } from '../../search/fitness.js';
+import type { CorruptFilesInput, CorruptFilesResult } from './corrupt-files.js';
 import type { CorruptShardInput, CorruptShardResult } from './corrupt-shard.js';
 import type { EvalCellsInput, EvalCellsResult } from './eval-cells.js';
 import type { TrainRunInput, TrainRunResult } from './train-run.js';
@@ -18,12 +19,14 @@ export interface JobKinds {
   'eval-cells': { input: EvalCellsInput; result: EvalCellsResult };
   /** corrupt rows of an array dataset at one (corruption, severity) into a shard file */
   'corrupt-shard': { input: CorruptShardInput; result: CorruptShardResult };
+  /** corrupt a chunk of a folder dataset's image files at one (corruption, severity) into JPEGs */
+  'corrupt-files': { input: CorruptFilesInput; result: CorruptFilesResult };
   /** answers its input: the queue's round trip without work (bench, health checks) */
   echo: { input: { value: unknown }; result: { value: unknown } };
 }
 
 export type JobKind = keyof JobKinds;
-export const JOB_KINDS: readonly JobKind[] = ['train-run', 'fitness', 'eval-cells', 'corrupt-shard', 'echo'];
+export const JOB_KINDS: readonly JobKind[] = ['train-run', 'fitness', 'eval-cells', 'corrupt-shard', 'corrupt-files', 'echo'];
 
 /** What the process running the job adds: the worker's --backend (the coordinator's request wins when it names one). */
 export interface JobContext {
@@ -39,6 +42,7 @@ export async function handlerOf<K extends JobKind>(kind: K): Promise<Handler<K>>
     fitness: async () => (await import('../../search/fitness.js')).scoreCandidate,
     'eval-cells': async () => (await import('./eval-cells.js')).evalCells,
     'corrupt-shard': async () => (await import('./corrupt-shard.js')).corruptShard,
+    'corrupt-files': async () => (await import('./corrupt-files.js')).corruptFiles,
     echo: async () => async (input) => ({ value: input.value }),
   };
   return handlers[kind]() as Promise<Handler<K>>;
@@ -53,11 +57,16 @@ export function relocate<K extends JobKind>(kind: K, input: JobKinds[K]['input']
   }
   if (k === 'eval-cells') {
     const i = input as EvalCellsInput;
-    return { ...i, model: map(i.model), source: i.source.kind === 'cifar-c' ? { ...i.source, dir: map(i.source.dir) } : i.source } as JobKinds[K]['input'];
+    return { ...i, model: map(i.model), source: i.source.kind === 'on-the-fly' ? i.source : { ...i.source, dir: map(i.source.dir) } } as JobKinds[K]['input'];
   }
   if (k === 'corrupt-shard') {
     const i = input as CorruptShardInput;
     return { ...i, out: map(i.out) } as JobKinds[K]['input'];
+  }
+  if (k === 'corrupt-files') {
+    // the sources are read in place; only the outputs go to the shared directory
+    const i = input as CorruptFilesInput;
+    return { ...i, files: i.files.map((f) => ({ ...f, dst: map(f.dst) })) } as JobKinds[K]['input'];
   }
   if (k === 'echo') return input;
   const i = input as FitnessJobInput;
@@ -73,5 +82,6 @@ export function jobFiles<K extends JobKind>(kind: K, input: JobKinds[K]['input']
   const k = kind as JobKind;
   if (k === 'eval-cells') return { reads: [(input as EvalCellsInput).model], writes: [] };
   if (k === 'corrupt-shard') return { reads: [], writes: [(input as CorruptShardInput).out] };
+  if (k === 'corrupt-files') return { reads: [], writes: (input as CorruptFilesInput).files.map((f) => f.dst) };
   return null;
 }

@@ -7,6 +7,8 @@
  * Without --artifacts, the kinds whose files are single small files (a model to evaluate, a corrupted
  * shard) send them through Redis instead (./blobs.ts); the others use the working directory as before.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { ActbenchError } from '../../errors.js';
@@ -118,6 +120,8 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<Executor> 
         try {
           for (const p of files.writes) {
             const rel = at.get(p) as string;
+            // there already (fetched by a coordinator killed before it used the file): the blob may be gone
+            if (sameContent(p, back.written[rel])) continue;
             writeFileAtomic(p, await blobs.get(back.written[rel] ?? '', p));
           }
         } catch (e) {
@@ -148,4 +152,14 @@ export async function queueExecutor(o: QueueExecutorOptions): Promise<Executor> 
       await queue.close();
     },
   };
+}
+
+/** Whether `file` exists and its sha256 is `sha`. */
+function sameContent(file: string, sha: string | undefined): boolean {
+  if (!sha || !existsSync(file)) return false;
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex') === sha;
+  } catch {
+    return false;
+  }
 }
