@@ -3,7 +3,10 @@
  * workers; each shard comes back as a file (through --artifacts, or through Redis without it — shards are
  * sized to fit its 16 MiB limit) and is written into the .npy exactly where the local threads would have
  * written it, so the files are byte-identical to a local run. Resuming, the manifest and the progress files
- * stay the pipeline's (src/corrupt/pipeline.ts); only where a chunk is corrupted changes.
+ * stay the pipeline's (src/corrupt/pipeline.ts); only where a chunk is corrupted changes. A shard stays in
+ * .shards until the pipeline recorded its chunk, so a coordinator killed in between finds it on its restart
+ * instead of running the finished job again. A `folder:` dataset's chunks of files become `corrupt-files`
+ * jobs; their JPEGs come back the same two ways.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
