@@ -36,8 +36,26 @@ export interface EvalRecord {
   disabledOptimizers?: string[];
   /** TF.js vs ONNX top-1 agreement on the same inputs, when the TF.js model was available */
   fidelity?: number;
+  /** mean cross-entropy and 15-bin ECE over the images with finite logits (src/eval/calibration.ts); absent in older records */
+  loss?: number;
+  ece?: number;
+  /** how the images were fed (src/data/preprocess.ts); absent in older records (mean/std from the model's metadata) */
+  preprocess?: EvalPreprocess;
   seconds: number;
   provenance: Provenance;
+}
+
+/** The preprocessing stored with an eval record (data/preprocess.ts ResolvedPreprocess, kept structural here). */
+export interface EvalPreprocess {
+  mean: number[];
+  std: number[];
+  scale: number;
+  layout: 'nchw' | 'nhwc';
+  channelOrder: 'rgb' | 'bgr';
+  inputShape?: [number, number, number];
+  image?: { resize?: number; centerCrop?: number; interpolation: 'bilinear' | 'bicubic' };
+  preset?: string;
+  origin: Partial<Record<string, 'flag' | 'preset' | 'metadata' | 'default'>>;
 }
 
 export interface BenchRecord {
@@ -258,10 +276,10 @@ export class ResultsStore {
   }
 
   /** The finished eval cells of one model and dataset, read once (lookups by corruption/severity). */
-  evalCells(modelHash: string, dataset: string): Map<string, EvalRecord> {
+  evalCells(modelHash: string, dataset: string, accept: (r: EvalRecord) => boolean = () => true): Map<string, EvalRecord> {
     const cells = new Map<string, EvalRecord>();
     for (const r of this.read()) {
-      if (r.kind === 'eval' && r.modelHash === modelHash && r.dataset === dataset && !cells.has(cellKey(r.corruption, r.severity))) cells.set(cellKey(r.corruption, r.severity), r);
+      if (r.kind === 'eval' && r.modelHash === modelHash && r.dataset === dataset && !cells.has(cellKey(r.corruption, r.severity)) && accept(r)) cells.set(cellKey(r.corruption, r.severity), r);
     }
     return cells;
   }
