@@ -94,15 +94,18 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
     ...(o.imagenetC ? [{ path: o.imagenetC, what: '--imagenet-c tree' }] : []),
   ]);
   // each model's preprocessing (flags over its metadata), read before the data: resize/crop decide how folders decode
-  const pre = o.models.map((m) => ({ model: m, preprocess: readModelInfo(m, o.preprocess).preprocess }));
+  let request: PreprocessRequest | undefined = o.preprocess;
+  let pre = o.models.map((m) => ({ model: m, preprocess: readModelInfo(m, request).preprocess }));
   let image = imageTransform(o.models, pre);
   if (image && !isFolder) {
-    // a preset's or the metadata's resize is for image files; array data (and ImageNet-C's 224² files) is already sized
+    // a preset's or the metadata's resize is for image files; array data is already sized
     const explicit = o.preprocess?.resize !== undefined || o.preprocess?.centerCrop !== undefined;
     if (explicit) throw new ActbenchError('PREPROCESS_RESIZE_NOT_FOLDER', `--resize/--center-crop apply to folder: images (decoded from files); --data ${data} is stored at its size`, { field: o.preprocess?.centerCrop !== undefined ? 'center-crop' : 'resize', exit: 2 });
-    log(`preprocessing: the ${pre[0].preprocess.origin.image}'s resize/crop is not applied: --data ${data} is not a folder of image files`);
+    log(`preprocessing: the ${pre[0].preprocess.origin.image}'s resize/crop is not applied: ${o.imagenetC && o.data === undefined ? `the ${o.imagenetC} tree's images are used at their size` : `--data ${data} is not a folder of image files`}`);
+    // what the records say is what was done: no resize/crop
+    request = { ...o.preprocess, image: false };
+    pre = o.models.map((m) => ({ model: m, preprocess: readModelInfo(m, request).preprocess }));
     image = undefined;
-    for (const p of pre) delete p.preprocess.image;
   }
   for (const p of pre) log(`preprocessing ${p.model}: ${describePreprocess(p.preprocess)}`);
 
@@ -120,11 +123,11 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
     const mine: EvalRecord[] = [];
     try {
       // the model contract of every model against every label set, before evaluating any
-      for (const m of o.models) checkEvalContract(m, source, o.preprocess);
+      for (const m of o.models) checkEvalContract(m, source, request);
       for (const m of o.models) {
         o.onModel?.(m, source.cells.length);
         try {
-          const recs = await evaluateModel(m, source, { ep: o.ep, optLevel: o.optLevel, store, fidelity: o.fidelity, preprocess: o.preprocess, onCell: (r, skipped) => o.onCell?.(m, r, skipped) });
+          const recs = await evaluateModel(m, source, { ep: o.ep, optLevel: o.optLevel, store, fidelity: o.fidelity, preprocess: request, onCell: (r, skipped) => o.onCell?.(m, r, skipped) });
           mine.push(...recs);
         } finally {
           o.onModelDone?.(m);

@@ -24,6 +24,8 @@ export interface ModelBenchOptions {
   threads?: number;
   /** [C, H, W] for models whose image size is dynamic (checked against static sizes) */
   inputShape?: [number, number, number];
+  /** a float input's layout (data/preprocess.ts): nchw (default) or nhwc */
+  layout?: 'nchw' | 'nhwc';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -43,7 +45,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   // the model contract of every model before any session is created
   const checked = paths.map((path) => {
     const info = readModelInfo(path);
-    const contract = checkModelContract(info.desc, undefined, o.inputShape);
+    const contract = checkModelContract(info.desc, undefined, o.inputShape, o.layout);
     checkBatches(contract, batches);
     return { path, info, contract };
   });

@@ -72,6 +72,8 @@ export interface PreprocessRequest {
   resize?: number;
   centerCrop?: number;
   interpolation?: Interpolation;
+  /** false: the data is stored at its size (array datasets), so no resize/crop applies or is recorded */
+  image?: false;
 }
 
 const bad = (field: string, message: string, file?: string, exit = 2) => new ActbenchError('PREPROCESS_BAD_VALUE', message, { field, exit, ...(file ? { file } : {}) });
@@ -197,7 +199,7 @@ export function resolvePreprocess(request: PreprocessRequest = {}, metadata: Pre
   const image: ImageTransform | undefined = flagged || base
     ? { ...(request.resize ?? base?.resize) !== undefined ? { resize: request.resize ?? base?.resize } : {}, ...(request.centerCrop ?? base?.centerCrop) !== undefined ? { centerCrop: request.centerCrop ?? base?.centerCrop } : {}, interpolation: request.interpolation ?? base?.interpolation ?? 'bilinear' }
     : undefined;
-  if (image && (image.resize !== undefined || image.centerCrop !== undefined)) {
+  if (image && request.image !== false && (image.resize !== undefined || image.centerCrop !== undefined)) {
     out.image = image;
     origin.image = flagged ? 'flag' : preset ? 'preset' : 'metadata';
   }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runEval } from '../../src/api/eval.js';
+import { encodeNpy } from '../../src/data/npy.js';
 import { readImageFolder } from '../../src/data/folder.js';
 import { classify, prepareModel, readModelInfo } from '../../src/eval/evaluate.js';
 import { Calibration } from '../../src/eval/calibration.js';
@@ -137,6 +138,15 @@ describe(`actbench eval on PyTorch exports (${source})`, () => {
     const c = await runEval({ models: [join(dir, 'norm.onnx')], data: `folder:${set}`, clean: true, ep: 'cpu', results });
     assert.notEqual(c.records[0].top1, expected.top1, 'other preprocessing: recomputed, not the stored cell');
     assert.equal(readFileSync(results, 'utf8').trim().split('\n').length, 2);
+    // array data is stored at its size: the preset's 256 → 224 is neither applied nor recorded
+    const ds = readImageFolder(join(set, 'val'));
+    writeFileSync(join(dir, 'x.npy'), encodeNpy(ds.images, [40, 16, 16, 3], 'uint8'));
+    writeFileSync(join(dir, 'y.npy'), encodeNpy(Uint8Array.from(ds.labels), [40], 'uint8'));
+    const lines: string[] = [];
+    const d = await runEval({ models: [join(dir, 'norm.onnx')], data: `npy:${join(dir, 'x.npy')},${join(dir, 'y.npy')}`, clean: true, ep: 'cpu', results: store(), preprocess: { preset: 'imagenet' }, log: (l) => lines.push(l) });
+    assert.equal(d.records[0].preprocess?.image, undefined);
+    assert.deepEqual(d.records[0].preprocess?.mean, IMAGENET.mean);
+    assert.ok(lines.some((l) => /resize\/crop is not applied/.test(l)), lines.join('\n'));
   });
 
   it('bad preprocessing and unsupported inputs: coded errors, nothing stored', async () => {
