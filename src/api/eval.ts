@@ -63,6 +63,13 @@ export interface EvalRun {
   preprocess: { model: string; preprocess: ResolvedPreprocess }[];
   /** non-finite prediction warnings */
   warnings: string[];
+  /** models whose every prediction was non-finite: stored as 0 %, broken rather than robust (the CLI exits 1) */
+  broken: string[];
+}
+
+/** The error for models whose every prediction was non-finite (after their cells are stored and shown). */
+export function nonFiniteError(broken: string[]): ActbenchError {
+  return new ActbenchError('EVAL_NON_FINITE', `every prediction of ${broken.join(', ')} was non-finite (NaN or ±Inf logits): their cells are stored as 0 % — the model is broken, not robust`, { file: broken[0], field: 'logits' });
 }
 
 const conflict = (message: string, field: string) => new ActbenchError('CLI_CONFLICTING_FLAGS', message, { field, exit: 2 });
@@ -138,11 +145,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
     }
     const runs = collectRuns(store.read(), source.key).filter((r) => o.models.includes(r.model));
     const nf = nonFiniteSummary(mine);
-    if (nf.broken.length) {
-      for (const line of nf.lines) log(`warning: ${line}`);
-      throw new ActbenchError('EVAL_NON_FINITE', `every prediction of ${nf.broken.join(', ')} was non-finite (NaN or ±Inf logits): their cells are stored as 0 % — the model is broken, not robust`, { file: nf.broken[0], field: 'logits' });
-    }
-    return { dataset: source.key, records: mine, runs, preprocess: pre, warnings: nf.lines };
+    return { dataset: source.key, records: mine, runs, preprocess: pre, warnings: nf.lines, broken: nf.broken };
   } finally {
     lock.release();
   }

@@ -1,6 +1,6 @@
 /** `actbench eval`: parse flags, call runEval (src/api/eval.ts), print. */
 import { Option, type Command } from 'commander';
-import { runEval } from '../api/eval.js';
+import { nonFiniteError, runEval } from '../api/eval.js';
 import { CHANNEL_ORDERS, INTERPOLATIONS, LAYOUTS, parseInputShape, parseNumberList, parseScale, PRESET_NAMES, type ChannelOrder, type Interpolation, type Layout, type PreprocessRequest } from '../data/preprocess.js';
 import { SPLIT_SEED } from '../data/split.js';
 import { corruptionErrorsVsAlexNet } from '../eval/metrics.js';
@@ -115,6 +115,7 @@ export function registerEval(program: Command): void {
     say(`images: ${run.dataset}`);
     say(`results: ${f.results} (provider ${run.runs[0]?.provider ?? '–'}); render with actbench report --results ${f.results} --dataset '${run.dataset}'`);
     for (const line of run.warnings) console.error(`actbench: warning: ${line}`);
+    if (run.broken.length) throw nonFiniteError(run.broken);
   });
 }
 
