@@ -12,6 +12,7 @@ import { loadDataset } from '../data/sources.js';
 import { specInputPaths } from '../data/spec.js';
 import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
 import { checkEvalContract, cifarCSource, evaluateModel, imagenetCSource, onTheFlySource, readModelInfo, type EvalSource } from '../eval/evaluate.js';
+import { imagenetCCleanSet } from '../eval/imagenet-c.js';
 import { ActbenchError } from '../errors.js';
 import { collectRuns, nonFiniteSummary, type ModelRun } from '../report/robustness.js';
 import { ResultsStore, type EvalRecord } from '../results/store.js';
@@ -63,6 +64,8 @@ export interface EvalRun {
   preprocess: { model: string; preprocess: ResolvedPreprocess }[];
   /** non-finite prediction warnings */
   warnings: string[];
+  /** (corruption, severity) cells asked for that the ImageNet-C tree does not hold: not evaluated */
+  missing: { corruption: CorruptionName; severity: number }[];
   /** models whose every prediction was non-finite: stored as 0 %, broken rather than robust (the CLI exits 1) */
   broken: string[];
 }
@@ -88,7 +91,8 @@ function imageTransform(models: string[], pre: { model: string; preprocess: Reso
 export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
   const log = o.log ?? (() => {});
   const data = o.data ?? 'mnist';
-  const isFolder = data.startsWith('folder:');
+  // image files (resize/crop apply); an ImageNet-C tree's own images are used at their size
+  const isFolder = o.data !== undefined && /^(folder|imagenet-val):/.test(data);
   if (o.models.length === 0) throw new ActbenchError('CLI_MISSING_ARGUMENT', 'no model to evaluate', { field: 'models', exit: 2 });
   if (o.clean && (o.corrupted || o.imagenetC)) throw conflict(`--clean evaluates the clean set only; ${o.corrupted ? '--corrupted' : '--imagenet-c'} would be ignored`, 'clean');
   if (o.clean && (o.corruptions || o.severities)) throw conflict('--clean evaluates the clean set only; --corruptions/--severity would be ignored', 'clean');
@@ -120,7 +124,8 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
   store.prepareAppend();
   const lock = store.lock();
   try {
-    const full: ImageSet | null = o.imagenetC && !isFolder ? null : loadDataset(data, { image }).test;
+    // an ImageNet-C tree's clean counterpart is the whole val set, not a hold-out of it
+    const full: ImageSet | null = o.imagenetC ? (o.data !== undefined ? imagenetCCleanSet(o.data, image) : null) : loadDataset(data, { image }).test;
     const batch = o.batch ?? 256;
     const source: EvalSource = o.imagenetC
       ? imagenetCSource(o.imagenetC, { corruptions: o.corruptions, severities: o.severities, batch: Math.min(batch, 64), clean: full ?? undefined })
@@ -145,7 +150,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
     }
     const runs = collectRuns(store.read(), source.key).filter((r) => o.models.includes(r.model));
     const nf = nonFiniteSummary(mine);
-    return { dataset: source.key, records: mine, runs, preprocess: pre, warnings: nf.lines, broken: nf.broken };
+    return { dataset: source.key, records: mine, runs, preprocess: pre, warnings: nf.lines, broken: nf.broken, missing: source.missing ?? [] };
   } finally {
     lock.release();
   }

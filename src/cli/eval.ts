@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { nonFiniteError, runEval } from '../api/eval.js';
 import { CHANNEL_ORDERS, INTERPOLATIONS, LAYOUTS, parseInputShape, parseNumberList, parseScale, PRESET_NAMES, type ChannelOrder, type Interpolation, type Layout, type PreprocessRequest } from '../data/preprocess.js';
 import { SPLIT_SEED } from '../data/split.js';
+import { alexnetLine, missingCellsLine } from '../eval/imagenet-c.js';
 import { corruptionErrorsVsAlexNet } from '../eval/metrics.js';
 import { ActbenchError } from '../errors.js';
 import { mainTable } from '../report/robustness.js';
@@ -48,7 +49,7 @@ export function registerEval(program: Command): void {
   const evalCmd = program
     .command('eval <models...>')
     .description('clean and corrupted accuracy (top-1/top-5) of ONNX models; results appended to a store, reruns skip finished cells')
-    .option('--data <spec>', 'clean data, corrupted on the fly: mnist | fashion-mnist | cifar10:DIR | cifar100:DIR | npy:I,L | folder:DIR', 'mnist')
+    .option('--data <spec>', 'clean data, corrupted on the fly: mnist | fashion-mnist | cifar10:DIR | cifar100:DIR | npy:I,L | folder:DIR | imagenet-val:DIR,LABELS', 'mnist')
     .addOption(new Option('--corrupted <dir>', 'a CIFAR-10-C style directory (released, or from actbench corrupt) instead of on-the-fly corruption').conflicts('imagenetC'))
     .addOption(new Option('--imagenet-c <dir>', 'an ImageNet-C / Tiny-ImageNet-C tree <corruption>/<severity>/<class>/<file> (clean accuracy with --data folder:VAL)').conflicts(['limit', 'seed']))
     .addOption(new Option('--clean', 'clean accuracy only: top-1/top-5, mean cross-entropy loss and ECE (15 bins)').conflicts(['corrupted', 'imagenetC', 'fidelity']))
@@ -77,7 +78,7 @@ export function registerEval(program: Command): void {
   evalCmd.action(async (models: string[], f: EvalFlags) => {
     // flag combinations that would otherwise be silently ignored
     const given = (k: string) => evalCmd.getOptionValueSource(k) === 'cli';
-    if (f.imagenetC && given('data') && !f.data.startsWith('folder:')) throw usage(`--imagenet-c takes its clean set from --data folder:VAL; --data ${f.data} would be ignored`, 'data');
+    if (f.imagenetC && given('data') && !/^(folder|imagenet-val):/.test(f.data)) throw usage(`--imagenet-c takes its clean set from --data folder:VAL or imagenet-val:DIR,LABELS; --data ${f.data} would be ignored`, 'data');
     if (f.alexnet && !f.imagenetC) throw usage('--alexnet compares with AlexNet’s ImageNet-C errors: it needs --imagenet-c', 'alexnet');
     if (f.clean && (given('corruptions') || given('severity') || given('seed'))) throw usage('--clean evaluates the clean set only; --corruptions/--severity/--seed would be ignored', 'clean');
     const corruptions = parseCorruptions(f.corruptions);
@@ -92,7 +93,7 @@ export function registerEval(program: Command): void {
     const bar = progressBar('{model} |{bar}| {value}/{total} cells  {cell}');
     let k = 0;
     const run = await runEval({
-      models, data: f.data, corrupted: f.corrupted, imagenetC: f.imagenetC, clean: f.clean,
+      models, data: f.imagenetC && !given('data') ? undefined : f.data, corrupted: f.corrupted, imagenetC: f.imagenetC, clean: f.clean,
       corruptions: f.clean ? undefined : onTheFly || given('corruptions') ? corruptions : undefined,
       severities: f.clean ? undefined : onTheFly || f.imagenetC || given('severity') ? severities : undefined,
       seed: f.seed, limit: f.limit, batch: f.batch, ep: f.ep, optLevel: f.optLevel, fidelity: f.fidelity, results: f.results, preprocess,
@@ -111,7 +112,9 @@ export function registerEval(program: Command): void {
       const clean = run.records.filter((r) => r.corruption === null);
       if (clean.length) say(cleanTable(clean));
     }
-    if (f.alexnet) for (const r of run.runs) say(`${r.activation}: mCE vs AlexNet ${((corruptionErrorsVsAlexNet(r.eval).mCE ?? NaN) * 100).toFixed(1)} %`);
+    const missing = missingCellsLine(run.missing);
+    if (missing) say(missing);
+    if (f.alexnet) for (const r of run.runs) say(alexnetLine(r.activation, corruptionErrorsVsAlexNet(r.eval)));
     say(`images: ${run.dataset}`);
     say(`results: ${f.results} (provider ${run.runs[0]?.provider ?? '–'}); render with actbench report --results ${f.results} --dataset '${run.dataset}'`);
     for (const line of run.warnings) console.error(`actbench: warning: ${line}`);

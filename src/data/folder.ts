@@ -13,7 +13,8 @@ import { createSyncFn } from 'synckit';
 import type { ImageSet } from './dataset.js';
 import type { ImageTransform } from './preprocess.js';
 
-const EXTS = new Set(['.jpg', '.jpeg', '.png']);
+/** the image files folders are read from */
+export const EXTS = new Set(['.jpg', '.jpeg', '.png']);
 
 /** Decode one image to RGB (or grey when `channels` is 1), HWC uint8. */
 export function decodeImage(file: string, channels: 1 | 3 = 3): { data: Uint8Array; width: number; height: number } {
@@ -119,7 +120,11 @@ export function listImageFolder(root: string): { classes: string[]; entries: Fol
 
 /** Decode a whole folder into memory (resized and cropped when `transform` says so); every image must then have the same size. */
 export function readImageFolder(root: string, name = root, transform?: ImageTransform): ImageSet {
-  const { classes, entries } = listImageFolder(root);
+  return decodeEntries(listImageFolder(root), name, transform);
+}
+
+/** Decode listed images (a folder's, or an ImageNet val listing's) into one set; every image must have the same size (after `transform`). */
+export function decodeEntries({ classes, entries }: { classes: string[]; entries: FolderEntry[] }, name: string, transform?: ImageTransform): ImageSet {
   const decode = transform && (transform.resize !== undefined || transform.centerCrop !== undefined) ? (f: string) => decodeTransformed(f, transform) : (f: string) => decodeImage(f);
   const first = decode(entries[0].file);
   const px = first.width * first.height * 3;

@@ -11,9 +11,10 @@ import type { DatasetSplits, ImageSet, SplitInfo } from './dataset.js';
 import { isDirectory, readImageFolder } from './folder.js';
 import type { ImageTransform } from './preprocess.js';
 import { readIdxImages, readIdxLabels } from './idx.js';
+import { readImagenetVal } from './imagenet-val.js';
 import { npyLabels } from './labels.js';
 import { readNpy } from './npy.js';
-import { fashionMnistDir, mnistPackageDir, toDataSpec, type DataSpec } from './spec.js';
+import { fashionMnistDir, formatDataSpec, mnistPackageDir, toDataSpec, type DataSpec } from './spec.js';
 import { SPLIT_SEED, stratifiedSplit } from './split.js';
 
 export { DEBIAN_FASHION_MNIST } from './spec.js';
@@ -152,16 +153,24 @@ function folderSource(spec: Extract<DataSpec, { kind: 'folder' }>, image?: Image
   return { name: 'folder', train, test, source: `folder:${root}`, spec, split };
 }
 
+/** An ImageNet val folder: evaluation data only, so every image is in the test set and the training set is empty. */
+function imagenetValSource(spec: Extract<DataSpec, { kind: 'imagenet-val' }>, image?: ImageTransform): DatasetSplits {
+  const test = readImagenetVal(spec.dir, spec.labels, spec.synsets, 'imagenet-val', image);
+  // named so that a `train --data imagenet-val:…` refusal (DATA_TOO_FEW) says why
+  const train: ImageSet = { ...test, name: 'imagenet-val (evaluation only: no training images)', images: new Uint8Array(0), labels: new Int32Array(0) };
+  return { name: 'imagenet-val', train, test, source: formatDataSpec(spec), spec, split: { method: 'files', seed: null, testFraction: 1 } };
+}
+
 /**
  * Load a dataset. The test split never depends on a training seed: `mnist`, `npy:` and flat `folder:`
  * data are split under SPLIT_SEED (recorded in `split`); the others come with their own test files.
- * `image` (resize / center crop) applies to `folder:` images, decoded from files of any size; array
+ * `image` (resize / center crop) applies to `folder:` and `imagenet-val:` images, decoded from files of any size; array
  * datasets are stored at their size and refuse it.
  */
 export function loadDataset(spec: string | DataSpec, o: { image?: ImageTransform } = {}): DatasetSplits {
   const s = toDataSpec(spec);
-  if (o.image && s.kind !== 'folder') {
-    throw new ActbenchError('PREPROCESS_RESIZE_NOT_FOLDER', `--resize/--center-crop apply to folder: images (decoded from files); ${s.kind} data is stored at its size`, { field: o.image.centerCrop !== undefined ? 'center-crop' : 'resize', exit: 2 });
+  if (o.image && s.kind !== 'folder' && s.kind !== 'imagenet-val') {
+    throw new ActbenchError('PREPROCESS_RESIZE_NOT_FOLDER', `--resize/--center-crop apply to folder: and imagenet-val: images (decoded from files); ${s.kind} data is stored at its size`, { field: o.image.centerCrop !== undefined ? 'center-crop' : 'resize', exit: 2 });
   }
   switch (s.kind) {
     case 'mnist':
@@ -180,5 +189,7 @@ export function loadDataset(spec: string | DataSpec, o: { image?: ImageTransform
       return npySource(s);
     case 'folder':
       return folderSource(s, o.image);
+    case 'imagenet-val':
+      return imagenetValSource(s, o.image);
   }
 }
