@@ -16,7 +16,8 @@ import { imagenetCCleanSet } from '../eval/imagenet-c.js';
 import { ActbenchError } from '../errors.js';
 import { collectRuns, nonFiniteSummary, type ModelRun } from '../report/robustness.js';
 import { ResultsStore, type EvalRecord } from '../results/store.js';
-import type { EpName, OptLevel } from '../runtime/session.js';
+import { DEFAULT_OPT_LEVEL, type EpName, type OptLevel } from '../runtime/session.js';
+import { evalSourceSpec, openEvalJobs } from './eval-jobs.js';
 import { assertDisjoint } from '../util/paths.js';
 
 export interface RunEvalOptions {
@@ -51,6 +52,10 @@ export interface RunEvalOptions {
   onModel?: (model: string, cells: number) => void;
   onCell?: (model: string, r: EvalRecord, skipped: boolean) => void;
   onModelDone?: (model: string) => void;
+  /** evaluate on `actbench worker`s of this queue (redis://…); workers rebuild the images from the data spec */
+  queue?: string;
+  /** with `queue`: a directory every worker sees (else models up to 16 MiB travel through Redis) */
+  artifacts?: string;
 }
 
 export interface EvalRun {
@@ -97,6 +102,10 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
   if (o.clean && (o.corrupted || o.imagenetC)) throw conflict(`--clean evaluates the clean set only; ${o.corrupted ? '--corrupted' : '--imagenet-c'} would be ignored`, 'clean');
   if (o.clean && (o.corruptions || o.severities)) throw conflict('--clean evaluates the clean set only; --corruptions/--severity would be ignored', 'clean');
   if (o.preprocess) checkPreprocessRequest(o.preprocess);
+  if (o.queue && o.preprocess && Object.values(o.preprocess).some((v) => v !== undefined)) {
+    // workers rebuild the source from the data spec and read each model's own metadata: flags would not reach them
+    throw new ActbenchError('QUEUE_UNSUPPORTED', '--queue does not take preprocessing flags yet (--preprocess, --mean, --std, …): put them in the model\'s actbench.preprocess metadata (docs/preprocessing.md) or run without --queue', { field: '--queue', exit: 2 });
+  }
   // outputs never touch inputs; the store is checked (and a torn tail repaired) before any work
   assertDisjoint({ path: o.results, what: '--results' }, [
     ...o.models.map((m) => ({ path: m, what: 'model' })),
@@ -132,6 +141,9 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
       : o.corrupted
       ? cifarCSource(o.corrupted, { corruptions: o.corruptions, severities: o.severities, batch, clean: full ?? undefined, limit: o.limit, cleanName: data })
       : onTheFly(full as ImageSet, data, o, batch);
+    const given = { corruptions: o.corruptions !== undefined, severity: o.severities !== undefined };
+    const spec = o.queue ? evalSourceSpec({ data, corrupted: o.corrupted, imagenetC: o.imagenetC, corruptions: o.clean ? [] : o.corruptions ?? getCorruptionNames('all'), severities: o.clean ? [] : o.severities ?? [1, 2, 3, 4, 5], given, seed: o.seed ?? 0, batch, limit: o.limit }) : null;
+    const jobs = o.queue && spec ? await openEvalJobs({ queue: o.queue, artifacts: o.artifacts, results: o.results, spec, fidelity: o.fidelity, log }) : null;
     const mine: EvalRecord[] = [];
     try {
       // the model contract of every model against every label set, before evaluating any
@@ -139,7 +151,10 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
       for (const m of o.models) {
         o.onModel?.(m, source.cells.length);
         try {
-          const recs = await evaluateModel(m, source, { ep: o.ep, optLevel: o.optLevel, store, fidelity: o.fidelity, preprocess: request, onCell: (r, skipped) => o.onCell?.(m, r, skipped) });
+          const onCell = (r: EvalRecord, skipped: boolean) => o.onCell?.(m, r, skipped);
+          const recs = jobs
+            ? await jobs.evaluate(m, source, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, store, fidelity: o.fidelity, onCell })
+            : await evaluateModel(m, source, { ep: o.ep, optLevel: o.optLevel, store, fidelity: o.fidelity, preprocess: request, onCell });
           mine.push(...recs);
         } finally {
           o.onModelDone?.(m);
@@ -147,6 +162,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
       }
     } finally {
       await source.close();
+      await jobs?.close();
     }
     const runs = collectRuns(store.read(), source.key).filter((r) => o.models.includes(r.model));
     const nf = nonFiniteSummary(mine);

@@ -41,6 +41,8 @@ interface EvalFlags {
   resize?: number;
   centerCrop?: number;
   interpolation?: Interpolation;
+  queue?: string;
+  artifacts?: string;
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
@@ -63,7 +65,9 @@ export function registerEval(program: Command): void {
     .option('--fidelity', 'also compare with the TF.js model next to each .onnx (agreement on corrupted images)')
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
     .option('--alexnet', 'also report CE/mCE against AlexNet’s published ImageNet-C errors (with --imagenet-c)')
-    .option('--json', 'the records as JSON lines on stdout (tables and progress on stderr)')
+    .option('--queue <url>', 'evaluate on `actbench worker`s of this queue: redis://[user:pass@]HOST:PORT[/DB] or rediss://')
+    .option('--artifacts <dir>', 'with --queue: a directory every worker sees (the models inside it); without it, models up to 16 MiB travel through Redis')
+    .option('--json', 'one JSON document on stdout: { results, dataset, records, missing, preprocess } (tables and progress on stderr)')
     // preprocessing (docs/preprocessing.md): flags override the model's metadata field by field
     .option('--preprocess <preset>', `a preset: ${PRESET_NAMES.join(' | ')} (imagenet: torchvision mean/std, resize 256 → crop 224)`)
     .option('--mean <list>', 'per-channel mean subtracted after --scale, e.g. 0.485,0.456,0.406', (v) => parseNumberList('--mean', v))
@@ -96,13 +100,14 @@ export function registerEval(program: Command): void {
       models, data: f.imagenetC && !given('data') ? undefined : f.data, corrupted: f.corrupted, imagenetC: f.imagenetC, clean: f.clean,
       corruptions: f.clean ? undefined : onTheFly || given('corruptions') ? corruptions : undefined,
       severities: f.clean ? undefined : onTheFly || f.imagenetC || given('severity') ? severities : undefined,
-      seed: f.seed, limit: f.limit, batch: f.batch, ep: f.ep, optLevel: f.optLevel, fidelity: f.fidelity, results: f.results, preprocess,
+      seed: f.seed, limit: f.limit, batch: f.batch, ep: f.ep, optLevel: f.optLevel, fidelity: f.fidelity, results: f.results, preprocess, queue: f.queue, artifacts: f.artifacts,
       log: (l) => console.error(`actbench: ${l}`),
       onModel: (m, cells) => ((k = 0), bar.start(cells, 0, { model: m, cell: '' })),
       onCell: (_m, r, skipped) => bar.update(++k, { cell: `${r.corruption ?? 'clean'}${r.severity ? `/${r.severity}` : ''}${skipped ? ' (stored)' : ''}` }),
       onModelDone: () => bar.stop(),
     });
-    if (f.json) for (const r of run.records) console.log(JSON.stringify(r));
+    // one document on stdout, as bench/report/corrupt --json: the records exactly as stored
+    if (f.json) console.log(JSON.stringify({ results: f.results, dataset: run.dataset, records: run.records, missing: run.missing, preprocess: run.preprocess }));
     if (f.clean) say(cleanTable(run.records));
     else {
       const { header, rows } = mainTable(run.runs);

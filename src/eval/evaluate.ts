@@ -525,13 +525,16 @@ export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<nu
   return checkOutputDims(c, out[c.outputName].dims, n);
 }
 
+/** A stored cell counts as done for this model only when it was fed the same way. */
+export const fedAlike = (model: OnnxModelInfo) => (r: EvalRecord): boolean => (r.preprocess ? samePreprocess(r.preprocess, model.preprocess) : isLegacyFeed(model.preprocess));
+
 /** Records from before preprocessing was stored were fed mean/std from the metadata (or none), nothing else. */
 function isLegacyFeed(p: ResolvedPreprocess): boolean {
   return (['mean', 'std', 'scale', 'layout', 'channelOrder'] as const).every((k) => p.origin[k] === 'metadata' || p.origin[k] === 'default') && samePreprocess({ ...p, mean: [0], std: [1] }, { ...DEFAULT_PREPROCESS, mean: [0], std: [1] });
 }
 
 /** The training seed recorded next to an exported model (the one run-directory reader), if it is a run. */
-function runSeed(dir: string): number | undefined {
+export function runSeed(dir: string): number | undefined {
   if (!existsSync(join(dir, 'manifest.json'))) return undefined;
   return readRunManifest(dir).seed;
 }
@@ -555,7 +558,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
     }
     // finished cells of this model and dataset, read once rather than per cell
     // finished cells of this model and dataset, fed the same way (a cell with other mean/std is not done), read once
-    const finished = o.store.evalCells(model.hash, source.key, (r) => (r.preprocess ? samePreprocess(r.preprocess, model.preprocess) : isLegacyFeed(model.preprocess)));
+    const finished = o.store.evalCells(model.hash, source.key, fedAlike(model));
     for (const cell of source.cells) {
       const done = finished.get(cellKey(cell.corruption, cell.severity));
       if (done) {
@@ -606,8 +609,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         seconds: (performance.now() - t0) / 1000,
         provenance: { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() },
       };
-      o.store.append(rec);
-      records.push(rec);
+      records.push(o.store.append(rec)); // as stored: with its schemaVersion
       o.onCell?.(rec, false);
     }
   } finally {

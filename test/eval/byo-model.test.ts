@@ -50,14 +50,15 @@ const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 let stores = 0;
 const store = () => join(dir, `r${stores++}.jsonl`);
 
-/** `actbench eval --clean --json`: the one clean record from stdout. */
+/** `actbench eval --clean --json`: the one clean record of the document on stdout. */
 function evalClean(model: string, data: string, ...flags: string[]): EvalRecord {
   const r = cli('eval', model, '--data', `folder:${data}`, '--clean', '--json', '--ep', 'cpu', '--results', store(), ...flags);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
-  assert.equal(lines.length, 1, `one record on stdout: ${r.stdout}`);
+  const doc = JSON.parse(r.stdout) as { dataset: string; records: EvalRecord[] };
+  assert.equal(doc.records.length, 1, `one record: ${r.stdout}`);
+  assert.equal(doc.records[0].dataset, doc.dataset);
   assert.match(r.stderr, /preprocessing .*mean/, 'what was used is printed (on stderr with --json)');
-  return JSON.parse(lines[0]) as EvalRecord;
+  return doc.records[0];
 }
 
 /** Per-image predictions through the library (the same feed as eval). */
