@@ -8,8 +8,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { CorruptionName } from '../corrupt/index.js';
+import type { ImageTransform } from '../data/preprocess.js';
 import { absoluteDataSpec } from '../data/spec.js';
-import { checkEvalContract, runSeed, type EvalSource } from '../eval/evaluate.js';
+import { checkEvalContract, fedAlike, runSeed, type EvalSource } from '../eval/evaluate.js';
 import { ActbenchError } from '../errors.js';
 import type { Executor } from '../jobs/executor.js';
 import { cellsIdentity, specRoot, type EvalCellsResult, type EvalSourceSpec } from '../jobs/kinds/eval-cells.js';
@@ -33,11 +34,17 @@ export interface EvalSourceFlags {
   seed: number;
   batch: number;
   limit?: number;
+  /** the resize/crop image files are decoded with (from the models' metadata) */
+  image?: ImageTransform;
 }
 
 export function evalSourceSpec(f: EvalSourceFlags): EvalSourceSpec {
+  return { ...sourceOf(f), ...(f.image ? { image: f.image } : {}) };
+}
+
+function sourceOf(f: EvalSourceFlags): EvalSourceSpec {
   if (f.imagenetC) {
-    // the values src/cli/eval.ts gives imagenetCSource: --data only when given, batches of at most 64
+    // the values runEval (./eval.ts) gives imagenetCSource: --data only when given, batches of at most 64
     return { kind: 'imagenet-c', dir: resolve(f.imagenetC), ...(f.given.data ? { data: absoluteDataSpec(f.data) } : {}), corruptions: f.given.corruptions ? f.corruptions : undefined, severities: f.severities, batch: Math.min(f.batch, 64) };
   }
   const data = absoluteDataSpec(f.data);
@@ -74,7 +81,7 @@ function ranges(todo: number[], width: number, n: number): [number, number][] {
 export async function evaluateModelAsJobs(executor: Executor, modelPath: string, source: EvalSource, spec: EvalSourceSpec, o: EvalJobsOptions): Promise<EvalRecord[]> {
   const model = checkEvalContract(modelPath, source);
   o.store.prepareAppend();
-  const finished = o.store.evalCells(model.hash, source.key);
+  const finished = o.store.evalCells(model.hash, source.key, fedAlike(model));
   const seed = runSeed(dirname(modelPath));
   const todo = source.cells.map((_, i) => i).filter((i) => !finished.has(cellKey(source.cells[i].corruption, source.cells[i].severity)));
   const n = source.cells.length;

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { CorruptionName } from '../../corrupt/index.js';
+import type { ImageTransform } from '../../data/preprocess.js';
 import { loadDataset } from '../../data/sources.js';
 import { SPLIT_SEED, stratifiedSubset } from '../../data/split.js';
 import { cifarCSource, evaluateModel, imagenetCSource, onTheFlySource, type EvalSource } from '../../eval/evaluate.js';
@@ -20,11 +21,15 @@ import { ResultsStore, type EvalRecord } from '../../results/store.js';
 import type { EpName, OptLevel } from '../../runtime/session.js';
 
 /** An evaluation source as plain JSON: what `actbench eval`'s flags choose (paths absolute). */
-export type EvalSourceSpec =
+export type EvalSourceSpec = (
   | { kind: 'on-the-fly'; data: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch: number; limit?: number }
   | { kind: 'cifar-c'; dir: string; data: string; corruptions?: CorruptionName[]; severities?: number[]; batch: number; limit?: number }
   /** an ImageNet-C tree <corruption>/<severity>/<class>/<file>; `data` the clean set (folder:VAL or imagenet-val:…) when given */
-  | { kind: 'imagenet-c'; dir: string; data?: string; corruptions?: CorruptionName[]; severities: number[]; batch: number };
+  | { kind: 'imagenet-c'; dir: string; data?: string; corruptions?: CorruptionName[]; severities: number[]; batch: number }
+) & {
+  /** the resize/crop the models' metadata asks of image files (the clean set's decoding) */
+  image?: ImageTransform;
+};
 
 export interface EvalCellsInput {
   model: string;
@@ -68,9 +73,9 @@ export function cellsIdentity(source: EvalSource, root: string | undefined, from
 export function openEvalSource(spec: EvalSourceSpec): EvalSource {
   if (spec.kind === 'imagenet-c') {
     // as `actbench eval --imagenet-c` opens it: the clean counterpart is the whole val set
-    return imagenetCSource(spec.dir, { corruptions: spec.corruptions, severities: spec.severities, batch: spec.batch, clean: spec.data ? imagenetCCleanSet(spec.data) : undefined });
+    return imagenetCSource(spec.dir, { corruptions: spec.corruptions, severities: spec.severities, batch: spec.batch, clean: spec.data ? imagenetCCleanSet(spec.data, spec.image) : undefined });
   }
-  const full = loadDataset(spec.data).test;
+  const full = loadDataset(spec.data, { image: spec.image }).test;
   if (spec.kind === 'cifar-c') {
     return cifarCSource(spec.dir, { corruptions: spec.corruptions, severities: spec.severities, batch: spec.batch, clean: full, limit: spec.limit, cleanName: spec.data });
   }
