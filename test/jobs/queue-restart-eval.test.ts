@@ -10,6 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EvalRecord } from '../../src/results/store.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
+import { evaluateModelAsJobs } from '../../src/api/eval-jobs.js';
+import type { Executor } from '../../src/jobs/executor.js';
+import { jobKey } from '../../src/jobs/key.js';
+import { evalCells, openEvalSource, type EvalCellsInput, type EvalSourceSpec } from '../../src/jobs/kinds/eval-cells.js';
+import { ResultsStore } from '../../src/results/store.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { executions, harness } from './restart.js';
 import { alive } from './wait.js';
@@ -53,5 +58,35 @@ describe('the eval coordinator killed -9 and restarted', () => {
     for (const [label, n] of [...starts, ...dones]) assert.equal(n, 1, `${label} ran once`);
     for (const w of ws) if (alive(w.pid as number)) w.kill('SIGTERM');
     await Promise.all(ws.map(exited));
+  });
+  it('a store holding part of a job\'s cells (a kill between two appends): the same job keys are sent again, not new ones', async () => {
+    const spec: EvalSourceSpec = { kind: 'on-the-fly', data: 'mnist', corruptions: ['gaussian_noise', 'fog'], severities: [1, 2, 3], seed: 0, batch: 40, limit: 40 };
+    // an executor that runs the jobs in this process and records the keys of what it was sent
+    const sent: string[][] = [[], []];
+    const executor = (k: number): Executor => ({
+      name: 'queue',
+      run: async (kind, input) => {
+        sent[k].push(jobKey(kind, input));
+        return (await evalCells(input as EvalCellsInput, () => {})) as never;
+      },
+      close: async () => {},
+    });
+    const run = async (k: number, file: string) => {
+      const source = openEvalSource(spec);
+      try {
+        return await evaluateModelAsJobs(executor(k), model, source, spec, { ep: 'cpu', optLevel: 'all', store: new ResultsStore(file) });
+      } finally {
+        await source.close();
+      }
+    };
+    const full = join(dir, 'grid-full.jsonl');
+    assert.equal((await run(0, full)).length, 7);
+    // the first three records of the first job [0, 5) stored, the coordinator killed before the other two
+    const part = join(dir, 'grid-part.jsonl');
+    writeFileSync(part, readFileSync(full, 'utf8').split('\n').slice(0, 3).join('\n') + '\n');
+    await run(1, part);
+    assert.equal(sent[0].length, 2, 'cells 1–5 and 6–7');
+    assert.deepEqual(sent[1], sent[0], 'the restart sends the finished jobs\' keys (a queue answers them from Redis)');
+    assert.deepEqual(outcome(part), outcome(full), 'each cell once, in order');
   });
 });
