@@ -9,6 +9,7 @@
  * and returns its luminance.
  */
 import { frostTexture } from './frost.js';
+import { corruptionAddon } from './native.js';
 import { jpegRoundTrip } from './jpeg.js';
 import {
   affineFromPoints, boxResize, clippedZoom, cvResizeLinear, diskKernel, filter2d, gaussianFilter, hsv2rgb, motionBlur, plasmaFractal,
@@ -42,6 +43,7 @@ export interface CorruptContext {
 export type CorruptResult = Float64Array | Float32Array | Uint8Array;
 type Fn = (img: ImageU8, ctx: CorruptContext) => CorruptResult;
 
+const addon = corruptionAddon();
 const LUMA = [0.299, 0.587, 0.114];
 const lumaOf = (rgb: readonly number[]) => rgb.reduce((a, v, k) => a + v * LUMA[k], 0);
 const sev = <T>(row: readonly T[], ctx: CorruptContext): T => row[ctx.severity - 1];
@@ -86,6 +88,25 @@ function finish32(x: ArrayLike<number>, ctx: CorruptContext): Float32Array | Uin
   for (let k = 0; k < x.length; k++) out[k] = Math.fround(clip01(x[k]) * 255);
   return out;
 }
+/** loc + scale·N(0, 1) per element, in numpy's order (snow's and spatter's fields) */
+function normalField(ctx: CorruptContext, n: number, loc: number, scale: number): Float64Array {
+  const g = ctx.rng.standardNormalFill(new Float64Array(n), n);
+  for (let k = 0; k < n; k++) g[k] = loc + scale * g[k];
+  return g;
+}
+
+/** defocus kernels by (radius, alias blur): the same few for every image */
+const disks = new Map<string, { k: Float32Array; size: number }>();
+function diskFor(radius: number, alias: number): { k: Float32Array; size: number } {
+  const key = `${radius}:${alias}`;
+  let d = disks.get(key);
+  if (!d) {
+    if (disks.size >= 32) disks.clear();
+    disks.set(key, (d = diskKernel(radius, alias)));
+  }
+  return d;
+}
+
 const plane = (img: ImageU8, data: Plane['data']): Plane => ({ data, h: img.height, w: img.width, c: img.channels });
 
 function hsvMap(img: ImageU8, ctx: CorruptContext, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array | Uint8Array {
@@ -143,8 +164,9 @@ const FNS: Record<CorruptionName, Fn> = {
   gaussian_noise(img, ctx) {
     const c = sev(SEVERITY.gaussian_noise[ctx.preset], ctx);
     const d = img.data;
-    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     const out = result(ctx, d.length);
+    if (ctx.rng.noiseNative(d, out, c, 0)) return out;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     for (let k = 0; k < d.length; k++) {
       const v = UNIT[d[k]] + c * g[k];
       out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
@@ -156,6 +178,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const d = img.data;
     const rng = ctx.rng;
     const out = result(ctx, d.length);
+    if (rng.noiseNative(d, out, c, 2)) return out;
     for (let k = 0; k < d.length; k++) {
       const v = rng.poissonOfByte(d[k], c) / c;
       out[k] = (v > 1 ? 1 : v) * 255;
@@ -178,8 +201,9 @@ const FNS: Record<CorruptionName, Fn> = {
   speckle_noise(img, ctx) {
     const c = sev(SEVERITY.speckle_noise[ctx.preset], ctx);
     const d = img.data;
-    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     const out = result(ctx, d.length);
+    if (ctx.rng.noiseNative(d, out, c, 1)) return out;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     for (let k = 0; k < d.length; k++) {
       const x = UNIT[d[k]];
       const v = x + x * (c * g[k]);
@@ -215,7 +239,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   defocus_blur(img, ctx) {
     const [radius, alias] = sev(SEVERITY.defocus_blur[ctx.preset], ctx);
-    const { k, size } = diskKernel(radius, alias);
+    const { k, size } = diskFor(radius, alias);
     return finish(filter2d(plane(img, unit(img, 2)), k, size).data, ctx);
   },
   motion_blur(img, ctx) {
@@ -231,10 +255,13 @@ const FNS: Record<CorruptionName, Fn> = {
     // numpy arange: length ceil((stop − start)/step), values start + i·δ with δ = (start + step) − start
     const n = Math.ceil((stop - 1) / step);
     const delta = 1 + step - 1;
-    for (let i = 0; i < n; i++) {
-      const z = clippedZoom(p, 1 + i * delta).data;
-      for (let k = 0; k < out.length; k++) out[k] = Math.fround(out[k] + z[k]);
-    }
+    const zs = Float64Array.from({ length: n }, (_, i) => 1 + i * delta);
+    if (addon) addon.clippedZoom(x, out, img.height, img.width, img.channels, zs, true);
+    else
+      for (const zf of zs) {
+        const z = clippedZoom(p, zf).data;
+        for (let k = 0; k < out.length; k++) out[k] = Math.fround(out[k] + z[k]);
+      }
     const mixed = new Float32Array(x.length);
     for (let k = 0; k < x.length; k++) mixed[k] = Math.fround(Math.fround(x[k] + out[k]) / (n + 1));
     return finish32(mixed, ctx);
@@ -243,8 +270,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const [loc, scale, zoom, threshold, blurRadius, blurSigma, blend] = sev(SEVERITY.snow[ctx.preset], ctx);
     const { height: H, width: W, channels: C } = img;
     const x = unit32(img);
-    const layer = new Float64Array(H * W);
-    for (let k = 0; k < layer.length; k++) layer[k] = loc + scale * ctx.rng.standardNormal();
+    const layer = normalField(ctx, H * W, loc, scale);
     const zoomed = clippedZoom({ data: layer, h: H, w: W, c: 1 }, zoom).data;
     const l8 = new Uint8Array(H * W);
     for (let k = 0; k < l8.length; k++) l8[k] = Math.trunc(clip01(zoomed[k] < threshold ? 0 : zoomed[k]) * 255);
@@ -306,14 +332,21 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   contrast(img, ctx) {
     const c = sev(SEVERITY.contrast[ctx.preset], ctx);
-    const x = unit(img);
+    const d = img.data;
     const C = img.channels;
     const n = img.height * img.width;
-    const mean = new Float64Array(C);
-    for (let p = 0; p < n; p++) for (let ch = 0; ch < C; ch++) mean[ch] += x[p * C + ch];
-    for (let ch = 0; ch < C; ch++) mean[ch] /= n;
-    for (let k = 0; k < x.length; k++) x[k] = (x[k] - mean[k % C]) * c + mean[k % C];
-    return finish(x, ctx);
+    const out = result(ctx, d.length);
+    // per channel: the mean in pixel order, then clip((x − mean)·c + mean)·255 (no modulo, no float copy)
+    for (let ch = 0; ch < C; ch++) {
+      let m = 0;
+      for (let k = ch; k < d.length; k += C) m += UNIT[d[k]];
+      m /= n;
+      for (let k = ch; k < d.length; k += C) {
+        const v = (UNIT[d[k]] - m) * c + m;
+        out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
+      }
+    }
+    return out;
   },
   saturate(img, ctx) {
     const [mult, add] = sev(SEVERITY.saturate[ctx.preset], ctx);
@@ -336,7 +369,9 @@ const FNS: Record<CorruptionName, Fn> = {
     const field = () => {
       const u = ctx.rng.uniformArray(H * W, -1, 1);
       const g = gaussianFilter({ data: u, h: H, w: W, c: 1 }, sigma, 'reflect', 3).data;
-      return Float32Array.from(g, (v) => v * alpha);
+      const f = new Float32Array(g.length);
+      for (let k = 0; k < g.length; k++) f[k] = g[k] * alpha;
+      return f;
     };
     const dx = field();
     const dy = field();
@@ -357,8 +392,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const [loc, scale, sigma, threshold, intensity, mode] = sev(SEVERITY.spatter[ctx.preset], ctx);
     const { height: H, width: W, channels: C } = img;
     const x = unit32(img);
-    const raw = new Float64Array(H * W);
-    for (let k = 0; k < raw.length; k++) raw[k] = loc + scale * ctx.rng.standardNormal();
+    const raw = normalField(ctx, H * W, loc, scale);
     const liquid = gaussianFilter({ data: raw, h: H, w: W, c: 1 }, sigma).data;
     for (let k = 0; k < liquid.length; k++) if (liquid[k] < threshold) liquid[k] = 0;
     const out = result(ctx, x.length);

@@ -1,6 +1,7 @@
 /**
  * The corruption addon build/Release/actbench_corrupt.node (native/corrupt.cc: the JPEG round trip through
- * the vendored libjpeg-turbo, MT19937's block twist), built by the package's install script. When it is
+ * the vendored libjpeg-turbo, MT19937's block twist; native/kernels.cc: the corruptions' hot loops), built
+ * by the package's install script. When it is
  * missing or fails to load, corruptionAddon() returns null and callers use their TypeScript (or sharp)
  * paths, which give the same bytes; corruptionAddonStatus() says why.
  */
@@ -15,6 +16,21 @@ export interface CorruptionAddon {
   version(): string;
   /** MT19937: the next block into mt, its tempered words into out */
   twist(mt: Int32Array, out: Int32Array): void;
+  /**
+   * The noise corruptions over a NumpyRandomState's state (mt, its tempered words, [mti, hasGauss, gauss],
+   * updated in place): kind 0 gaussian clip(x + c·g), 1 speckle clip(x + x·(c·g)), 2 shot clip(poisson(x·c)/c); × 255
+   */
+  noise(mt: Int32Array, words: Int32Array, state: Float64Array, src: Uint8Array, out: Uint8Array | Float64Array, c: number, kind: 0 | 1 | 2): void;
+  /** n standard normals (legacy polar method) into out */
+  normalFill(mt: Int32Array, words: Int32Array, state: Float64Array, out: Float64Array, n: number): void;
+  /** scipy gaussian_filter over rows then columns with the given weights (float32 data rounded after each pass) */
+  gaussFilter<T extends Float64Array | Float32Array>(src: T, out: T, h: number, w: number, c: number, weights: Float64Array, reflect: boolean): void;
+  /** clipped zoom by zs[0] into out, or out = T(out + T(zoom(src, z))) for each z when accumulating */
+  clippedZoom<T extends Float64Array | Float32Array>(src: T, out: T, h: number, w: number, c: number, zs: Float64Array, accumulate: boolean): void;
+  /** cv2.filter2D (REFLECT_101, float64) with a float32 kernel */
+  filter2d(src: Float64Array, out: Float64Array, h: number, w: number, c: number, k: Float32Array, size: number): void;
+  /** ImageMagick's motion blur with the kernel and tap offsets given */
+  motionBlur(src: Uint8Array, out: Uint8Array, h: number, w: number, c: number, kernel: Float64Array, offX: Int32Array, offY: Int32Array): void;
 }
 
 /** ACTBENCH_CORRUPT_ADDON overrides the location (tests of the fallbacks point it at a missing file) */

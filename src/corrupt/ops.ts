@@ -3,9 +3,14 @@
  * makes (corruptions.md §2.3): scipy's Gaussian filter, clipped zoom (scipy zoom order 1), the defocus disk
  * kernel (OpenCV GaussianBlur + filter2D), the plasma fractal, ImageMagick's motion blur, Pillow's BOX resize,
  * OpenCV's bilinear resize and warpAffine, scipy's map_coordinates, and scikit-image's HSV conversions.
- * Images are HWC arrays with explicit height, width and channels.
+ * Images are HWC arrays with explicit height, width and channels. The Gaussian filter, clipped zoom,
+ * filter2D and motion blur run their loops in the corruption addon when it is loaded (native/kernels.cc:
+ * the same operations in the same order, so the same values); the loops here are the fallback.
  */
+import { corruptionAddon } from './native.js';
 import type { NumpyRandomState } from './rng.js';
+
+const addon = corruptionAddon();
 
 export type FloatArray = Float64Array | Float32Array;
 
@@ -59,7 +64,12 @@ export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
  */
 export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'reflect' = 'nearest', truncate = 4): Plane {
   if (sigma === 0) return { ...p, data: p.data.slice() };
-  const w = gaussianKernel1d(sigma, truncate);
+  const w = kernelFor(sigma, truncate);
+  if (addon) {
+    const out = p.data instanceof Float32Array ? new Float32Array(p.data.length) : new Float64Array(p.data.length);
+    addon.gaussFilter(p.data, out, p.h, p.w, p.c, w, mode === 'reflect');
+    return { ...p, data: out };
+  }
   const r = (w.length - 1) >> 1;
   const { h, w: W, c } = p;
   const f32 = p.data instanceof Float32Array;
@@ -106,6 +116,18 @@ export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'refle
     for (let i = 0; i < L; i++) out[row + i] = acc[i];
   }
   return { ...p, data: out };
+}
+
+/** the last few kernels (a corruption asks for the same σ image after image) */
+const kernels = new Map<string, Float64Array>();
+function kernelFor(sigma: number, truncate: number): Float64Array {
+  const key = `${sigma}:${truncate}`;
+  let w = kernels.get(key);
+  if (!w) {
+    if (kernels.size >= 16) kernels.clear();
+    kernels.set(key, (w = gaussianKernel1d(sigma, truncate)));
+  }
+  return w;
 }
 
 let gaussAcc = new Float64Array(0);
@@ -170,6 +192,11 @@ export function roundHalfEven(v: number): number {
  * with the same arithmetic (no intermediate arrays; zoom_blur calls it up to 26 times per image).
  */
 export function clippedZoom(p: Plane, z: number): Plane {
+  if (addon && z >= 1) {
+    const out = p.data instanceof Float32Array ? new Float32Array(p.data.length) : new Float64Array(p.data.length);
+    addon.clippedZoom(p.data, out, p.h, p.w, p.c, Float64Array.of(z), false);
+    return { data: out, h: p.h, w: p.w, c: p.c };
+  }
   const axis = (n: number) => {
     const c = Math.ceil(n / z);
     const top = Math.floor((n - c) / 2);
@@ -277,10 +304,14 @@ let padBuf = new Float64Array(0);
  * image is padded once; each non-zero tap is added over whole padded rows (taps in row-major order for
  * every sample, as a per-pixel loop over the taps would add them).
  */
-export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
+export function filter2d(p: Plane, k: Float32Array, size: number): Plane {
   const r = (size - 1) / 2;
   const { h, w, c: C } = p;
   const out = new Float64Array(p.data.length);
+  if (addon && p.data instanceof Float64Array) {
+    addon.filter2d(p.data, out, h, w, C, k, size);
+    return { ...p, data: out };
+  }
   const PW = w + 2 * r;
   const PH = h + 2 * r;
   if (padBuf.length < PH * PW * C) padBuf = new Float64Array(PH * PW * C);
@@ -379,6 +410,10 @@ export function motionBlur(src: Uint8Array, h: number, w: number, c: number, rad
     offY[i] = Math.ceil((i * px) / hyp - 0.5);
   }
   const out = new Uint8Array(src.length);
+  if (addon && c <= 4) {
+    addon.motionBlur(src, out, h, w, c, kernel, offX, offY);
+    return out;
+  }
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
       for (let ch = 0; ch < c; ch++) {

@@ -7,10 +7,10 @@
 import { corruptionAddon } from './native.js';
 
 // the addon's twist (integer arithmetic: the same words) when it is built; else the loop below
-const nativeTwist = (() => {
-  const a = corruptionAddon();
-  return a ? a.twist.bind(a) : null;
-})();
+const addon = corruptionAddon();
+const nativeTwist = addon ? addon.twist.bind(addon) : null;
+/** [mti, hasGauss, gaussCache] handed to the addon's draws and read back (one thread per module instance) */
+const STATE = new Float64Array(3);
 
 const TWO_M53 = 1 / 9007199254740992;
 
@@ -128,11 +128,36 @@ export class NumpyRandomState {
     return f * x2;
   }
 
+  /** runs one of the addon's draws on this generator's state */
+  private native(a: NonNullable<typeof addon>, f: (a: NonNullable<typeof addon>, mt: Int32Array, words: Int32Array, st: Float64Array) => void): void {
+    STATE[0] = this.mti;
+    STATE[1] = this.hasGauss ? 1 : 0;
+    STATE[2] = this.gaussCache;
+    f(a, this.mt, this.out, STATE);
+    this.mti = STATE[0];
+    this.hasGauss = STATE[1] !== 0;
+    this.gaussCache = STATE[2];
+  }
+
+  /**
+   * A noise corruption's whole loop in the addon (kind 0 gaussian, 1 speckle, 2 shot; see native.ts):
+   * false when the addon is not loaded (the caller runs its TypeScript loop, which gives the same values).
+   */
+  noiseNative(src: Uint8Array, out: Uint8Array | Float64Array, c: number, kind: 0 | 1 | 2): boolean {
+    if (!addon) return false;
+    this.native(addon, (a, mt, words, st) => a.noise(mt, words, st, src, out, c, kind));
+    return true;
+  }
+
   /**
    * out[0..n) = standard normals in numpy's order (the same values as n standardNormal() calls, the cache
-   * included): the polar loop with the generator's state in locals, for the noise corruptions' inner loops.
+   * included): in the addon, else the polar loop with the generator's state in locals.
    */
   standardNormalFill(out: Float64Array, n = out.length): Float64Array {
+    if (addon && n > 0) {
+      this.native(addon, (a, mt, words, st) => a.normalFill(mt, words, st, out, n));
+      return out;
+    }
     let k = 0;
     if (n > 0 && this.hasGauss) {
       this.hasGauss = false;

@@ -1,0 +1,504 @@
+// The corruptions' hot loops for src/corrupt (exported by corrupt.cc): numpy's legacy Gaussian and Poisson
+// draws over MT19937 (the noise corruptions), scipy's separable Gaussian filter, clipped zoom (scipy zoom
+// order 1), cv2.filter2D and ImageMagick's motion blur. Each mirrors its TypeScript fallback in
+// src/corrupt/{rng,ops,corruptions}.ts operation for operation (same order of additions, the same float32
+// roundings; kernels and weights are computed by the caller), so the bytes are the same either way. Built
+// without -march=native and with -ffp-contract=off: no FMA, no reassociation. Scratch buffers are
+// thread_local (worker threads call in parallel); nothing is allocated per call once they have grown.
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+void TwistBlock(uint32_t* mt, uint32_t* out);
+
+namespace {
+
+struct Arr {
+  void* data = nullptr;
+  size_t len = 0;
+  napi_typedarray_type type = napi_int8_array;
+};
+
+bool GetArr(napi_env env, napi_value v, Arr* a) {
+  bool ok = false;
+  if (napi_is_typedarray(env, v, &ok) != napi_ok || !ok) return false;
+  napi_value ab;
+  size_t offset;
+  return napi_get_typedarray_info(env, v, &a->type, &a->len, &a->data, &ab, &offset) == napi_ok;
+}
+
+double Num(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+napi_value Fail(napi_env env, const char* msg) {
+  napi_throw_error(env, nullptr, msg);
+  return nullptr;
+}
+
+template <int N>
+bool Args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return argc == N;
+}
+
+// ---------------------------------------------------------------- numpy's legacy RandomState
+
+// The generator's state lives in JS (NumpyRandomState): mt and the tempered words of the current block
+// (Int32Array(624) each) and st = Float64Array [mti, hasGauss, gaussCache], read here and written back.
+struct Rng {
+  uint32_t* mt;
+  uint32_t* words;
+  double* st;
+  int mti;
+  bool hasGauss;
+  double gauss;
+  Rng(uint32_t* m, uint32_t* w, double* s) : mt(m), words(w), st(s), mti(static_cast<int>(s[0])), hasGauss(s[1] != 0), gauss(s[2]) {}
+  void Save() {
+    st[0] = mti;
+    st[1] = hasGauss ? 1 : 0;
+    st[2] = gauss;
+  }
+  uint32_t Next() {
+    if (mti >= 624) {
+      TwistBlock(mt, words);
+      mti = 0;
+    }
+    return words[mti++];
+  }
+  // random_sample: 53 bits from two words (× 2⁻⁵³ is exact)
+  double Random() {
+    const uint32_t a = Next() >> 5;
+    const uint32_t b = Next() >> 6;
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+  }
+  // legacy_gauss: Marsaglia polar, the second value cached
+  double Gauss() {
+    if (hasGauss) {
+      hasGauss = false;
+      return gauss;
+    }
+    double x1, x2, r2;
+    do {
+      x1 = 2.0 * Random() - 1.0;
+      x2 = 2.0 * Random() - 1.0;
+      r2 = x1 * x1 + x2 * x2;
+    } while (r2 >= 1.0 || r2 == 0.0);
+    const double f = std::sqrt((-2.0 * std::log(r2)) / r2);
+    gauss = f * x1;
+    hasGauss = true;
+    return f * x2;
+  }
+};
+
+bool GetRng(napi_env env, napi_value* argv, uint32_t** mt, uint32_t** words, double** st) {
+  Arr a, b, c;
+  if (!GetArr(env, argv[0], &a) || !GetArr(env, argv[1], &b) || !GetArr(env, argv[2], &c)) return false;
+  if (a.type != napi_int32_array || a.len < 624 || b.type != napi_int32_array || b.len < 624 || c.type != napi_float64_array || c.len < 3) return false;
+  *mt = static_cast<uint32_t*>(a.data);
+  *words = static_cast<uint32_t*>(b.data);
+  *st = static_cast<double*>(c.data);
+  return true;
+}
+
+// numpy's legacy log-gamma (random_loggam)
+double Loggam(double x) {
+  static const double A[10] = {8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04, -5.952380952380952e-04, 8.417508417508418e-04,
+                               -1.917526917526918e-03, 6.410256410256410e-03, -2.955065359477124e-02, 1.796443723688307e-01, -1.39243221690590e+00};
+  if (x == 1.0 || x == 2.0) return 0.0;
+  double x0 = x;
+  int n = 0;
+  if (x <= 7.0) {
+    n = static_cast<int>(7 - x);
+    x0 = x + n;
+  }
+  const double x2 = 1.0 / (x0 * x0);
+  double gl0 = A[9];
+  for (int k = 8; k >= 0; k--) gl0 = gl0 * x2 + A[k];
+  double gl = gl0 / x0 + 0.5 * std::log(2 * M_PI) + (x0 - 0.5) * std::log(x0) - x0;
+  if (x <= 7.0) {
+    for (int k = 1; k <= n; k++) {
+      gl -= std::log(x0 - 1.0);
+      x0 -= 1.0;
+    }
+  }
+  return gl;
+}
+
+// Hörmann's PTRS as numpy's legacy random_poisson_ptrs
+long Ptrs(Rng& r, double lam, double slam, double loglam) {
+  const double b = 0.931 + 2.53 * slam;
+  const double a = -0.059 + 0.02483 * b;
+  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const double vr = 0.9277 - 3.6224 / (b - 2);
+  for (;;) {
+    const double u = r.Random() - 0.5;
+    const double v = r.Random();
+    const double us = 0.5 - std::fabs(u);
+    const long k = static_cast<long>(std::floor(((2 * a) / us + b) * u + lam + 0.43));
+    if (us >= 0.07 && v <= vr) return k;
+    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <= -lam + k * loglam - Loggam(k + 1.0)) return k;
+  }
+}
+
+struct PoissonTable {
+  double c = -1;
+  double lam[256], enlam[256], slam[256], loglam[256];
+  void For(double cc) {
+    if (cc == c) return;
+    c = cc;
+    for (int v = 0; v < 256; v++) {
+      lam[v] = (v / 255.0) * cc;
+      enlam[v] = std::exp(-lam[v]);
+      slam[v] = std::sqrt(lam[v]);
+      loglam[v] = std::log(lam[v]);
+    }
+  }
+};
+
+template <typename Out>
+void NoiseLoop(Rng& r, const uint8_t* d, Out* out, size_t n, double c, int kind) {
+  if (kind == 2) {
+    thread_local PoissonTable t;
+    t.For(c);
+    for (size_t k = 0; k < n; k++) {
+      const int byte = d[k];
+      const double lam = t.lam[byte];
+      long x = 0;
+      if (lam == 0) {
+        x = 0;
+      } else if (lam >= 10) {
+        x = Ptrs(r, lam, t.slam[byte], t.loglam[byte]);
+      } else {
+        double prod = 1.0;
+        for (;;) {
+          prod *= r.Random();
+          if (prod > t.enlam[byte]) x += 1;
+          else break;
+        }
+      }
+      const double v = x / c;
+      out[k] = static_cast<Out>((v > 1 ? 1 : v) * 255);
+    }
+    return;
+  }
+  for (size_t k = 0; k < n; k++) {
+    const double x = d[k] / 255.0;
+    const double g = r.Gauss();
+    const double v = kind == 0 ? x + c * g : x + x * (c * g);
+    out[k] = static_cast<Out>((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
+  }
+}
+
+// noise(mt, words, st, src: Uint8Array, out: Uint8Array | Float64Array, c, kind): kind 0 gaussian_noise
+// clip(x + c·g), 1 speckle_noise clip(x + x·(c·g)), 2 shot_noise clip(poisson(x·c) / c); × 255
+napi_value Noise(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  uint32_t *mt, *words;
+  double* st;
+  Arr src, out;
+  if (!Args(env, info, argv) || !GetRng(env, argv, &mt, &words, &st) || !GetArr(env, argv[3], &src) || !GetArr(env, argv[4], &out) || src.type != napi_uint8_array ||
+      out.len != src.len || (out.type != napi_uint8_array && out.type != napi_float64_array))
+    return Fail(env, "noise: expected (mt, words, state, Uint8Array, Uint8Array | Float64Array of the same length, c, kind)");
+  const double c = Num(env, argv[5]);
+  const int kind = static_cast<int>(Num(env, argv[6]));
+  Rng r(mt, words, st);
+  const uint8_t* d = static_cast<const uint8_t*>(src.data);
+  if (out.type == napi_uint8_array) NoiseLoop(r, d, static_cast<uint8_t*>(out.data), src.len, c, kind);
+  else NoiseLoop(r, d, static_cast<double*>(out.data), src.len, c, kind);
+  r.Save();
+  return nullptr;
+}
+
+// normalFill(mt, words, st, out: Float64Array, n): n standard normals in numpy's order
+napi_value NormalFill(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint32_t *mt, *words;
+  double* st;
+  Arr out;
+  if (!Args(env, info, argv) || !GetRng(env, argv, &mt, &words, &st) || !GetArr(env, argv[3], &out) || out.type != napi_float64_array)
+    return Fail(env, "normalFill: expected (mt, words, state, Float64Array, n)");
+  const size_t n = static_cast<size_t>(Num(env, argv[4]));
+  if (n > out.len) return Fail(env, "normalFill: n exceeds the output");
+  Rng r(mt, words, st);
+  double* o = static_cast<double*>(out.data);
+  for (size_t k = 0; k < n; k++) o[k] = r.Gauss();
+  r.Save();
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- scipy Gaussian filter
+
+inline int Nearest(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
+inline int Reflect(int i, int n) {
+  if (n == 1) return 0;
+  const int p = 2 * n;
+  int k = i % p;
+  if (k < 0) k += p;
+  return k < n ? k : p - 1 - k;
+}
+inline int Reflect101(int i, int n) {
+  if (n == 1) return 0;
+  const int p = 2 * n - 2;
+  int k = i % p;
+  if (k < 0) k += p;
+  return k < n ? k : p - k;
+}
+
+template <typename T>
+std::vector<T>& Scratch(int slot, size_t n) {
+  thread_local std::vector<T> bufs[4];
+  if (bufs[slot].size() < n) bufs[slot].resize(n);
+  return bufs[slot];
+}
+
+// axis 0 then axis 1; acc = centre·w₀, then += (x₋ₖ + x₊ₖ)·wₖ for k = r … 1; T's rounding after each pass
+template <typename T>
+void GaussLoop(const T* src, T* out, int h, int W, int c, const double* w, int r, bool reflect) {
+  const int L = W * c;
+  T* mid = Scratch<T>(0, static_cast<size_t>(h) * L).data();
+  double* acc = Scratch<double>(1, L).data();
+  const double wc = w[r];
+  for (int y = 0; y < h; y++) {
+    const T* row = src + static_cast<size_t>(y) * L;
+    for (int i = 0; i < L; i++) acc[i] = row[i] * wc;
+    for (int k = r; k >= 1; k--) {
+      const double wk = w[r + k];
+      const T* up = src + static_cast<size_t>(reflect ? Reflect(y - k, h) : Nearest(y - k, h)) * L;
+      const T* dn = src + static_cast<size_t>(reflect ? Reflect(y + k, h) : Nearest(y + k, h)) * L;
+      for (int i = 0; i < L; i++) acc[i] += (static_cast<double>(up[i]) + static_cast<double>(dn[i])) * wk;
+    }
+    T* m = mid + static_cast<size_t>(y) * L;
+    for (int i = 0; i < L; i++) m[i] = static_cast<T>(acc[i]);
+  }
+  const int PL = (W + 2 * r) * c;
+  double* pr = Scratch<double>(2, PL).data();
+  for (int y = 0; y < h; y++) {
+    const T* m = mid + static_cast<size_t>(y) * L;
+    for (int x = -r; x < W + r; x++) {
+      const int sx = x < 0 || x >= W ? (reflect ? Reflect(x, W) : Nearest(x, W)) : x;
+      for (int ch = 0; ch < c; ch++) pr[(x + r) * c + ch] = m[sx * c + ch];
+    }
+    const int base = r * c;
+    for (int i = 0; i < L; i++) acc[i] = pr[base + i] * wc;
+    for (int k = r; k >= 1; k--) {
+      const double wk = w[r + k];
+      const double* lo = pr + base - k * c;
+      const double* hi = pr + base + k * c;
+      for (int i = 0; i < L; i++) acc[i] += (lo[i] + hi[i]) * wk;
+    }
+    T* o = out + static_cast<size_t>(y) * L;
+    for (int i = 0; i < L; i++) o[i] = static_cast<T>(acc[i]);
+  }
+}
+
+// gaussFilter(src, out: same type (Float64Array | Float32Array), h, w, c, weights: Float64Array(2r+1), reflect)
+napi_value GaussFilter(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Arr src, out, wt;
+  if (!Args(env, info, argv) || !GetArr(env, argv[0], &src) || !GetArr(env, argv[1], &out) || !GetArr(env, argv[5], &wt) || src.type != out.type || src.len != out.len ||
+      wt.type != napi_float64_array || wt.len % 2 != 1 || (src.type != napi_float64_array && src.type != napi_float32_array))
+    return Fail(env, "gaussFilter: expected (src, out of the same float type and length, h, w, c, Float64Array weights, reflect)");
+  const int h = static_cast<int>(Num(env, argv[2])), W = static_cast<int>(Num(env, argv[3])), c = static_cast<int>(Num(env, argv[4]));
+  bool reflect = false;
+  napi_get_value_bool(env, argv[6], &reflect);
+  if (static_cast<size_t>(h) * W * c != src.len) return Fail(env, "gaussFilter: h·w·c is not the array length");
+  const int r = static_cast<int>(wt.len / 2);
+  const double* w = static_cast<const double*>(wt.data);
+  if (src.type == napi_float64_array) GaussLoop(static_cast<const double*>(src.data), static_cast<double*>(out.data), h, W, c, w, r, reflect);
+  else GaussLoop(static_cast<const float*>(src.data), static_cast<float*>(out.data), h, W, c, w, r, reflect);
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- clipped zoom
+
+double RoundHalfEven(double v) {
+  const double f = std::floor(v);
+  const double d = v - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return std::fmod(f, 2.0) == 0 ? f : f + 1;
+}
+
+struct ZoomAxis {
+  std::vector<int> i0, i1;
+  std::vector<double> t;
+  int top = 0, c = 0;
+  void Make(int n, double z) {
+    c = static_cast<int>(std::ceil(n / z));
+    top = static_cast<int>(std::floor((n - c) / 2.0));
+    const int m = static_cast<int>(RoundHalfEven(c * z));
+    const int trim = static_cast<int>(std::floor((m - n) / 2.0));
+    const double s = m > 1 ? static_cast<double>(c - 1) / (m - 1) : 0;
+    i0.resize(n);
+    i1.resize(n);
+    t.resize(n);
+    for (int k = 0; k < n; k++) {
+      const double f = (k + trim) * s;
+      const int a = std::min(static_cast<int>(std::floor(f)), c - 1);
+      i0[k] = top + a;
+      i1[k] = top + std::min(a + 1, c - 1);
+      t[k] = f - a;
+    }
+  }
+};
+
+// (1 − ty)·((1 − tx)·a + tx·b) + ty·((1 − tx)·c + tx·d) in double, as the fallback: the row terms are
+// computed once per (source row, output column) — the same values — then combined per output row.
+template <typename T>
+void ZoomLoop(const T* d, T* out, int H, int W, int C, double z, bool accumulate) {
+  thread_local ZoomAxis ay, ax;
+  ay.Make(H, z);
+  ax.Make(W, z);
+  const int L = W * C;
+  double* rows = Scratch<double>(3, static_cast<size_t>(H) * L).data();
+  // the source rows in use are top … top + c − 1 (row index relative to top)
+  for (int sr = 0; sr < ay.c; sr++) {
+    const T* in = d + static_cast<size_t>(ay.top + sr) * L;
+    double* hr = rows + static_cast<size_t>(sr) * L;
+    for (int x = 0; x < W; x++) {
+      const double tx = ax.t[x];
+      const T* a = in + ax.i0[x] * C;
+      const T* b = in + ax.i1[x] * C;
+      for (int ch = 0; ch < C; ch++) hr[x * C + ch] = (1 - tx) * a[ch] + tx * b[ch];
+    }
+  }
+  for (int y = 0; y < H; y++) {
+    const double ty = ay.t[y];
+    const double* r0 = rows + static_cast<size_t>(ay.i0[y] - ay.top) * L;
+    const double* r1 = rows + static_cast<size_t>(ay.i1[y] - ay.top) * L;
+    T* o = out + static_cast<size_t>(y) * L;
+    if (accumulate) {
+      for (int i = 0; i < L; i++) o[i] = static_cast<T>(o[i] + static_cast<T>((1 - ty) * r0[i] + ty * r1[i]));
+    } else {
+      for (int i = 0; i < L; i++) o[i] = static_cast<T>((1 - ty) * r0[i] + ty * r1[i]);
+    }
+  }
+}
+
+// clippedZoom(src, out: same float type, h, w, c, zs: Float64Array, accumulate): out = zoom(src, z) for one
+// z, or out = T(out + T(zoom(src, z))) for each z in turn (zoom_blur's sum)
+napi_value ClippedZoom(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Arr src, out, zs;
+  if (!Args(env, info, argv) || !GetArr(env, argv[0], &src) || !GetArr(env, argv[1], &out) || !GetArr(env, argv[5], &zs) || src.type != out.type || src.len != out.len ||
+      zs.type != napi_float64_array || (src.type != napi_float64_array && src.type != napi_float32_array))
+    return Fail(env, "clippedZoom: expected (src, out of the same float type and length, h, w, c, Float64Array zooms, accumulate)");
+  const int h = static_cast<int>(Num(env, argv[2])), W = static_cast<int>(Num(env, argv[3])), c = static_cast<int>(Num(env, argv[4]));
+  bool acc = false;
+  napi_get_value_bool(env, argv[6], &acc);
+  if (static_cast<size_t>(h) * W * c != src.len) return Fail(env, "clippedZoom: h·w·c is not the array length");
+  if (!acc && zs.len != 1) return Fail(env, "clippedZoom: one zoom factor unless accumulating");
+  const double* z = static_cast<const double*>(zs.data);
+  for (size_t i = 0; i < zs.len; i++) {
+    if (!(z[i] >= 1)) return Fail(env, "clippedZoom: zoom factors must be ≥ 1");
+    if (src.type == napi_float64_array) ZoomLoop(static_cast<const double*>(src.data), static_cast<double*>(out.data), h, W, c, z[i], acc);
+    else ZoomLoop(static_cast<const float*>(src.data), static_cast<float*>(out.data), h, W, c, z[i], acc);
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- cv2.filter2D (float64, REFLECT_101)
+
+// filter2d(src: Float64Array, out: Float64Array, h, w, c, k: Float32Array(size²), size): out = Σ taps in
+// row-major order (zero taps skipped), starting from 0
+napi_value Filter2d(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Arr src, out, kk;
+  if (!Args(env, info, argv) || !GetArr(env, argv[0], &src) || !GetArr(env, argv[1], &out) || !GetArr(env, argv[5], &kk) || src.type != napi_float64_array ||
+      out.type != napi_float64_array || src.len != out.len || kk.type != napi_float32_array)
+    return Fail(env, "filter2d: expected (Float64Array, Float64Array of the same length, h, w, c, Float32Array kernel, size)");
+  const int h = static_cast<int>(Num(env, argv[2])), w = static_cast<int>(Num(env, argv[3])), C = static_cast<int>(Num(env, argv[4]));
+  const int size = static_cast<int>(Num(env, argv[6]));
+  if (static_cast<size_t>(h) * w * C != src.len || static_cast<size_t>(size) * size != kk.len || size % 2 != 1) return Fail(env, "filter2d: sizes do not match");
+  const int r = (size - 1) / 2;
+  const int PW = w + 2 * r, PH = h + 2 * r;
+  const double* s = static_cast<const double*>(src.data);
+  double* o = static_cast<double*>(out.data);
+  const float* k = static_cast<const float*>(kk.data);
+  double* pad = Scratch<double>(0, static_cast<size_t>(PH) * PW * C).data();
+  for (int y = 0; y < PH; y++) {
+    const double* row = s + static_cast<size_t>(Reflect101(y - r, h)) * w * C;
+    double* dst = pad + static_cast<size_t>(y) * PW * C;
+    for (int x = 0; x < PW; x++) {
+      const double* px = row + Reflect101(x - r, w) * C;
+      for (int ch = 0; ch < C; ch++) dst[x * C + ch] = px[ch];
+    }
+  }
+  const int L = w * C;
+  std::memset(o, 0, src.len * sizeof(double));
+  for (int dy = 0; dy < size; dy++)
+    for (int dx = 0; dx < size; dx++) {
+      const double v = k[dy * size + dx];
+      if (v == 0) continue;
+      for (int y = 0; y < h; y++) {
+        double* orow = o + static_cast<size_t>(y) * L;
+        const double* prow = pad + (static_cast<size_t>(y + dy) * PW + dx) * C;
+        for (int i = 0; i < L; i++) orow[i] += prow[i] * v;
+      }
+    }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- ImageMagick motion blur
+
+// motionBlur(src: Uint8Array, out: Uint8Array, h, w, c, kernel: Float64Array, offX: Int32Array, offY:
+// Int32Array): acc = Σᵢ kᵢ·p·257 (i ascending, edge-clamped taps), q16 = clamp(floor(acc + ½)), out = q16 / 257
+napi_value MotionBlur(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  Arr src, out, kk, ox, oy;
+  if (!Args(env, info, argv) || !GetArr(env, argv[0], &src) || !GetArr(env, argv[1], &out) || !GetArr(env, argv[5], &kk) || !GetArr(env, argv[6], &ox) ||
+      !GetArr(env, argv[7], &oy) || src.type != napi_uint8_array || out.type != napi_uint8_array || src.len != out.len || kk.type != napi_float64_array ||
+      ox.type != napi_int32_array || oy.type != napi_int32_array || ox.len != kk.len || oy.len != kk.len)
+    return Fail(env, "motionBlur: expected (Uint8Array, Uint8Array, h, w, c, Float64Array kernel, Int32Array offX, Int32Array offY)");
+  const int h = static_cast<int>(Num(env, argv[2])), w = static_cast<int>(Num(env, argv[3])), C = static_cast<int>(Num(env, argv[4]));
+  if (static_cast<size_t>(h) * w * C != src.len || C > 4) return Fail(env, "motionBlur: h·w·c is not the array length");
+  const uint8_t* s = static_cast<const uint8_t*>(src.data);
+  uint8_t* o = static_cast<uint8_t*>(out.data);
+  const double* k = static_cast<const double*>(kk.data);
+  const int* dxs = static_cast<const int*>(ox.data);
+  const int* dys = static_cast<const int*>(oy.data);
+  const int n = static_cast<int>(kk.len);
+  int* rows = Scratch<int>(0, n).data();
+  int* cols = Scratch<int>(1, static_cast<size_t>(n) * w).data();
+  // clamped column offsets per (tap, x), computed once
+  for (int i = 0; i < n; i++)
+    for (int x = 0; x < w; x++) cols[i * w + x] = Nearest(x + dxs[i], w) * C;
+  for (int y = 0; y < h; y++) {
+    for (int i = 0; i < n; i++) rows[i] = Nearest(y + dys[i], h) * w * C;
+    for (int x = 0; x < w; x++) {
+      double acc[4] = {0, 0, 0, 0};
+      for (int i = 0; i < n; i++) {
+        const uint8_t* p = s + rows[i] + cols[i * w + x];
+        for (int ch = 0; ch < C; ch++) acc[ch] += k[i] * p[ch] * 257;
+      }
+      for (int ch = 0; ch < C; ch++) {
+        double q = std::floor(acc[ch] + 0.5);
+        q = q < 0 ? 0 : q > 65535 ? 65535 : q;
+        o[(static_cast<size_t>(y) * w + x) * C + ch] = static_cast<uint8_t>(std::floor(q / 257));
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void DefineKernels(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"noise", nullptr, Noise, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"normalFill", nullptr, NormalFill, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gaussFilter", nullptr, GaussFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"clippedZoom", nullptr, ClippedZoom, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"filter2d", nullptr, Filter2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"motionBlur", nullptr, MotionBlur, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+}
