@@ -1,6 +1,7 @@
 // The corruptions' hot loops for src/corrupt (exported by corrupt.cc): numpy's legacy Gaussian and Poisson
 // draws over MT19937 (the noise corruptions), scipy's separable Gaussian filter, clipped zoom (scipy zoom
-// order 1), cv2.filter2D and ImageMagick's motion blur. Each mirrors its TypeScript fallback in
+// order 1), cv2.filter2D, ImageMagick's motion blur, fog's plasma fractal, glass_blur's pixel walk and the
+// HSV corruptions (brightness, saturate). Each mirrors its TypeScript fallback in
 // src/corrupt/{rng,ops,corruptions}.ts operation for operation (same order of additions, the same float32
 // roundings; kernels and weights are computed by the caller), so the bytes are the same either way. Built
 // without -march=native and with -ffp-contract=off: no FMA, no reassociation. Scratch buffers are
@@ -489,6 +490,176 @@ napi_value MotionBlur(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------- fog, glass blur, HSV
+
+// plasma(mt, words, st, out: Float64Array(n²), n, wibbledecay): the diamond-square fractal of ops.ts's
+// plasmaFractal, uniforms drawn in the same order, normalised to [0, 1]
+napi_value Plasma(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  uint32_t *mt, *words;
+  double* st;
+  Arr out;
+  if (!Args(env, info, argv) || !GetRng(env, argv, &mt, &words, &st) || !GetArr(env, argv[3], &out) || out.type != napi_float64_array)
+    return Fail(env, "plasma: expected (mt, words, state, Float64Array, n, decay)");
+  const int n = static_cast<int>(Num(env, argv[4]));
+  const double decay = Num(env, argv[5]);
+  if (n < 1 || (n & (n - 1)) != 0 || static_cast<size_t>(n) * n != out.len) return Fail(env, "plasma: n must be a power of two with n² = the output length");
+  Rng r(mt, words, st);
+  double* m = static_cast<double*>(out.data);
+  std::memset(m, 0, out.len * sizeof(double));
+  auto at = [n](int i, int j) { return static_cast<size_t>(((i % n) + n) % n) * n + ((j % n) + n) % n; };
+  std::vector<double>& lt = Scratch<double>(0, out.len);
+  std::vector<double>& tt = Scratch<double>(1, out.len);
+  int step = n;
+  double wibble = 100;
+  while (step >= 2) {
+    const int h = step / 2;
+    const int cells = n / step;
+    for (int i = 0; i < cells; i++)
+      for (int j = 0; j < cells; j++) {
+        const double a = m[at(i * step, j * step)] + m[at((i + 1) * step, j * step)];
+        const double b = m[at(i * step, (j + 1) * step)] + m[at((i + 1) * step, (j + 1) * step)];
+        lt[i * cells + j] = a + b;
+      }
+    for (int i = 0; i < cells; i++)
+      for (int j = 0; j < cells; j++) m[at(i * step + h, j * step + h)] = lt[i * cells + j] / 4 + wibble * (-wibble + (wibble - -wibble) * r.Random());
+    auto dr = [&](int i, int j) { return m[at(i * step + h, j * step + h)]; };
+    auto ul = [&](int i, int j) { return m[at(i * step, j * step)]; };
+    for (int i = 0; i < cells; i++)
+      for (int j = 0; j < cells; j++) {
+        lt[i * cells + j] = dr(i, j) + dr(i - 1, j) + (ul(i, j) + ul(i, j + 1));
+        tt[i * cells + j] = dr(i, j) + dr(i, j - 1) + (ul(i, j) + ul(i + 1, j));
+      }
+    for (int i = 0; i < cells; i++)
+      for (int j = 0; j < cells; j++) m[at(i * step, j * step + h)] = lt[i * cells + j] / 4 + wibble * (-wibble + (wibble - -wibble) * r.Random());
+    for (int i = 0; i < cells; i++)
+      for (int j = 0; j < cells; j++) m[at(i * step + h, j * step)] = tt[i * cells + j] / 4 + wibble * (-wibble + (wibble - -wibble) * r.Random());
+    step /= 2;
+    wibble /= decay;
+  }
+  double mn = INFINITY;
+  for (size_t k = 0; k < out.len; k++) mn = std::min(mn, m[k]);
+  double mx = -INFINITY;
+  for (size_t k = 0; k < out.len; k++) {
+    m[k] -= mn;
+    mx = std::max(mx, m[k]);
+  }
+  for (size_t k = 0; k < out.len; k++) m[k] /= mx;
+  r.Save();
+  return nullptr;
+}
+
+// randint(low, high), high exclusive: masked rejection on 32-bit words
+inline int RandInt(Rng& r, int low, int high) {
+  const uint32_t range = static_cast<uint32_t>(high - 1 - low);
+  if (range == 0) return low;
+  uint32_t mask = range;
+  mask |= mask >> 1;
+  mask |= mask >> 2;
+  mask |= mask >> 4;
+  mask |= mask >> 8;
+  mask |= mask >> 16;
+  uint32_t v;
+  do v = r.Next() & mask;
+  while (v > range);
+  return low + static_cast<int>(v);
+}
+
+// glassShuffle(mt, words, st, img: Uint8Array, h, w, c, d, iterations): glass_blur's pixel walk, from the
+// bottom-right up, each pixel receiving the value at a randint(−d, d) offset (dx, then dy)
+napi_value GlassShuffle(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  uint32_t *mt, *words;
+  double* st;
+  Arr img;
+  if (!Args(env, info, argv) || !GetRng(env, argv, &mt, &words, &st) || !GetArr(env, argv[3], &img) || img.type != napi_uint8_array)
+    return Fail(env, "glassShuffle: expected (mt, words, state, Uint8Array, h, w, c, d, iterations)");
+  const int H = static_cast<int>(Num(env, argv[4])), W = static_cast<int>(Num(env, argv[5])), C = static_cast<int>(Num(env, argv[6]));
+  const int d = static_cast<int>(Num(env, argv[7])), iterations = static_cast<int>(Num(env, argv[8]));
+  if (static_cast<size_t>(H) * W * C != img.len || d < 1) return Fail(env, "glassShuffle: h·w·c is not the array length");
+  Rng r(mt, words, st);
+  uint8_t* y = static_cast<uint8_t*>(img.data);
+  for (int it = 0; it < iterations; it++)
+    for (int h = H - d; h > d; h--)
+      for (int w = W - d; w > d; w--) {
+        const int dx = RandInt(r, -d, d);
+        const int dy = RandInt(r, -d, d);
+        const size_t src = (static_cast<size_t>(h + dy) * W + (w + dx)) * C;
+        const size_t dst = (static_cast<size_t>(h) * W + w) * C;
+        for (int ch = 0; ch < C; ch++) y[dst + ch] = y[src + ch];
+      }
+  r.Save();
+  return nullptr;
+}
+
+// scikit-image rgb2hsv / hsv2rgb for one pixel, as ops.ts
+inline void Rgb2Hsv(double r, double g, double b, double* H, double* S, double* V) {
+  const double v = std::max(r, std::max(g, b));
+  const double delta = v - std::min(r, std::min(g, b));
+  const double s = delta == 0 || v == 0 ? 0 : delta / v;
+  double hh = 0;
+  if (delta != 0) {
+    if (b == v) hh = 4 + (r - g) / delta;
+    else if (g == v) hh = 2 + (b - r) / delta;
+    else hh = (g - b) / delta;
+    hh = std::fmod(hh / 6, 1.0);
+    if (hh < 0) hh += 1;
+  }
+  *H = hh;
+  *S = s;
+  *V = v;
+}
+inline void Hsv2Rgb(double h, double s, double v, double* rgb) {
+  const double i = std::floor(h * 6);
+  const double f = h * 6 - i;
+  const double p = v * (1 - s);
+  const double q = v * (1 - f * s);
+  const double t = v * (1 - (1 - f) * s);
+  switch (((static_cast<int>(i) % 6) + 6) % 6) {
+    case 0: rgb[0] = v, rgb[1] = t, rgb[2] = p; break;
+    case 1: rgb[0] = q, rgb[1] = v, rgb[2] = p; break;
+    case 2: rgb[0] = p, rgb[1] = v, rgb[2] = t; break;
+    case 3: rgb[0] = p, rgb[1] = q, rgb[2] = v; break;
+    case 4: rgb[0] = t, rgb[1] = p, rgb[2] = v; break;
+    default: rgb[0] = v, rgb[1] = p, rgb[2] = q; break;
+  }
+}
+inline double Clip01(double v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+
+template <typename Out>
+void HsvLoop(const uint8_t* d, Out* out, size_t px, int C, int mode, double a, double b) {
+  for (size_t p = 0; p < px; p++) {
+    double r, g, bl;
+    if (C == 3) r = d[p * 3] / 255.0, g = d[p * 3 + 1] / 255.0, bl = d[p * 3 + 2] / 255.0;
+    else r = g = bl = d[p] / 255.0;
+    double h, s, v, rgb[3];
+    Rgb2Hsv(r, g, bl, &h, &s, &v);
+    if (mode == 0) v = Clip01(v + a);
+    else s = Clip01(s * a + b);
+    Hsv2Rgb(h, s, v, rgb);
+    if (C == 3)
+      for (int c = 0; c < 3; c++) out[p * 3 + c] = static_cast<Out>(Clip01(rgb[c]) * 255);
+    else out[p] = static_cast<Out>(Clip01(((0 + rgb[0] * 0.299) + rgb[1] * 0.587) + rgb[2] * 0.114) * 255);
+  }
+}
+
+// hsvAdjust(src: Uint8Array, out: Uint8Array | Float64Array, c, mode, a, b): mode 0 brightness (V + a),
+// 1 saturate (S·a + b), each clipped; grey images through replicated RGB and back by luminance
+napi_value HsvAdjust(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  Arr src, out;
+  if (!Args(env, info, argv) || !GetArr(env, argv[0], &src) || !GetArr(env, argv[1], &out) || src.type != napi_uint8_array || out.len != src.len ||
+      (out.type != napi_uint8_array && out.type != napi_float64_array))
+    return Fail(env, "hsvAdjust: expected (Uint8Array, Uint8Array | Float64Array of the same length, c, mode, a, b)");
+  const int C = static_cast<int>(Num(env, argv[2])), mode = static_cast<int>(Num(env, argv[3]));
+  const double a = Num(env, argv[4]), b = Num(env, argv[5]);
+  if ((C != 1 && C != 3) || src.len % C) return Fail(env, "hsvAdjust: c must be 1 or 3");
+  const uint8_t* d = static_cast<const uint8_t*>(src.data);
+  if (out.type == napi_uint8_array) HsvLoop(d, static_cast<uint8_t*>(out.data), src.len / C, C, mode, a, b);
+  else HsvLoop(d, static_cast<double*>(out.data), src.len / C, C, mode, a, b);
+  return nullptr;
+}
+
 }  // namespace
 
 void DefineKernels(napi_env env, napi_value exports) {
@@ -499,6 +670,9 @@ void DefineKernels(napi_env env, napi_value exports) {
       {"clippedZoom", nullptr, ClippedZoom, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"filter2d", nullptr, Filter2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"motionBlur", nullptr, MotionBlur, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"plasma", nullptr, Plasma, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"glassShuffle", nullptr, GlassShuffle, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"hsvAdjust", nullptr, HsvAdjust, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

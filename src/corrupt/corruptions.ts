@@ -57,6 +57,10 @@ function scratch(slot: number, n: number): Float64Array {
 
 /** v / 255 for the 256 byte values (a table read is the same double as the division, and cheaper) */
 const UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
+/** the same rounded to float32 (np.array(x, dtype=float32) / 255) */
+const UNIT32 = Float32Array.from(UNIT);
+/** spatter's mud colour */
+const MUD = [63 / 255, 42 / 255, 20 / 255];
 /** (v / 255) · 255, which is not always v in floating point (and the reference truncates it) */
 const UNIT_255 = Float64Array.from(UNIT, (u) => u * 255);
 
@@ -109,9 +113,14 @@ function diskFor(radius: number, alias: number): { k: Float32Array; size: number
 
 const plane = (img: ImageU8, data: Plane['data']): Plane => ({ data, h: img.height, w: img.width, c: img.channels });
 
-function hsvMap(img: ImageU8, ctx: CorruptContext, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array | Uint8Array {
+/** brightness (mode 0) / saturate (mode 1) in the addon, else per pixel through f */
+function hsvMap(img: ImageU8, ctx: CorruptContext, mode: 0 | 1, a: number, b: number, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array | Uint8Array {
+  const out = result(ctx, img.data.length);
+  if (addon) {
+    addon.hsvAdjust(img.data, out, img.channels, mode, a, b);
+    return out;
+  }
   const x = unit(img);
-  const out = result(ctx, x.length);
   const C = img.channels;
   for (let p = 0; p < img.height * img.width; p++) {
     const [r, g, b] = C === 3 ? [x[p * 3], x[p * 3 + 1], x[p * 3 + 2]] : [x[p], x[p], x[p]];
@@ -221,15 +230,17 @@ const FNS: Record<CorruptionName, Fn> = {
     const blurred = gaussianFilter(plane(img, unit(img)), sigma).data;
     const y = new Uint8Array(blurred.length);
     for (let k = 0; k < y.length; k++) y[k] = Math.trunc(blurred[k] * 255);
-    for (let it = 0; it < iterations; it++) {
-      for (let h = H - d; h > d; h--) {
-        for (let w = W - d; w > d; w--) {
-          const dx = ctx.rng.randint(-d, d);
-          const dy = ctx.rng.randint(-d, d);
-          // the reference's tuple "swap" is a one-way copy (numpy views alias)
-          const src = ((h + dy) * W + (w + dx)) * C;
-          const dst = (h * W + w) * C;
-          for (let c = 0; c < C; c++) y[dst + c] = y[src + c];
+    if (!ctx.rng.glassShuffleNative(y, H, W, C, d, iterations)) {
+      for (let it = 0; it < iterations; it++) {
+        for (let h = H - d; h > d; h--) {
+          for (let w = W - d; w > d; w--) {
+            const dx = ctx.rng.randint(-d, d);
+            const dy = ctx.rng.randint(-d, d);
+            // the reference's tuple "swap" is a one-way copy (numpy views alias)
+            const src = ((h + dy) * W + (w + dx)) * C;
+            const dst = (h * W + w) * C;
+            for (let c = 0; c < C; c++) y[dst + c] = y[src + c];
+          }
         }
       }
     }
@@ -328,7 +339,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   brightness(img, ctx) {
     const c = sev(SEVERITY.brightness[ctx.preset], ctx);
-    return hsvMap(img, ctx, (h, s, v) => [h, s, clip01(v + c)]);
+    return hsvMap(img, ctx, 0, c, 0, (h, s, v) => [h, s, clip01(v + c)]);
   },
   contrast(img, ctx) {
     const c = sev(SEVERITY.contrast[ctx.preset], ctx);
@@ -350,7 +361,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   saturate(img, ctx) {
     const [mult, add] = sev(SEVERITY.saturate[ctx.preset], ctx);
-    return hsvMap(img, ctx, (h, s, v) => [h, clip01(s * mult + add), v]);
+    return hsvMap(img, ctx, 1, mult, add, (h, s, v) => [h, clip01(s * mult + add), v]);
   },
   elastic_transform(img, ctx) {
     const [fa, fs, fj] = sev(SEVERITY.elastic_transform[ctx.preset], ctx);
@@ -420,13 +431,27 @@ const FNS: Record<CorruptionName, Fn> = {
       }
     } else {
       // mud: opaque brown blotches
-      const mask = Float32Array.from(liquid, (v) => (v > threshold ? 1 : 0));
+      const mask = new Float32Array(H * W);
+      for (let k = 0; k < mask.length; k++) mask[k] = liquid[k] > threshold ? 1 : 0;
       const g = gaussianFilter({ data: mask, h: H, w: W, c: 1 }, intensity).data;
-      const colour = [63 / 255, 42 / 255, 20 / 255];
-      const col = C === 3 ? colour : [lumaOf(colour)];
-      for (let p = 0; p < H * W; p++) {
-        const l = g[p] < 0.8 ? 0 : g[p];
-        for (let c = 0; c < C; c++) out[p * C + c] = clip01(Math.fround(x[p * C + c] * Math.fround(1 - l)) + Math.fround(col[c] * l)) * 255;
+      const d = img.data;
+      if (C === 3) {
+        for (let p = 0, k = 0; p < H * W; p++, k += 3) {
+          const l = g[p] < 0.8 ? 0 : g[p];
+          const keep = Math.fround(1 - l);
+          const v0 = Math.fround(UNIT32[d[k]] * keep) + Math.fround(MUD[0] * l);
+          const v1 = Math.fround(UNIT32[d[k + 1]] * keep) + Math.fround(MUD[1] * l);
+          const v2 = Math.fround(UNIT32[d[k + 2]] * keep) + Math.fround(MUD[2] * l);
+          out[k] = (v0 < 0 ? 0 : v0 > 1 ? 1 : v0) * 255;
+          out[k + 1] = (v1 < 0 ? 0 : v1 > 1 ? 1 : v1) * 255;
+          out[k + 2] = (v2 < 0 ? 0 : v2 > 1 ? 1 : v2) * 255;
+        }
+      } else {
+        const grey = lumaOf(MUD);
+        for (let p = 0; p < H * W; p++) {
+          const l = g[p] < 0.8 ? 0 : g[p];
+          out[p] = clip01(Math.fround(x[p] * Math.fround(1 - l)) + Math.fround(grey * l)) * 255;
+        }
       }
     }
     return out;

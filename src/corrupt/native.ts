@@ -31,6 +31,12 @@ export interface CorruptionAddon {
   filter2d(src: Float64Array, out: Float64Array, h: number, w: number, c: number, k: Float32Array, size: number): void;
   /** ImageMagick's motion blur with the kernel and tap offsets given */
   motionBlur(src: Uint8Array, out: Uint8Array, h: number, w: number, c: number, kernel: Float64Array, offX: Int32Array, offY: Int32Array): void;
+  /** fog's plasma fractal (n×n, normalised to [0, 1]) drawing from the generator */
+  plasma(mt: Int32Array, words: Int32Array, state: Float64Array, out: Float64Array, n: number, wibbledecay: number): void;
+  /** glass_blur's pixel walk on img in place, drawing from the generator */
+  glassShuffle(mt: Int32Array, words: Int32Array, state: Float64Array, img: Uint8Array, h: number, w: number, c: number, d: number, iterations: number): void;
+  /** brightness (mode 0: V + a) or saturate (mode 1: S·a + b) through scikit-image's HSV, clipped, × 255 */
+  hsvAdjust(src: Uint8Array, out: Uint8Array | Float64Array, c: number, mode: 0 | 1, a: number, b: number): void;
 }
 
 /** ACTBENCH_CORRUPT_ADDON overrides the location (tests of the fallbacks point it at a missing file) */

@@ -343,6 +343,7 @@ export function filter2d(p: Plane, k: Float32Array, size: number): Plane {
 export function plasmaFractal(mapsize: number, wibbledecay: number, rng: NumpyRandomState): Float64Array {
   const n = mapsize;
   const m = new Float64Array(n * n);
+  if (rng.plasmaNative(m, n, wibbledecay)) return m;
   const at = (i: number, j: number) => (((i % n) + n) % n) * n + (((j % n) + n) % n);
   let step = n;
   let wibble = 100;
@@ -551,19 +552,28 @@ function boxPassY(src: Uint8Array, out: Uint8Array, oh: number, rowLen: number, 
   }
 }
 
+const gatherMaps = new Map<string, Int32Array>();
 /** PIL.Image.resize(..., BOX): horizontal pass then vertical, each to uint8 in 22-bit fixed point. */
 export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: number, ow: number): Uint8Array {
   if (ow !== w && oh !== h) {
     const cx = boxCoefficients(w, ow);
     const cy = boxCoefficients(h, oh);
     if (cx.copy && cy.copy) {
-      // up-scaling: every output pixel is one input pixel, in one gather
-      const out = new Uint8Array(oh * ow * c);
-      let q = 0;
-      for (let y = 0; y < oh; y++) {
-        const row = cy.start[y] * w * c;
-        for (let x = 0; x < ow; x++) for (let ch = 0, at = row + cx.start[x] * c; ch < c; ch++) out[q++] = src[at + ch];
+      // up-scaling: every output pixel is one input pixel, in one gather through a memoised index map
+      const key = `${h}:${w}:${c}:${oh}:${ow}`;
+      let map = gatherMaps.get(key);
+      if (!map) {
+        map = new Int32Array(oh * ow * c);
+        let q = 0;
+        for (let y = 0; y < oh; y++) {
+          const row = cy.start[y] * w * c;
+          for (let x = 0; x < ow; x++) for (let ch = 0, at = row + cx.start[x] * c; ch < c; ch++) map[q++] = at + ch;
+        }
+        if (gatherMaps.size >= 16) gatherMaps.clear();
+        gatherMaps.set(key, map);
       }
+      const out = new Uint8Array(map.length);
+      for (let q = 0; q < map.length; q++) out[q] = src[map[q]];
       return out;
     }
   }

@@ -149,6 +149,20 @@ export class NumpyRandomState {
     return true;
   }
 
+  /** fog's plasma fractal in the addon (the draws of ops.ts's plasmaFractal); false without the addon */
+  plasmaNative(out: Float64Array, n: number, wibbledecay: number): boolean {
+    if (!addon) return false;
+    this.native(addon, (a, mt, words, st) => a.plasma(mt, words, st, out, n, wibbledecay));
+    return true;
+  }
+
+  /** glass_blur's pixel walk in the addon (randint(−d, d) for dx then dy per pixel); false without the addon */
+  glassShuffleNative(img: Uint8Array, h: number, w: number, c: number, d: number, iterations: number): boolean {
+    if (!addon) return false;
+    this.native(addon, (a, mt, words, st) => a.glassShuffle(mt, words, st, img, h, w, c, d, iterations));
+    return true;
+  }
+
   /**
    * out[0..n) = standard normals in numpy's order (the same values as n standardNormal() calls, the cache
    * included): in the addon, else the polar loop with the generator's state in locals.
