@@ -42,6 +42,13 @@ napi_value Fail(napi_env env, const char* msg) {
   return nullptr;
 }
 
+template <typename T>
+std::vector<T>& Scratch(int slot, size_t n) {
+  thread_local std::vector<T> bufs[4];
+  if (bufs[slot].size() < n) bufs[slot].resize(n);
+  return bufs[slot];
+}
+
 template <int N>
 bool Args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
   size_t argc = N;
@@ -78,6 +85,59 @@ struct Rng {
     const uint32_t a = Next() >> 5;
     const uint32_t b = Next() >> 6;
     return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+  }
+  // n legacy_gauss() values into out: the polar attempts of a block's remaining words (4 each) computed
+  // together, then ln/sqrt only for the accepted ones (independent, so they overlap); the words consumed
+  // and the cached value are exactly those of n Gauss() calls
+  void GaussFill(double* out, size_t n) {
+    size_t k = 0;
+    if (n > 0 && hasGauss) {
+      hasGauss = false;
+      out[k++] = gauss;
+    }
+    double X1[156], X2[156], R2[156], F[156];
+    int idx[156];
+    while (k < n) {
+      if (mti >= 624) {
+        TwistBlock(mt, words);
+        mti = 0;
+      }
+      if (mti > 620) {
+        // fewer than 4 words left: one pair the scalar way (its draws straddle the twist)
+        out[k++] = Gauss();
+        if (k < n) {
+          hasGauss = false;
+          out[k++] = gauss;
+        }
+        continue;
+      }
+      const int A = (624 - mti) >> 2;
+      const uint32_t* w = words + mti;
+      int na = 0;
+      for (int a = 0; a < A; a++, w += 4) {
+        const double x1 = ((w[0] >> 5) * 67108864.0 + (w[1] >> 6)) * (2.0 / 9007199254740992.0) - 1.0;
+        const double x2 = ((w[2] >> 5) * 67108864.0 + (w[3] >> 6)) * (2.0 / 9007199254740992.0) - 1.0;
+        const double r2 = x1 * x1 + x2 * x2;
+        X1[na] = x1;
+        X2[na] = x2;
+        R2[na] = r2;
+        idx[na] = a;
+        na += (r2 < 1.0 && r2 != 0.0) ? 1 : 0;
+      }
+      const size_t need = (n - k + 1) / 2;
+      const int use = static_cast<int>(std::min<size_t>(na, need));
+      for (int j = 0; j < use; j++) F[j] = std::log(R2[j]);
+      for (int j = 0; j < use; j++) F[j] = std::sqrt((-2.0 * F[j]) / R2[j]);
+      for (int j = 0; j < use; j++) {
+        out[k++] = F[j] * X2[j];
+        if (k < n) out[k++] = F[j] * X1[j];
+        else {
+          gauss = F[j] * X1[j];
+          hasGauss = true;
+        }
+      }
+      mti += static_cast<size_t>(use) == need ? 4 * (idx[use - 1] + 1) : 4 * A;
+    }
   }
   // legacy_gauss: Marsaglia polar, the second value cached
   double Gauss() {
@@ -190,9 +250,11 @@ void NoiseLoop(Rng& r, const uint8_t* d, Out* out, size_t n, double c, int kind)
     }
     return;
   }
+  double* gs = Scratch<double>(0, n).data();
+  r.GaussFill(gs, n);
   for (size_t k = 0; k < n; k++) {
     const double x = d[k] / 255.0;
-    const double g = r.Gauss();
+    const double g = gs[k];
     const double v = kind == 0 ? x + c * g : x + x * (c * g);
     out[k] = static_cast<Out>((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
   }
@@ -230,7 +292,7 @@ napi_value NormalFill(napi_env env, napi_callback_info info) {
   if (n > out.len) return Fail(env, "normalFill: n exceeds the output");
   Rng r(mt, words, st);
   double* o = static_cast<double*>(out.data);
-  for (size_t k = 0; k < n; k++) o[k] = r.Gauss();
+  r.GaussFill(o, n);
   r.Save();
   return nullptr;
 }
@@ -253,12 +315,6 @@ inline int Reflect101(int i, int n) {
   return k < n ? k : p - k;
 }
 
-template <typename T>
-std::vector<T>& Scratch(int slot, size_t n) {
-  thread_local std::vector<T> bufs[4];
-  if (bufs[slot].size() < n) bufs[slot].resize(n);
-  return bufs[slot];
-}
 
 // axis 0 then axis 1; acc = centre·w₀, then += (x₋ₖ + x₊ₖ)·wₖ for k = r … 1; T's rounding after each pass
 template <typename T>
