@@ -1,7 +1,8 @@
 // The corruptions' hot loops for src/corrupt (exported by corrupt.cc): numpy's legacy Gaussian and Poisson
 // draws over MT19937 (the noise corruptions), scipy's separable Gaussian filter, clipped zoom (scipy zoom
-// order 1), cv2.filter2D, ImageMagick's motion blur, fog's plasma fractal, glass_blur's pixel walk and the
-// HSV corruptions (brightness, saturate). Each mirrors its TypeScript fallback in
+// order 1), cv2.filter2D, ImageMagick's motion blur, fog's plasma fractal, glass_blur's pixel walk, the
+// HSV corruptions (brightness, saturate), uniform fills and elastic_transform's warpAffine and
+// map_coordinates. Each mirrors its TypeScript fallback in
 // src/corrupt/{rng,ops,corruptions}.ts operation for operation (same order of additions, the same float32
 // roundings; kernels and weights are computed by the caller), so the bytes are the same either way. Built
 // without -march=native and with -ffp-contract=off: no FMA, no reassociation. Scratch buffers are
@@ -716,6 +717,95 @@ napi_value HsvAdjust(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------- uniforms, warpAffine, map_coordinates
+
+// randomFill(mt, words, st, out: Float64Array, n): n random_sample() values
+napi_value RandomFill(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint32_t *mt, *words;
+  double* st;
+  Arr out;
+  if (!Args(env, info, argv) || !GetRng(env, argv, &mt, &words, &st) || !GetArr(env, argv[3], &out) || out.type != napi_float64_array)
+    return Fail(env, "randomFill: expected (mt, words, state, Float64Array, n)");
+  const size_t n = static_cast<size_t>(Num(env, argv[4]));
+  if (n > out.len) return Fail(env, "randomFill: n exceeds the output");
+  Rng r(mt, words, st);
+  double* o = static_cast<double*>(out.data);
+  for (size_t k = 0; k < n; k++) o[k] = r.Random();
+  r.Save();
+  return nullptr;
+}
+
+bool FloatPair(napi_env env, napi_value a, napi_value b, Arr* x, Arr* y) {
+  return GetArr(env, a, x) && GetArr(env, b, y) && x->type == napi_float32_array && y->type == napi_float32_array && x->len == y->len;
+}
+
+// warpAffine(src: Float32Array, out: Float32Array, h, w, c, M: Float64Array(6)): cv2.warpAffine, bilinear,
+// BORDER_REFLECT_101, with OpenCV's fixed-point coordinates (as ops.ts)
+napi_value WarpAffine(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  Arr src, out, mm;
+  if (!Args(env, info, argv) || !FloatPair(env, argv[0], argv[1], &src, &out) || !GetArr(env, argv[5], &mm) || mm.type != napi_float64_array || mm.len != 6)
+    return Fail(env, "warpAffine: expected (Float32Array, Float32Array of the same length, h, w, c, Float64Array(6))");
+  const int h = static_cast<int>(Num(env, argv[2])), w = static_cast<int>(Num(env, argv[3])), C = static_cast<int>(Num(env, argv[4]));
+  if (static_cast<size_t>(h) * w * C != src.len) return Fail(env, "warpAffine: h·w·c is not the array length");
+  const double* M = static_cast<const double*>(mm.data);
+  const double m00 = M[0], m01 = M[1], m02 = M[2], m10 = M[3], m11 = M[4], m12 = M[5];
+  const double D = 1 / (m00 * m11 - m01 * m10);
+  const double A00 = m11 * D, A01 = -m01 * D, A10 = -m10 * D, A11 = m00 * D;
+  const double b0 = -(A00 * m02 + A01 * m12);
+  const double b1 = -(A10 * m02 + A11 * m12);
+  const float* p = static_cast<const float*>(src.data);
+  float* o = static_cast<float*>(out.data);
+  for (int y = 0; y < h; y++) {
+    const int X0 = static_cast<int>(RoundHalfEven((A01 * y + b0) * 1024));
+    const int Y0 = static_cast<int>(RoundHalfEven((A11 * y + b1) * 1024));
+    for (int x = 0; x < w; x++) {
+      const int X = (X0 + static_cast<int>(RoundHalfEven(A00 * x * 1024)) + 16) >> 5;
+      const int Y = (Y0 + static_cast<int>(RoundHalfEven(A10 * x * 1024)) + 16) >> 5;
+      const int sx = X >> 5, sy = Y >> 5;
+      const double fx = (X & 31) / 32.0, fy = (Y & 31) / 32.0;
+      const int xa = Reflect101(sx, w), xb = Reflect101(sx + 1, w), ya = Reflect101(sy, h), yb = Reflect101(sy + 1, h);
+      const float* pa = p + (static_cast<size_t>(ya) * w) * C;
+      const float* pb = p + (static_cast<size_t>(yb) * w) * C;
+      for (int ch = 0; ch < C; ch++)
+        o[(static_cast<size_t>(y) * w + x) * C + ch] = static_cast<float>((1 - fy) * ((1 - fx) * pa[xa * C + ch] + fx * pa[xb * C + ch]) +
+                                                                          fy * ((1 - fx) * pb[xa * C + ch] + fx * pb[xb * C + ch]));
+    }
+  }
+  return nullptr;
+}
+
+// remapReflect(src: Float32Array, out: Float32Array, h, w, c, dy: Float32Array, dx: Float32Array): scipy
+// map_coordinates order 1, mode 'reflect', every channel sampled at (row + dy, col + dx) (as ops.ts)
+napi_value RemapReflect(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  Arr src, out, dy, dx;
+  if (!Args(env, info, argv) || !FloatPair(env, argv[0], argv[1], &src, &out) || !FloatPair(env, argv[5], argv[6], &dy, &dx))
+    return Fail(env, "remapReflect: expected (Float32Array, Float32Array, h, w, c, Float32Array dy, Float32Array dx)");
+  const int h = static_cast<int>(Num(env, argv[2])), w = static_cast<int>(Num(env, argv[3])), C = static_cast<int>(Num(env, argv[4]));
+  if (static_cast<size_t>(h) * w * C != src.len || static_cast<size_t>(h) * w != dy.len) return Fail(env, "remapReflect: sizes do not match");
+  const float* p = static_cast<const float*>(src.data);
+  float* o = static_cast<float*>(out.data);
+  const float* DY = static_cast<const float*>(dy.data);
+  const float* DX = static_cast<const float*>(dx.data);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      const double fy = y + static_cast<double>(DY[y * w + x]);
+      const double fx = x + static_cast<double>(DX[y * w + x]);
+      const double y0 = std::floor(fy), x0 = std::floor(fx);
+      const double ty = fy - y0, tx = fx - x0;
+      const int iy = static_cast<int>(y0), ix = static_cast<int>(x0);
+      const int ya = Reflect(iy, h), yb = Reflect(iy + 1, h), xa = Reflect(ix, w), xb = Reflect(ix + 1, w);
+      const float* pa = p + (static_cast<size_t>(ya) * w) * C;
+      const float* pb = p + (static_cast<size_t>(yb) * w) * C;
+      for (int ch = 0; ch < C; ch++)
+        o[(static_cast<size_t>(y) * w + x) * C + ch] = static_cast<float>((1 - ty) * ((1 - tx) * pa[xa * C + ch] + tx * pa[xb * C + ch]) +
+                                                                          ty * ((1 - tx) * pb[xa * C + ch] + tx * pb[xb * C + ch]));
+    }
+  return nullptr;
+}
+
 }  // namespace
 
 void DefineKernels(napi_env env, napi_value exports) {
@@ -729,6 +819,9 @@ void DefineKernels(napi_env env, napi_value exports) {
       {"plasma", nullptr, Plasma, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"glassShuffle", nullptr, GlassShuffle, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"hsvAdjust", nullptr, HsvAdjust, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"randomFill", nullptr, RandomFill, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"warpAffine", nullptr, WarpAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"remapReflect", nullptr, RemapReflect, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

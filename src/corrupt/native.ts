@@ -37,6 +37,12 @@ export interface CorruptionAddon {
   glassShuffle(mt: Int32Array, words: Int32Array, state: Float64Array, img: Uint8Array, h: number, w: number, c: number, d: number, iterations: number): void;
   /** brightness (mode 0: V + a) or saturate (mode 1: S·a + b) through scikit-image's HSV, clipped, × 255 */
   hsvAdjust(src: Uint8Array, out: Uint8Array | Float64Array, c: number, mode: 0 | 1, a: number, b: number): void;
+  /** n random_sample() values into out */
+  randomFill(mt: Int32Array, words: Int32Array, state: Float64Array, out: Float64Array, n: number): void;
+  /** cv2.warpAffine (bilinear, REFLECT_101, OpenCV's fixed-point coordinates) of a float32 image by M (2×3, row-major) */
+  warpAffine(src: Float32Array, out: Float32Array, h: number, w: number, c: number, M: Float64Array): void;
+  /** scipy map_coordinates order 1, mode 'reflect', at (row + dy, col + dx) */
+  remapReflect(src: Float32Array, out: Float32Array, h: number, w: number, c: number, dy: Float32Array, dx: Float32Array): void;
 }
 
 /** ACTBENCH_CORRUPT_ADDON overrides the location (tests of the fallbacks point it at a missing file) */

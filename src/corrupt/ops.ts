@@ -4,8 +4,9 @@
  * kernel (OpenCV GaussianBlur + filter2D), the plasma fractal, ImageMagick's motion blur, Pillow's BOX resize,
  * OpenCV's bilinear resize and warpAffine, scipy's map_coordinates, and scikit-image's HSV conversions.
  * Images are HWC arrays with explicit height, width and channels. The Gaussian filter, clipped zoom,
- * filter2D and motion blur run their loops in the corruption addon when it is loaded (native/kernels.cc:
- * the same operations in the same order, so the same values); the loops here are the fallback.
+ * filter2D, motion blur, plasma fractal, warpAffine and map_coordinates run their loops in the corruption
+ * addon when it is loaded (native/kernels.cc: the same operations in the same order, so the same values);
+ * the loops here are the fallback.
  */
 import { corruptionAddon } from './native.js';
 import type { NumpyRandomState } from './rng.js';
@@ -669,6 +670,10 @@ export function warpAffine(p: Plane, M: number[]): Plane {
   const b0 = -(A00 * m02 + A01 * m12);
   const b1 = -(A10 * m02 + A11 * m12);
   const out = new Float32Array(p.h * p.w * p.c);
+  if (addon && p.data instanceof Float32Array) {
+    addon.warpAffine(p.data, out, p.h, p.w, p.c, Float64Array.from(M));
+    return { data: out, h: p.h, w: p.w, c: p.c };
+  }
   for (let y = 0; y < p.h; y++) {
     const X0 = roundHalfEven((A01 * y + b0) * 1024);
     const Y0 = roundHalfEven((A11 * y + b1) * 1024);
@@ -696,6 +701,10 @@ export function warpAffine(p: Plane, M: number[]): Plane {
 /** scipy map_coordinates order 1, mode 'reflect', sampling every channel at (row + dy, col + dx). */
 export function remapReflect(p: Plane, dy: FloatArray, dx: FloatArray): Plane {
   const out = new Float32Array(p.data.length);
+  if (addon && p.data instanceof Float32Array && dy instanceof Float32Array && dx instanceof Float32Array) {
+    addon.remapReflect(p.data, out, p.h, p.w, p.c, dy, dx);
+    return { data: out, h: p.h, w: p.w, c: p.c };
+  }
   for (let y = 0; y < p.h; y++)
     for (let x = 0; x < p.w; x++) {
       const fy = y + dy[y * p.w + x];

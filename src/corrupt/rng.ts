@@ -217,6 +217,10 @@ export class NumpyRandomState {
 
   /** out[0..n) = random() draws in order (uniform [0, 1), 53 bits) */
   randomFill(out: Float64Array, n = out.length): Float64Array {
+    if (addon && n > 0) {
+      this.native(addon, (a, mt, words, st) => a.randomFill(mt, words, st, out, n));
+      return out;
+    }
     const words = this.out;
     let k = 0;
     while (k < n) {
@@ -323,8 +327,8 @@ export class NumpyRandomState {
   }
 
   uniformArray(n: number, low = 0, high = 1): Float64Array {
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = low + (high - low) * this.random();
+    const out = this.randomFill(new Float64Array(n), n);
+    for (let i = 0; i < n; i++) out[i] = low + (high - low) * out[i];
     return out;
   }
 }
