@@ -193,12 +193,30 @@ double Loggam(double x) {
   return gl;
 }
 
+// loggam(k) for integers k ≥ 1, memoised (PTRS asks for small k again and again)
+double LoggamInt(long k) {
+  thread_local std::vector<double> memo(4096, NAN);
+  if (k >= static_cast<long>(memo.size())) return Loggam(static_cast<double>(k));
+  double& v = memo[k];
+  if (std::isnan(v)) v = Loggam(static_cast<double>(k));
+  return v;
+}
+
+// PTRS's λ-only constants (as numpy computes them per call)
+struct PtrsConst {
+  double b, a, invalpha, vr, logInvalpha;
+  void For(double slam) {
+    b = 0.931 + 2.53 * slam;
+    a = -0.059 + 0.02483 * b;
+    invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    vr = 0.9277 - 3.6224 / (b - 2);
+    logInvalpha = std::log(invalpha);
+  }
+};
+
 // Hörmann's PTRS as numpy's legacy random_poisson_ptrs
-long Ptrs(Rng& r, double lam, double slam, double loglam) {
-  const double b = 0.931 + 2.53 * slam;
-  const double a = -0.059 + 0.02483 * b;
-  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
-  const double vr = 0.9277 - 3.6224 / (b - 2);
+long Ptrs(Rng& r, double lam, double loglam, const PtrsConst& q) {
+  const double b = q.b, a = q.a, vr = q.vr;
   for (;;) {
     const double u = r.Random() - 0.5;
     const double v = r.Random();
@@ -206,13 +224,14 @@ long Ptrs(Rng& r, double lam, double slam, double loglam) {
     const long k = static_cast<long>(std::floor(((2 * a) / us + b) * u + lam + 0.43));
     if (us >= 0.07 && v <= vr) return k;
     if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <= -lam + k * loglam - Loggam(k + 1.0)) return k;
+    if (std::log(v) + q.logInvalpha - std::log(a / (us * us) + b) <= -lam + k * loglam - LoggamInt(k + 1)) return k;
   }
 }
 
 struct PoissonTable {
   double c = -1;
   double lam[256], enlam[256], slam[256], loglam[256];
+  PtrsConst ptrs[256];
   void For(double cc) {
     if (cc == c) return;
     c = cc;
@@ -221,6 +240,7 @@ struct PoissonTable {
       enlam[v] = std::exp(-lam[v]);
       slam[v] = std::sqrt(lam[v]);
       loglam[v] = std::log(lam[v]);
+      ptrs[v].For(slam[v]);
     }
   }
 };
@@ -237,7 +257,7 @@ void NoiseLoop(Rng& r, const uint8_t* d, Out* out, size_t n, double c, int kind)
       if (lam == 0) {
         x = 0;
       } else if (lam >= 10) {
-        x = Ptrs(r, lam, t.slam[byte], t.loglam[byte]);
+        x = Ptrs(r, lam, t.loglam[byte], t.ptrs[byte]);
       } else {
         double prod = 1.0;
         for (;;) {
@@ -302,6 +322,7 @@ napi_value NormalFill(napi_env env, napi_callback_info info) {
 
 inline int Nearest(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 inline int Reflect(int i, int n) {
+  if (i >= 0 && i < n) return i;
   if (n == 1) return 0;
   const int p = 2 * n;
   int k = i % p;
@@ -309,6 +330,7 @@ inline int Reflect(int i, int n) {
   return k < n ? k : p - 1 - k;
 }
 inline int Reflect101(int i, int n) {
+  if (i >= 0 && i < n) return i;
   if (n == 1) return 0;
   const int p = 2 * n - 2;
   int k = i % p;
