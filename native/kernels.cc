@@ -1,8 +1,8 @@
 // The corruptions' hot loops for src/corrupt (exported by corrupt.cc): numpy's legacy Gaussian and Poisson
 // draws over MT19937 (the noise corruptions), scipy's separable Gaussian filter, clipped zoom (scipy zoom
 // order 1), cv2.filter2D, ImageMagick's motion blur, fog's plasma fractal, glass_blur's pixel walk, the
-// HSV corruptions (brightness, saturate), uniform fills and elastic_transform's warpAffine and
-// map_coordinates. Each mirrors its TypeScript fallback in
+// HSV corruptions (brightness, saturate), uniform fills, elastic_transform's warpAffine and
+// map_coordinates, contrast and Pillow's BOX resize (pixelate). Each mirrors its TypeScript fallback in
 // src/corrupt/{rng,ops,corruptions}.ts operation for operation (same order of additions, the same float32
 // roundings; kernels and weights are computed by the caller), so the bytes are the same either way. Built
 // without -march=native and with -ffp-contract=off: no FMA, no reassociation. Scratch buffers are
@@ -42,6 +42,16 @@ napi_value Fail(napi_env env, const char* msg) {
   napi_throw_error(env, nullptr, msg);
   return nullptr;
 }
+
+// v / 255 for the byte values (a table read is the same double as the division, and much cheaper)
+struct UnitTable {
+  double v[256];
+  UnitTable() {
+    for (int i = 0; i < 256; i++) v[i] = i / 255.0;
+  }
+};
+const UnitTable kUnit;
+inline double Unit(uint8_t b) { return kUnit.v[b]; }
 
 template <typename T>
 std::vector<T>& Scratch(int slot, size_t n) {
@@ -274,7 +284,7 @@ void NoiseLoop(Rng& r, const uint8_t* d, Out* out, size_t n, double c, int kind)
   double* gs = Scratch<double>(0, n).data();
   r.GaussFill(gs, n);
   for (size_t k = 0; k < n; k++) {
-    const double x = d[k] / 255.0;
+    const double x = Unit(d[k]);
     const double g = gs[k];
     const double v = kind == 0 ? x + c * g : x + x * (c * g);
     out[k] = static_cast<Out>((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
@@ -709,8 +719,8 @@ template <typename Out>
 void HsvLoop(const uint8_t* d, Out* out, size_t px, int C, int mode, double a, double b) {
   for (size_t p = 0; p < px; p++) {
     double r, g, bl;
-    if (C == 3) r = d[p * 3] / 255.0, g = d[p * 3 + 1] / 255.0, bl = d[p * 3 + 2] / 255.0;
-    else r = g = bl = d[p] / 255.0;
+    if (C == 3) r = Unit(d[p * 3]), g = Unit(d[p * 3 + 1]), bl = Unit(d[p * 3 + 2]);
+    else r = g = bl = Unit(d[p]);
     double h, s, v, rgb[3];
     Rgb2Hsv(r, g, bl, &h, &s, &v);
     if (mode == 0) v = Clip01(v + a);
@@ -828,6 +838,110 @@ napi_value RemapReflect(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------- contrast, Pillow BOX resize
+
+template <typename Out>
+void ContrastLoop(const uint8_t* d, Out* out, size_t len, int C, double c) {
+  const size_t n = len / C;
+  for (int ch = 0; ch < C; ch++) {
+    double m = 0;
+    for (size_t k = ch; k < len; k += C) m += Unit(d[k]);
+    m /= static_cast<double>(n);
+    for (size_t k = ch; k < len; k += C) {
+      const double v = (Unit(d[k]) - m) * c + m;
+      out[k] = static_cast<Out>((v < 0 ? 0 : v > 1 ? 1 : v) * 255);
+    }
+  }
+}
+
+// contrast(src: Uint8Array, out: Uint8Array | Float64Array, c, factor): per channel the mean in pixel order,
+// then clip((x − mean)·factor + mean)·255
+napi_value Contrast(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  Arr src, out;
+  if (!Args(env, info, argv) || !GetArr(env, argv[0], &src) || !GetArr(env, argv[1], &out) || src.type != napi_uint8_array || out.len != src.len ||
+      (out.type != napi_uint8_array && out.type != napi_float64_array))
+    return Fail(env, "contrast: expected (Uint8Array, Uint8Array | Float64Array of the same length, c, factor)");
+  const int C = static_cast<int>(Num(env, argv[2]));
+  const double f = Num(env, argv[3]);
+  if (C < 1 || src.len % C) return Fail(env, "contrast: the length is not a multiple of c");
+  const uint8_t* d = static_cast<const uint8_t*>(src.data);
+  if (out.type == napi_uint8_array) ContrastLoop(d, static_cast<uint8_t*>(out.data), src.len, C, f);
+  else ContrastLoop(d, static_cast<double*>(out.data), src.len, C, f);
+  return nullptr;
+}
+
+struct BoxCoef {
+  const int32_t* start;
+  const int32_t* count;
+  const int32_t* weights;
+  int ksize;
+};
+
+bool GetBox(napi_env env, napi_value* argv, int n, BoxCoef* b) {
+  Arr s, c, w;
+  if (!GetArr(env, argv[0], &s) || !GetArr(env, argv[1], &c) || !GetArr(env, argv[2], &w) || s.type != napi_int32_array || c.type != napi_int32_array ||
+      w.type != napi_int32_array || s.len < static_cast<size_t>(n) || c.len < static_cast<size_t>(n))
+    return false;
+  b->start = static_cast<const int32_t*>(s.data);
+  b->count = static_cast<const int32_t*>(c.data);
+  b->weights = static_cast<const int32_t*>(w.data);
+  b->ksize = static_cast<int>(Num(env, argv[3]));
+  return w.len >= static_cast<size_t>(n) * b->ksize;
+}
+
+inline uint8_t Clamp8(int32_t v) { return static_cast<uint8_t>(v > 255 ? 255 : v < 0 ? 0 : v); }
+
+// boxResize(src, out: Uint8Array, h, w, c, oh, ow, xStart, xCount, xWeights, xK, yStart, yCount, yWeights,
+// yK): Pillow's BOX resize, horizontal pass then vertical (each skipped when that size is unchanged), 22-bit
+// fixed point, each pass rounded and clamped to uint8 (ops.ts's coefficients)
+napi_value BoxResize(napi_env env, napi_callback_info info) {
+  napi_value argv[15];
+  Arr src, out;
+  if (!Args(env, info, argv) || !GetArr(env, argv[0], &src) || !GetArr(env, argv[1], &out) || src.type != napi_uint8_array || out.type != napi_uint8_array)
+    return Fail(env, "boxResize: expected (Uint8Array, Uint8Array, h, w, c, oh, ow, x coefficients ×4, y coefficients ×4)");
+  const int h = static_cast<int>(Num(env, argv[2])), w = static_cast<int>(Num(env, argv[3])), C = static_cast<int>(Num(env, argv[4]));
+  const int oh = static_cast<int>(Num(env, argv[5])), ow = static_cast<int>(Num(env, argv[6]));
+  BoxCoef bx, by;
+  if (static_cast<size_t>(h) * w * C != src.len || static_cast<size_t>(oh) * ow * C != out.len || !GetBox(env, argv + 7, ow, &bx) || !GetBox(env, argv + 11, oh, &by))
+    return Fail(env, "boxResize: sizes or coefficients do not match");
+  const uint8_t* cur = static_cast<const uint8_t*>(src.data);
+  uint8_t* o = static_cast<uint8_t*>(out.data);
+  const bool px = ow != w, py = oh != h;
+  uint8_t* mid = px && py ? Scratch<uint8_t>(0, static_cast<size_t>(h) * ow * C).data() : o;
+  if (px) {
+    for (int y = 0; y < h; y++) {
+      const uint8_t* row = cur + static_cast<size_t>(y) * w * C;
+      uint8_t* orow = mid + static_cast<size_t>(y) * ow * C;
+      for (int x = 0; x < ow; x++) {
+        const int32_t* wt = bx.weights + static_cast<size_t>(x) * bx.ksize;
+        for (int ch = 0; ch < C; ch++) {
+          int32_t acc = 1 << 21;
+          const uint8_t* p = row + bx.start[x] * C + ch;
+          for (int k = 0, n = bx.count[x]; k < n; k++, p += C) acc += *p * wt[k];
+          orow[x * C + ch] = Clamp8(acc >> 22);
+        }
+      }
+    }
+    cur = mid;
+  }
+  if (py) {
+    const int L = ow * C;
+    for (int y = 0; y < oh; y++) {
+      const int32_t* wt = by.weights + static_cast<size_t>(y) * by.ksize;
+      uint8_t* orow = o + static_cast<size_t>(y) * L;
+      for (int i = 0; i < L; i++) {
+        int32_t acc = 1 << 21;
+        const uint8_t* p = cur + static_cast<size_t>(by.start[y]) * L + i;
+        for (int k = 0, n = by.count[y]; k < n; k++, p += L) acc += *p * wt[k];
+        orow[i] = Clamp8(acc >> 22);
+      }
+    }
+  }
+  if (!px && !py) std::memcpy(o, cur, out.len);
+  return nullptr;
+}
+
 }  // namespace
 
 void DefineKernels(napi_env env, napi_value exports) {
@@ -844,6 +958,8 @@ void DefineKernels(napi_env env, napi_value exports) {
       {"randomFill", nullptr, RandomFill, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"warpAffine", nullptr, WarpAffine, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"remapReflect", nullptr, RemapReflect, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"contrast", nullptr, Contrast, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"boxResize", nullptr, BoxResize, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

@@ -335,7 +335,9 @@ export async function benchCorruptions(o: { images?: number; reference?: boolean
   for (const name of CORRUPTIONS) {
     // warm-up (JIT, the codec, all five frost textures, which are generated once per process)
     corruptMany(set.images.subarray(0, 40 * 3072), shape, name, 5, (i) => new NumpyRandomState(i));
-    const [single, singleCpu] = best3(() => corruptMany(set.images, shape, name, 5, (i) => new NumpyRandomState(deriveSeed(0, name, 5, i))));
+    // one generator reseeded per image, as the pipeline's workers do
+    const rng = new NumpyRandomState();
+    const [single, singleCpu] = best3(() => corruptMany(set.images, shape, name, 5, (i) => (rng.seed(deriveSeed(0, name, 5, i)), rng)));
     // all cores: the pipeline's worker pool (started and warmed once, as a long `actbench corrupt` run has it)
     const chunk = Math.ceil(n / (workers * 4));
     const jobs = (seed: number) =>

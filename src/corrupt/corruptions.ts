@@ -347,6 +347,10 @@ const FNS: Record<CorruptionName, Fn> = {
     const C = img.channels;
     const n = img.height * img.width;
     const out = result(ctx, d.length);
+    if (addon) {
+      addon.contrast(d, out, C, c);
+      return out;
+    }
     // per channel: the mean in pixel order, then clip((x − mean)·c + mean)·255 (no modulo, no float copy)
     for (let ch = 0; ch < C; ch++) {
       let m = 0;

@@ -43,6 +43,13 @@ export interface CorruptionAddon {
   warpAffine(src: Float32Array, out: Float32Array, h: number, w: number, c: number, M: Float64Array): void;
   /** scipy map_coordinates order 1, mode 'reflect', at (row + dy, col + dx) */
   remapReflect(src: Float32Array, out: Float32Array, h: number, w: number, c: number, dy: Float32Array, dx: Float32Array): void;
+  /** contrast: per channel clip((x − mean)·factor + mean)·255 */
+  contrast(src: Uint8Array, out: Uint8Array | Float64Array, c: number, factor: number): void;
+  /** Pillow's BOX resize h×w → oh×ow with ops.ts's fixed-point coefficients per axis (start, count, weights, ksize) */
+  boxResize(
+    src: Uint8Array, out: Uint8Array, h: number, w: number, c: number, oh: number, ow: number,
+    xStart: Int32Array, xCount: Int32Array, xWeights: Int32Array, xK: number, yStart: Int32Array, yCount: Int32Array, yWeights: Int32Array, yK: number,
+  ): void;
 }
 
 /** ACTBENCH_CORRUPT_ADDON overrides the location (tests of the fallbacks point it at a missing file) */

@@ -4,7 +4,7 @@
  * kernel (OpenCV GaussianBlur + filter2D), the plasma fractal, ImageMagick's motion blur, Pillow's BOX resize,
  * OpenCV's bilinear resize and warpAffine, scipy's map_coordinates, and scikit-image's HSV conversions.
  * Images are HWC arrays with explicit height, width and channels. The Gaussian filter, clipped zoom,
- * filter2D, motion blur, plasma fractal, warpAffine and map_coordinates run their loops in the corruption
+ * filter2D, motion blur, plasma fractal, BOX resize, warpAffine and map_coordinates run their loops in the corruption
  * addon when it is loaded (native/kernels.cc: the same operations in the same order, so the same values);
  * the loops here are the fallback.
  */
@@ -577,6 +577,12 @@ export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: 
       for (let q = 0; q < map.length; q++) out[q] = src[map[q]];
       return out;
     }
+  }
+  if (addon) {
+    const [cx, cy] = [boxCoefficients(w, ow), boxCoefficients(h, oh)];
+    const out = new Uint8Array(oh * ow * c);
+    addon.boxResize(src, out, h, w, c, oh, ow, cx.start, cx.count, cx.weights, cx.ksize, cy.start, cy.count, cy.weights, cy.ksize);
+    return out;
   }
   let cur = src;
   let cw = w;

@@ -23,10 +23,12 @@ function temper(x: number): number {
 const TWO_M52 = 2 / 9007199254740992;
 
 export class NumpyRandomState {
-  // Int32Array, not Uint32Array: the bit operations stay in int32 registers (words read back with >>> 0)
-  private readonly mt = new Int32Array(624);
+  // Int32Array, not Uint32Array: the bit operations stay in int32 registers (words read back with >>> 0);
+  // one allocation for both (a typed array's backing store costs microseconds, one generator per image)
+  private readonly words = new Int32Array(1248);
+  private readonly mt = this.words.subarray(0, 624);
   /** the 624 tempered outputs of the current state block (tempering done once per twist, in bulk) */
-  private readonly out = new Int32Array(624);
+  private readonly out = this.words.subarray(624);
   private mti = 625;
   private hasGauss = false;
   private gaussCache = 0;

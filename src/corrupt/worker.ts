@@ -65,7 +65,10 @@ async function handle(job: ArrayJob | FileJob | DecodeJob, at: (file: string | u
   }
   if (job.kind === 'array') {
     const shape = { height: job.height, width: job.width, channels: job.channels };
-    return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.indices ? job.indices[k] : job.start + k)), { preset: job.preset, frostDir: job.frostDir });
+    // one generator reseeded per image (seed() resets every bit of state: the same draws as a fresh one)
+    const rng = new NumpyRandomState();
+    const rngFor = (k: number) => (rng.seed(deriveSeed(job.seed, job.corruption, job.severity, job.indices ? job.indices[k] : job.start + k)), rng);
+    return corruptMany(job.images, shape, job.corruption, job.severity, rngFor, { preset: job.preset, frostDir: job.frostDir });
   }
   for (const f of job.files) {
     at(f.src);
