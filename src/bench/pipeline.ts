@@ -147,7 +147,7 @@ export function pipelineBenchMarkdown(r: PipelineBench, command: string): string
     `| onnxruntime-node, CPU provider (batch ${r.batch}) | ${r.ortResnet20.toFixed(0)} |`,
     `| TF.js, ${r.tfjsBackend} backend (batch 128) | ${r.tfjsResnet20.toFixed(0)} |`,
     '',
-    'On-the-fly corruption shares the cores with onnxruntime’s own threads, so on a 2-core machine it cannot keep the session fully busy; pre-corrupted files (actbench corrupt, or the released sets) do.',
+    'On-the-fly corruption shares the cores with onnxruntime’s own threads (split by eval/cores.ts); pre-corrupted files (actbench corrupt, or the released sets) leave them all to the session.',
     '',
   ].join('\n');
 }
