@@ -1,12 +1,13 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations, training, corruptions, pipeline, distributed.
+ * asserted in tests. Suites: activations, training, corruptions, pipeline, imagenet, distributed.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
-import { benchDistributed, distributedBenchMarkdown } from './distributed.js';
+import { benchDistributed, benchLocalPool, distributedBenchMarkdown, localPoolMarkdown } from './distributed.js';
+import { benchImagenet, imagenetBenchMarkdown } from './imagenet.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
 import { parseBackend, type BackendName } from '../train/backend.js';
@@ -42,9 +43,14 @@ const SUITES: Record<string, () => Promise<(command: string) => string>> = {
     const r = await benchPipeline({ log });
     return (cmd) => pipelineBenchMarkdown(r, cmd);
   },
+  imagenet: async () => {
+    const r = await benchImagenet({ log });
+    return (cmd) => imagenetBenchMarkdown(r, cmd);
+  },
   distributed: async () => {
     const r = await benchDistributed({ log });
-    return (cmd) => distributedBenchMarkdown(r, cmd);
+    const pool = await benchLocalPool({ log });
+    return (cmd) => `${distributedBenchMarkdown(r, cmd)}\n${localPoolMarkdown(pool, cmd)}`;
   },
 };
 
