@@ -556,6 +556,12 @@ function boxPassY(src: Uint8Array, out: Uint8Array, oh: number, rowLen: number, 
 const gatherMaps = new Map<string, Int32Array>();
 /** PIL.Image.resize(..., BOX): horizontal pass then vertical, each to uint8 in 22-bit fixed point. */
 export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: number, ow: number): Uint8Array {
+  if (addon) {
+    const [cx, cy] = [boxCoefficients(w, ow), boxCoefficients(h, oh)];
+    const out = new Uint8Array(oh * ow * c);
+    addon.boxResize(src, out, h, w, c, oh, ow, cx.start, cx.count, cx.weights, cx.ksize, cy.start, cy.count, cy.weights, cy.ksize);
+    return out;
+  }
   if (ow !== w && oh !== h) {
     const cx = boxCoefficients(w, ow);
     const cy = boxCoefficients(h, oh);
@@ -577,12 +583,6 @@ export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: 
       for (let q = 0; q < map.length; q++) out[q] = src[map[q]];
       return out;
     }
-  }
-  if (addon) {
-    const [cx, cy] = [boxCoefficients(w, ow), boxCoefficients(h, oh)];
-    const out = new Uint8Array(oh * ow * c);
-    addon.boxResize(src, out, h, w, c, oh, ow, cx.start, cx.count, cx.weights, cx.ksize, cy.start, cy.count, cy.weights, cy.ksize);
-    return out;
   }
   let cur = src;
   let cw = w;
