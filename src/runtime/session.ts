@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ActbenchError } from '../errors.js';
@@ -25,10 +26,12 @@ export interface SessionOptions {
    * ResNet-20; it also fuses some activation patterns (x·σ(x) → QuickGelu), so 'basic' stays available
    */
   optLevel?: OptLevel;
-  /** spin-waiting intra-op threads (onnxruntime's default: on); recorded with every result */
+  /** spin-waiting intra-op threads (default DEFAULT_SPINNING; onnxruntime's own default is on); recorded with every result */
   spinning?: boolean;
   /** fail instead of placing any node on the CPU under a GPU provider */
   disableCpuFallback?: boolean;
+  /** write onnxruntime's per-node trace to `<prefix>_<timestamp>.json` at `session.endProfiling()` */
+  profileFilePrefix?: string;
 }
 
 export interface SessionInfo {
@@ -40,8 +43,9 @@ export interface SessionInfo {
   optLevel: OptLevel;
   /** optimizers switched off for this model (SkipLayerNormFusion where the model has the crash pattern) */
   disabledOptimizers: string[];
-  spinning?: boolean;
-  intraOpThreads?: number;
+  /** the settings the session runs with (the defaults filled in) */
+  spinning: boolean;
+  intraOpThreads: number;
   interOpThreads?: number;
   createMs: number;
   ortVersion: string;
@@ -60,6 +64,19 @@ export function parseEp(v: string): EpName {
 }
 
 export const DEFAULT_OPT_LEVEL: OptLevel = 'all';
+
+/**
+ * Thread defaults, picked from `npm run bench -- deploy` ("Thread and spinning settings" in
+ * reports/bench-deploy.md; ResNet-20 ReLU and LayerAct on the 2-core VM, loaded): one intra-op thread per
+ * available core and spin-waiting on. At batch 128, 2 threads took 0.67× the time of 1 and spinning off took
+ * 1.5× the time of spinning on (a sleeping thread pool misses its time slices on a busy machine); at batch 1
+ * the p50s were within 10 % and the p99s mixed. Spinning costs ~18 % more CPU per image, so a process that
+ * shares its cores with CPU-heavy work (corruption workers) may pass `spinning: false`.
+ */
+export const DEFAULT_SPINNING = true;
+export function defaultIntraOpThreads(): number {
+  return Math.max(1, availableParallelism());
+}
 
 /**
  * onnxruntime 1.30 segfaults while creating a session at 'extended'/'all' when a LayerNormalization with
@@ -83,13 +100,16 @@ export function hasSkipLayerNormCrashPattern(model: string | Uint8Array): boolea
 
 function baseOptions(o: SessionOptions, disabledOptimizers: string[]): ort.InferenceSession.SessionOptions {
   // onnxruntime-node throws on keys whose value is undefined: only set what was given
-  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: o.optLevel ?? DEFAULT_OPT_LEVEL };
-  if (o.intraOpThreads !== undefined) opts.intraOpNumThreads = o.intraOpThreads;
+  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, intraOpNumThreads: o.intraOpThreads ?? defaultIntraOpThreads() };
   if (o.interOpThreads !== undefined) opts.interOpNumThreads = o.interOpThreads;
+  if (o.profileFilePrefix !== undefined) {
+    opts.enableProfiling = true;
+    opts.profileFilePrefix = o.profileFilePrefix;
+  }
   // `extra` becomes onnxruntime session config entries ('session.…', 'optimization.…')
   const session: Record<string, string> = {};
   if (o.disableCpuFallback) session.disable_cpu_ep_fallback = '1';
-  if (o.spinning !== undefined) session['intra_op.allow_spinning'] = o.spinning ? '1' : '0';
+  session['intra_op.allow_spinning'] = (o.spinning ?? DEFAULT_SPINNING) ? '1' : '0';
   const extra: Record<string, Record<string, string>> = {};
   if (Object.keys(session).length) extra.session = session;
   if (disabledOptimizers.length) extra.optimization = { disable_specified_optimizers: disabledOptimizers.join(',') };
@@ -143,8 +163,8 @@ export async function createSession(model: string | Uint8Array, o: SessionOption
     fallbackReason,
     optLevel: level,
     disabledOptimizers,
-    ...(o.spinning !== undefined ? { spinning: o.spinning } : {}),
-    intraOpThreads: o.intraOpThreads,
+    spinning: o.spinning ?? DEFAULT_SPINNING,
+    intraOpThreads: o.intraOpThreads ?? defaultIntraOpThreads(),
     interOpThreads: o.interOpThreads,
     createMs: performance.now() - t0,
     ortVersion: ort.env.versions.node ?? ort.env.versions.common,
