@@ -336,7 +336,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
     const gflop = (2 * r.macs) / 1e9;
     lines.push('## Achieved GFLOP/s of the ReLU model', '');
     lines.push(`One forward pass is ${(r.macs / 1e6).toFixed(1)} M multiply-adds (countMacs: convolutions and the dense layer) = ${(gflop * 1e3).toFixed(1)} MFLOP per image (2 FLOPs per MAC).`);
-    lines.push(`Peak = cores × clock × fp32 lanes × FMA pipes × 2 = ${r.peak.cores} × ${fx(r.peak.ghz, 3)} GHz × ${r.peak.lanes} × ${r.peak.fmaPipes} × 2 = **${fx(r.peak.gflops, 1)} GFLOP/s** (${r.peak.basis}). The brief expected AMD Zen 5 with AVX-512; /proc/cpuinfo on this VM says otherwise, and the peak follows what the CPU reports.`, '');
+    lines.push(`Peak = cores × clock × fp32 lanes × FMA pipes × 2 = ${r.peak.cores} × ${fx(r.peak.ghz, 3)} GHz × ${r.peak.lanes} × ${r.peak.fmaPipes} × 2 = **${fx(r.peak.gflops, 1)} GFLOP/s** (${r.peak.basis}).${r.peak.lanes < 16 ? ' This VM\'s CPU reports no AVX-512 (it was expected to be a Zen 5 with AVX-512): the peak follows the flags /proc/cpuinfo shows.' : ''} Under a hypervisor the clock is the nominal one; boost would raise the peak.`, '');
     lines.push('| model | img/s | GFLOP/s | % of peak |', '|---|---:|---:|---:|');
     for (const b of [relu, torch].filter((x): x is BenchRecord => x !== undefined)) {
       const g = b.imagesPerSecond * gflop;
