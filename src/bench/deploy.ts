@@ -330,6 +330,14 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
     }
   }
   lines.push('', 'Time ratios are p50 latency at batch 128 over actbench ReLU\'s, from the same interleaved run.', '');
+  lines.push('## The CPU lowerings measured', '');
+  lines.push(
+    '- LayerAct: one `LayerNormalization`-17 over the sample (axis 1) and the gate (`Sigmoid`/`HardSigmoid`, `Mul`); the unbiased-variance correction sits in the scale and ε, no Mul/Div chain. The scale has the normalised shape, made by `Expand` of a scalar (onnxruntime folds it at session creation): with a `[1]` scale onnxruntime\'s CPU kernel takes its per-element broadcast path, several times slower. No bias input (an explicit empty one after an Add is the SkipLayerNormFusion crash pattern).',
+    '- VeLU: native `Atan`/`Asin` (no CUDA-safe polynomials on `--target cpu`); scalar factors (λ, γ, m) multiply the reduced channel statistic, not the full tensor, so one full-size pass and its layout reorder are gone. `Atan` + `Asin` remain the largest non-conv cost (see the profiles): onnxruntime runs them as scalar loops, and no exact standard-op form is cheaper (a range-reduced polynomial needs more full-size passes than the two ops cost).',
+    '- Softplus-based: softplus as relu(x) + ln(1 + e^−|x|), mish as x·n/(n + 2) with n = eˣ(eˣ + 2), ln σ(x) as min(x, 0) + ln σ(|x|) (5 ops, ~0.75× the time of −softplus(−x)\'s form in a single-activation check); onnxruntime\'s own `Softplus` ran 2.1× and its `Mish` 3.7× these forms in that check (ReLU = 1: 6.8, 8.0 against 3.3, 2.2).',
+    '- PANGAEA p5: ELU(ReLU(βx)) is ReLU(βx) exactly (ELU is the identity on x ≥ 0), one full-size pass less.',
+    '',
+  );
 
   // GFLOP/s
   if (relu && r.peak) {
