@@ -31,7 +31,8 @@ export type { ImageSet, DatasetSplits } from './data/dataset.js';
 export { loadDataset } from './data/sources.js';
 export { readNpy, encodeNpy, NpyFile } from './data/npy.js';
 export { readIdx, encodeIdx } from './data/idx.js';
-export { readCifar, encodeCifar } from './data/cifar.js';
+export { readCifar, readCifarPickle, encodeCifar } from './data/cifar.js';
+export { readImagenetVal, listImagenetVal } from './data/imagenet-val.js';
 export { readImageFolder, decodeImage } from './data/folder.js';
 export { CifarC, openImagenetC } from './data/released.js';
 export { stratifiedSplit, channelStats } from './data/split.js';
@@ -47,7 +48,7 @@ export { runTraining, readManifest, type Manifest } from './api/train.js';
 export { exportTrained } from './api/export.js';
 // evaluation, benchmarks, results, reports
 export { evaluateModel, cifarCSource, onTheFlySource, readModelInfo } from './eval/evaluate.js';
-export { aggregate, corruptionErrors, corruptionErrorsVsAlexNet, ALEXNET_ERR, LAYERACT_CATEGORIES, type Aggregates, type ModelEval } from './eval/metrics.js';
+export { aggregate, corruptionErrors, corruptionErrorsVsAlexNet, ALEXNET_ERR, ALEXNET_ERR_BY_SEVERITY, LAYERACT_CATEGORIES, type Aggregates, type AlexNetErrors, type ModelEval } from './eval/metrics.js';
 export { welchTTest, wilcoxonSignedRank, meanStd, significance } from './eval/stats.js';
 export { benchModels } from './bench/models.js';
 export { ResultsStore, type EvalRecord, type BenchRecord, type ResultRecord } from './results/store.js';

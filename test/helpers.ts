@@ -183,3 +183,22 @@ export function toyData(n: number, seed: number, channels = 1): ImageSet {
   }
   return { name: 'toy', images, labels, height: 12, width: 12, channels, numClasses: 4 };
 }
+
+/**
+ * One training step of a model on two random images: the loss, whether every gradient is finite, and the
+ * share of weights whose gradient is non-zero (a layer cut off from the loss shows up here).
+ */
+export function trainingStepStats(model: tf.LayersModel, shape: [number, number, number], numClasses = 10): { loss: number; finite: boolean; nonzero: number } {
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  return tf.tidy(() => {
+    const x = tf.randomNormal([2, ...shape], 0, 1, 'float32', 1);
+    const y = tf.oneHot(tf.tensor1d([1, 7], 'int32'), numClasses).toFloat();
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    const all = Object.values(grads);
+    return {
+      loss: value.dataSync()[0],
+      finite: all.every((g) => (g.dataSync() as Float32Array).every(Number.isFinite)),
+      nonzero: all.filter((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0]).length / all.length,
+    };
+  });
+}

@@ -2,7 +2,7 @@
  * `npm run bench -- distributed`: the same search (same seed and budget, batches of 4) through the queue
  * with 1, 2 and 4 `actbench worker` processes on this machine, against a redis-server started for the
  * bench on a free loopback port; and the queue's overhead per job: an `echo` job (no work) through the
- * queue against the same job on the local executor (both fork the job's process).
+ * queue against the same job on the local executor; and the local executor's pool against a process per job.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Queue } from 'bullmq';
@@ -12,7 +12,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSearch } from '../api/search.js';
-import { localExecutor, type Executor } from '../jobs/executor.js';
+import type { EntryRequest } from '../jobs/entry.js';
+import { ENTRY, localExecutor, type Executor } from '../jobs/executor.js';
+import { sha256, shardSet } from '../jobs/kinds/corrupt-shard.js';
+import type { JobKind, JobKinds } from '../jobs/kinds/index.js';
+import { runJob } from '../jobs/runner.js';
 import { jobKey } from '../jobs/key.js';
 import { bullConnection, checkQueue } from '../jobs/queue/connection.js';
 import { jobId, QUEUE_NAME } from '../jobs/queue/names.js';
@@ -123,6 +127,85 @@ export async function benchDistributed(o: { log?: (l: string) => void; budget?: 
   }
 }
 
+export interface PoolBench {
+  /** jobs/s and ms per job, one process per job (the executor before the pool) and on the pool */
+  rows: { kind: string; jobs: number; width: number; perJobProcess: number; pool: number; identical: boolean }[];
+  machine: string;
+  load: number[];
+}
+
+/**
+ * The local executor before and after the pool (issue 11): the same jobs, `width` at once, each in its own
+ * fresh process (runJob on the fixed entry) and on the long-lived pool; jobs/s and whether the results match.
+ */
+export async function benchLocalPool(o: { log?: (l: string) => void; jobs?: number; width?: number } = {}): Promise<PoolBench> {
+  const log = o.log ?? (() => {});
+  const load = loadavg();
+  const width = o.width ?? cpus().length;
+  const n = o.jobs ?? 24;
+  const dir = mkdtempSync(join(tmpdir(), 'actbench-bench-pool-'));
+  const set = shardSet('mnist', 'test', 1000).set;
+  const px = set.height * set.width * set.channels;
+  const kinds: { kind: JobKind; input: (k: number) => JobKinds[JobKind]['input'] }[] = [
+    { kind: 'echo', input: (k) => ({ value: k }) },
+    // a corrupt shard of 40 MNIST images: the dataset loaded by each job (once per process on the pool)
+    { kind: 'corrupt-shard', input: (k) => ({ data: 'mnist', split: 'test', limit: 1000, corruption: 'gaussian_noise', severity: 3, start: k * 40, end: k * 40 + 40, seed: 1, rowsSha256: sha256(set.images.slice(k * 40 * px, (k * 40 + 40) * px)), out: join(dir, `shard-${k}.u8`) }) },
+  ];
+  const rows: PoolBench['rows'] = [];
+  try {
+    for (const { kind, input } of kinds) {
+      const time = async (run: (k: number) => Promise<unknown>) => {
+        const t0 = performance.now();
+        const out = await Promise.all(Array.from({ length: n }, (_, k) => run(k)));
+        return { jobsPerSecond: n / ((performance.now() - t0) / 1000), out: JSON.stringify(out) };
+      };
+      log(`pool: ${n} ${kind} jobs, ${width} at once, a process per job …`);
+      const limit = limiter(width);
+      const before = await time((k) => limit(() => runJob<EntryRequest, unknown>(ENTRY, { kind, input: input(k) }, { label: `${kind} ${k}` })));
+      log(`pool: the same on the pool …`);
+      const pool = localExecutor(width);
+      await pool.run('echo', { value: 'warm' }, { label: 'warm' });
+      const after = await time((k) => pool.run(kind, input(k) as never, { label: `${kind} ${k}` }));
+      await pool.close();
+      rows.push({ kind, jobs: n, width, perJobProcess: before.jobsPerSecond, pool: after.jobsPerSecond, identical: before.out === after.out });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { rows, machine: machineLine(machineInfo()), load };
+}
+
+/** A counting semaphore: at most `width` callers inside at once (the executor before the pool). */
+function limiter(width: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (active >= width) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function localPoolMarkdown(r: PoolBench, command: string): string {
+  return [
+    '## Local executor: a process per job vs the long-lived pool',
+    '',
+    `The same jobs, ${r.rows[0]?.width} at once (one per core), each in a fresh Node process on the fixed job entry (the executor before issue 11's pool) and on the pool of long-lived processes (started once, warmed by one echo job).`,
+    '',
+    '| job | jobs | a process per job (jobs/s) | pool (jobs/s) | speed-up | same results |',
+    '|---|---:|---:|---:|---:|---|',
+    ...r.rows.map((x) => `| ${x.kind === 'echo' ? '`echo` (no work)' : '`corrupt-shard` (40 MNIST images, gaussian_noise/3)'} | ${x.jobs} | ${x.perJobProcess.toFixed(2)} | ${x.pool.toFixed(2)} | ${(x.pool / x.perJobProcess).toFixed(1)}× | ${x.identical ? 'yes' : '**no**'} |`),
+    '',
+    `Machine: ${r.machine}; load average when it started ${r.load.map((x) => x.toFixed(2)).join(', ')}. Reproduce: \`${command}\`.`,
+    '',
+  ].join('\n');
+}
+
 export function distributedBenchMarkdown(r: DistributedBench, command: string): string {
   const base = r.rows.find((x) => x.workers === 1)?.seconds ?? r.rows[0].seconds;
   return [
@@ -136,7 +219,7 @@ export function distributedBenchMarkdown(r: DistributedBench, command: string): 
     ...r.rows.map((x) => `| queue, ${x.workers} worker${x.workers > 1 ? 's' : ''} | ${x.seconds.toFixed(1)} | ${x.perCandidate.toFixed(2)} | ${(base / x.seconds).toFixed(2)}× | ${x.identical ? 'yes' : '**no**'} |`),
     '',
     `Queue overhead per job: an \`echo\` job (no work), one at a time, median of ${r.overhead.jobs}: ${r.overhead.roundTripMs.toFixed(0)} ms from the coordinator's add to its result, of which ${r.overhead.workerMs.toFixed(0)} ms on the worker (starting the job's own Node process), so **${r.overhead.queueMs.toFixed(0)} ms is the queue** (add, pick-up, result event through Redis). ` +
-      `The same job on the local executor: ${r.overhead.localMs.toFixed(0)} ms (process start included). ` +
+      `The same job on the local executor's pool (a warm process, no start): ${r.overhead.localMs.toFixed(0)} ms. ` +
       'A candidate\'s training costs seconds to minutes, so the queue is not what limits scaling; the cores are.',
     '',
     `Machine: ${r.machine}; load average when the bench started ${r.load.map((x) => x.toFixed(2)).join(', ')} (a shared machine: more workers than cores only queue for the CPU).`,

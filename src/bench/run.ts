@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
 import { benchDeploy, deployBenchMarkdown, deployProfilesMarkdown } from './deploy.js';
-import { benchDistributed, distributedBenchMarkdown } from './distributed.js';
+import { benchDistributed, benchLocalPool, distributedBenchMarkdown, localPoolMarkdown } from './distributed.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
 import { parseBackend, type BackendName } from '../train/backend.js';
@@ -54,7 +54,8 @@ const SUITES: Record<string, () => Promise<(command: string) => string>> = {
   },
   distributed: async () => {
     const r = await benchDistributed({ log });
-    return (cmd) => distributedBenchMarkdown(r, cmd);
+    const pool = await benchLocalPool({ log });
+    return (cmd) => `${distributedBenchMarkdown(r, cmd)}\n${localPoolMarkdown(pool, cmd)}`;
   },
 };
 

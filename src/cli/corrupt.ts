@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkFrostDir } from '../corrupt/frost.js';
 import { CATEGORIES, checkCorruptionName, CORRUPTIONS, getCorruptionNames, PRESETS, type CorruptionName, type Preset } from '../corrupt/index.js';
+import { openCorruptJobs } from '../api/corrupt-jobs.js';
 import { corruptArraySet, corruptFolder } from '../corrupt/pipeline.js';
 import { previewSvg } from '../corrupt/preview.js';
 import { loadDataset } from '../data/sources.js';
@@ -96,6 +97,8 @@ interface Flags {
   force?: boolean;
   preview?: boolean;
   previewImages: number;
+  queue?: string;
+  artifacts?: string;
 }
 
 export function registerCorrupt(program: Command): void {
@@ -115,6 +118,8 @@ export function registerCorrupt(program: Command): void {
     .option('--limit <n>', 'a class-stratified, deterministic subset of n images (array datasets)', positiveInt('--limit'))
     .option('--preview', 'write an SVG grid (corruptions × severities) of a few images to reports/ instead')
     .option('--preview-images <n>', 'images in the preview', positiveInt('--preview-images'), 2)
+    .option('--queue <url>', 'corrupt on `actbench worker`s of this queue (array datasets): redis://[user:pass@]HOST:PORT[/DB] or rediss://')
+    .option('--artifacts <dir>', 'with --queue: a directory every worker sees (--out inside it); without it, shards travel through Redis')
     .action(async (f: Flags) => {
       // every flag is checked before any data is read or written
       const severities = parseSeverities(f.severity);
@@ -158,6 +163,7 @@ export function registerCorrupt(program: Command): void {
       assertDisjoint({ path: out, what: '--out' }, isFolder ? [{ path: f.data.slice('folder:'.length), what: 'dataset folder' }, ...inputs] : inputs);
       const common = { corruptions, severities, seed: f.seed, workers: f.workers, preset, frostDir: f.frostDir, force: f.force, inputs, onProgress };
       let r;
+      const jobs = f.queue ? await openCorruptJobs({ queue: f.queue, artifacts: f.artifacts, src: { data: f.data, split: f.split, limit: f.limit }, out, log: (l) => console.error(l) }) : null;
       try {
         if (isFolder) {
           r = await corruptFolder(f.data.slice('folder:'.length), { ...common, out });
@@ -167,10 +173,11 @@ export function registerCorrupt(program: Command): void {
           const total = full.labels.length;
           const sub = f.limit && f.limit < total ? stratifiedSubset(full, f.limit, SPLIT_SEED) : null;
           const selection = sub ? `class-stratified ${f.limit} of ${total} (split seed ${SPLIT_SEED}); per-image seeds from the full-split index` : `all ${total} images`;
-          r = await corruptArraySet(sub ? sub.set : full, { ...common, out, subset: { split: f.split, selection }, indices: sub?.indices }, canonical);
+          r = await corruptArraySet(sub ? sub.set : full, { ...common, out, subset: { split: f.split, selection }, indices: sub?.indices, ...jobs?.options(full) }, canonical);
         }
       } finally {
         if (started) bar.stop();
+        await jobs?.close();
       }
       const per = Object.entries(r.manifest.subset.perClass).map(([c, k]) => `${c}:${k}`).join(' ');
       console.log(`${r.out}: ${r.written.length} written, ${r.skipped.length} already complete (skipped); ${r.images} images in ${r.seconds.toFixed(1)} s`);

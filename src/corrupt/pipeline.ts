@@ -48,6 +48,8 @@ export interface CorruptRunOptions {
   indices?: number[];
   onProgress?: (done: number, total: number, label: string) => void;
   log?: (line: string) => void;
+  /** where an array chunk is corrupted (default: this machine's worker threads; the queue: src/api/corrupt-jobs.ts) */
+  runChunk?: (job: ArrayJob) => Promise<Uint8Array>;
 }
 
 export interface CorruptRunResult {
@@ -171,7 +173,8 @@ export async function corruptArraySet(set: ImageSet, o: CorruptRunOptions, sourc
   const reps = severities.length;
   const labelsFile = join(o.out, 'labels.npy');
   const shapeOf = [n * reps, H, W, ...(C === 1 ? [] : [C])];
-  const pool = new WorkerPool<ArrayJob, Uint8Array>(workerUrl(), Math.max(1, o.workers ?? cpus().length));
+  const pool = o.runChunk ? null : new WorkerPool<ArrayJob, Uint8Array>(workerUrl(), Math.max(1, o.workers ?? cpus().length));
+  const runChunk = o.runChunk ?? ((job: ArrayJob) => (pool as WorkerPool<ArrayJob, Uint8Array>).run(job, [job.images.buffer as ArrayBuffer]));
   try {
     if (!npyComplete(labelsFile, [n * reps])) {
       const labels = new Uint8Array(n * reps);
@@ -229,8 +232,7 @@ export async function corruptArraySet(set: ImageSet, o: CorruptRunOptions, sourc
             }
             const images = set.images.slice(start * px, end * px);
             jobs.push(
-              pool
-                .run({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed, preset, frostDir: o.frostDir, ...(o.indices ? { indices: o.indices.slice(start, end) } : {}) }, [images.buffer])
+              runChunk({ kind: 'array', images, height: H, width: W, channels: C, corruption, severity, start, seed: o.seed, preset, frostDir: o.frostDir, ...(o.indices ? { indices: o.indices.slice(start, end) } : {}) })
                 .then((out) => {
                   if (failed) return;
                   fsStep(partial, 'write', () => writeSync(fd, out, 0, out.length, header.length + (si * n + start) * px));
@@ -262,7 +264,7 @@ export async function corruptArraySet(set: ImageSet, o: CorruptRunOptions, sourc
     if (missing.length) throw new ActbenchError('CORRUPT_INCOMPLETE', `${missing.join(', ')} did not come out whole; rerun to finish`, { file: missing[0] });
     output.complete();
   } finally {
-    await pool.close();
+    await pool?.close();
     output.release();
   }
   result.seconds = (performance.now() - t0) / 1000;

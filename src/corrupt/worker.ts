@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { decodeImage } from '../data/folder.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { serveJobs } from '../util/pool.js';
-import { corrupt, corruptMany, deriveSeed, NumpyRandomState, type Preset } from './index.js';
+import { corruptArrayJob } from './array-job.js';
+import { corrupt, deriveSeed, NumpyRandomState, type Preset } from './index.js';
 
 export interface ArrayJob {
   kind: 'array';
@@ -63,10 +64,7 @@ async function handle(job: ArrayJob | FileJob | DecodeJob, at: (file: string | u
     imgs.forEach((m, k) => out.set(m.data, k * size));
     return out;
   }
-  if (job.kind === 'array') {
-    const shape = { height: job.height, width: job.width, channels: job.channels };
-    return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.indices ? job.indices[k] : job.start + k)), { preset: job.preset, frostDir: job.frostDir });
-  }
+  if (job.kind === 'array') return corruptArrayJob(job);
   for (const f of job.files) {
     at(f.src);
     const d = decodeImage(f.src, 3);

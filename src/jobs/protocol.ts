@@ -5,6 +5,9 @@
  */
 import { ActbenchError } from '../errors.js';
 
+/** The argument that makes a job child a long-lived process of the local pool (./pool.ts): it serves request after request. */
+export const POOL_FLAG = '--pool';
+
 export interface JobFailure {
   code: string;
   message: string;

@@ -58,20 +58,35 @@ export interface JobOptions {
   detached?: boolean;
 }
 
-export function runJob<Request, Result>(entry: URL, request: Request, o: JobOptions): Promise<Result> {
+/**
+ * Fork a child on a job entry, tracked so that it dies with this process (the one-job runner below, and the
+ * long-lived local pool, ./pool.ts). Throws JOB_START_FAILED.
+ */
+export function forkJobChild(entry: URL, o: { label: string; cwd?: string; detached?: boolean; args?: string[] }): ChildProcess {
   if (!hooked) {
     hooked = true;
     onExit(() => killAllJobs());
   }
+  let child: ChildProcess;
+  try {
+    child = fork(fileURLToPath(entry), o.args ?? [], { cwd: o.cwd, detached: o.detached, execArgv: childExecArgv(entry), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+  } catch (e) {
+    throw new ActbenchError('JOB_START_FAILED', `${o.label}: could not start a child job (${(e as Error).message})`);
+  }
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+export function runJob<Request, Result>(entry: URL, request: Request, o: JobOptions): Promise<Result> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = fork(fileURLToPath(entry), [], { cwd: o.cwd, detached: o.detached, execArgv: childExecArgv(entry), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+      child = forkJobChild(entry, o);
     } catch (e) {
-      reject(new ActbenchError('JOB_START_FAILED', `${o.label}: could not start a child job (${(e as Error).message})`));
+      reject(e);
       return;
     }
-    live.add(child);
     let answer: { ok: true; result: Result } | { ok: false; error: JobFailure } | undefined;
     const stderr: string[] = [];
     const lines = (d: Buffer, sink: (l: string) => void) => d.toString().split('\n').filter((l) => l.trim()).forEach(sink);
@@ -91,7 +106,6 @@ export function runJob<Request, Result>(entry: URL, request: Request, o: JobOpti
       if (!answer) answer = { ok: false, error: { code: 'JOB_START_FAILED', message: `could not run the child job: ${e.message}` } };
     });
     child.on('exit', (code, signal) => {
-      live.delete(child);
       if (answer?.ok) resolve(answer.result);
       else if (answer) reject(fromFailure(answer.error, o.label));
       else {

@@ -33,7 +33,11 @@ function startWatchdog(): void {
   w.unref();
 }
 
-export function serveJob<Request, Result>(handler: (request: Request, log: (line: string) => void) => Promise<Result>): void {
+/**
+ * Serve one request and exit (the default), or — `many`, a process of the local pool (./pool.ts) — every
+ * request the parent sends, one at a time, staying alive between them (the parent closes the channel).
+ */
+export function serveJob<Request, Result>(handler: (request: Request, log: (line: string) => void) => Promise<Result>, o: { many?: boolean } = {}): void {
   if (!process.send) throw new Error('a job entry must be started by the job runner (src/jobs/runner.ts), with an IPC channel');
   onExit(() => {}); // installs the SIGINT/SIGTERM handlers, so clean-ups run on a signal from the runner
   process.on('disconnect', () => process.exit(ORPHAN_EXIT));
@@ -43,16 +47,21 @@ export function serveJob<Request, Result>(handler: (request: Request, log: (line
       if (!process.connected) process.exit(ORPHAN_EXIT);
       process.send?.(m, undefined, {}, () => resolve());
     });
+  const serve = async (m: ParentMessage<Request>) => {
+    let reply: ChildMessage<Result>;
+    try {
+      reply = { type: 'done', result: await handler(m.request, (line) => void send({ type: 'log', line })) };
+    } catch (e) {
+      reply = { type: 'failed', error: toFailure(e) };
+    }
+    await send(reply);
+  };
+  if (o.many) {
+    // the pool sends the next request only after this one's answer: no two run at once
+    process.on('message', (m: ParentMessage<Request>) => void serve(m));
+    return;
+  }
   process.once('message', (m: ParentMessage<Request>) => {
-    void (async () => {
-      let reply: ChildMessage<Result>;
-      try {
-        reply = { type: 'done', result: await handler(m.request, (line) => void send({ type: 'log', line })) };
-      } catch (e) {
-        reply = { type: 'failed', error: toFailure(e) };
-      }
-      await send(reply);
-      process.exit(0);
-    })();
+    void serve(m).then(() => process.exit(0));
   });
 }

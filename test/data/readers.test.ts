@@ -193,7 +193,8 @@ describe('datasets that ship with a fresh machine', () => {
     assert.equal(ds.train.classNames?.[9], 'Ankle boot');
   });
   it('unknown dataset specs list the valid ones', () => {
-    assert.throws(() => loadDataset('imagenet'), /unknown dataset 'imagenet': use mnist, fashion-mnist/);
+    assert.throws(() => loadDataset('imagenet'), /unknown dataset 'imagenet' \(did you mean imagenet-val\?\): use mnist, fashion-mnist/);
+    assert.throws(() => loadDataset('cifar'), /unknown dataset 'cifar' \(did you mean cifar10, cifar100\?\): use mnist, fashion-mnist/);
   });
 });
 

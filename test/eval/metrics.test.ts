@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CORRUPTIONS, type CorruptionName } from '../../src/corrupt/presets.js';
-import { aggregate, ALEXNET_CLEAN_ERR, ALEXNET_ERR, COMMON_15, corruptionErrors, corruptionErrorsVsAlexNet, meanEval, type ModelEval } from '../../src/eval/metrics.js';
+import { aggregate, ALEXNET_CLEAN_ERR, ALEXNET_ERR, ALEXNET_ERR_BY_SEVERITY, COMMON_15, corruptionErrors, corruptionErrorsVsAlexNet, meanEval, type ModelEval } from '../../src/eval/metrics.js';
 import { significance, welchTTest, wilcoxonSignedRank } from '../../src/eval/stats.js';
 import { mainTable, type ModelRun } from '../../src/report/robustness.js';
 
@@ -79,6 +79,33 @@ describe('corruption errors', () => {
     assert.ok(close(r.ce.fog ?? null, (1 - (0.44 - 0.01 * k)) / ALEXNET_ERR.fog));
     assert.ok(close(r.relativeCe.fog ?? null, (1 - (0.44 - 0.01 * k) - 0.24) / (ALEXNET_ERR.fog - ALEXNET_CLEAN_ERR)));
     assert.ok(r.mCE !== null && r.mCE > 0.5 && r.mCE < 1);
+    assert.equal(r.partial, null);
+    assert.ok(close(r.mCE, COMMON_15.reduce((a, c) => a + (r.ce[c] as number), 0) / 15));
+  });
+  it('AlexNet’s per-severity errors average to the published 15 numbers', () => {
+    assert.deepEqual(Object.keys(ALEXNET_ERR_BY_SEVERITY), [...COMMON_15]);
+    for (const c of COMMON_15) assert.ok(close(ALEXNET_ERR_BY_SEVERITY[c].reduce((a, b) => a + b, 0) / 5, ALEXNET_ERR[c], 1e-9), c);
+  });
+  it('missing severities: each CE over the severities present (AlexNet at the same ones); the mCE only as partial', () => {
+    const full = model(0.5, 0.76);
+    // fog has severities 1 and 3 only, gaussian_noise all five, the other 13 none
+    const m: ModelEval = { clean: full.clean, cells: full.cells.filter((x) => x.corruption === 'gaussian_noise' || (x.corruption === 'fog' && (x.severity === 1 || x.severity === 3))) };
+    const r = corruptionErrorsVsAlexNet(m);
+    const k = CORRUPTIONS.indexOf('fog');
+    const e = (s: number) => 1 - (0.5 - 0.02 * s - 0.01 * k);
+    const fog = ALEXNET_ERR_BY_SEVERITY.fog;
+    assert.ok(close(r.ce.fog ?? null, (e(1) + e(3)) / (fog[0] + fog[2])));
+    assert.ok(close(r.relativeCe.fog ?? null, (e(1) + e(3) - 2 * 0.24) / (fog[0] + fog[2] - 2 * ALEXNET_CLEAN_ERR)));
+    assert.deepEqual(r.severities, { gaussian_noise: [1, 2, 3, 4, 5], fog: [1, 3] });
+    assert.equal(r.mCE, null, 'not the published mCE');
+    assert.equal(r.relativeMCE, null);
+    assert.deepEqual(r.partial?.corruptions, ['gaussian_noise', 'fog']);
+    assert.ok(close(r.partial?.mCE ?? null, ((r.ce.gaussian_noise as number) + (r.ce.fog as number)) / 2));
+    // one severity short of complete is still partial
+    const almost = corruptionErrorsVsAlexNet({ clean: full.clean, cells: full.cells.filter((x) => !(x.corruption === 'snow' && x.severity === 2)) });
+    assert.equal(almost.mCE, null);
+    assert.equal(almost.partial?.corruptions.length, 15);
+    assert.equal(corruptionErrorsVsAlexNet({ clean: null, cells: [] }).partial, null);
   });
 });
 

@@ -23,6 +23,7 @@ import { checkModels, findOnnxPython } from '../../src/onnx/checker.js';
 import { exportLayersModel } from '../../src/onnx/export.js';
 import { compareOnImages } from '../../src/onnx/validate.js';
 import { selectBackend } from '../../src/train/backend.js';
+import { trainingStepStats } from '../helpers.js';
 import { images, perturb } from '../onnx/parity-helpers.js';
 
 const SHAPE: [number, number, number] = [224, 224, 3];
@@ -105,18 +106,7 @@ describe('ImageNet-scale zoo', () => {
     it(`${name}: a training step at 64×64 reaches every weight`, () => {
       const shape: [number, number, number] = [64, 64, 3];
       const model = createModel(name, { act: 'la_silu', numClasses: 10, inputShape: shape, width: 0.5, ...(name === 'mobilenetv3_small' ? { dropout: 0.2 } : {}) });
-      const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-      const { loss, finite, nonzero } = tf.tidy(() => {
-        const x = tf.randomNormal([2, ...shape], 0, 1, 'float32', 1);
-        const y = tf.oneHot(tf.tensor1d([1, 7], 'int32'), 10).toFloat();
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
-        const all = Object.values(grads);
-        return {
-          loss: value.dataSync()[0],
-          finite: all.every((g) => (g.dataSync() as Float32Array).every(Number.isFinite)),
-          nonzero: all.filter((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0]).length / all.length,
-        };
-      });
+      const { loss, finite, nonzero } = trainingStepStats(model, shape);
       assert.ok(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
       assert.ok(finite, 'all gradients finite');
       assert.ok(nonzero > 0.95, `${(100 * nonzero).toFixed(0)} % of the weights get a gradient`);

@@ -27,6 +27,13 @@ export function bullConnection(a: QueueAddress): ConnectionOptions {
   return redisOptions(a) as ConnectionOptions;
 }
 
+/** A plain client on the queue's Redis (the small-file blobs, ./blobs.ts); errors after connecting are the caller's to handle. */
+export function redisClient(a: QueueAddress): Redis {
+  const c = new Redis(redisOptions(a));
+  c.on('error', () => {}); // reconnects on its own; a command that fails still rejects
+  return c;
+}
+
 /** One PING, without retries: QUEUE_AUTH_FAILED, QUEUE_UNREACHABLE (both naming the URL without its password). */
 export async function checkQueue(a: QueueAddress, timeoutMs = 5000): Promise<void> {
   const c = new Redis({ ...redisOptions(a), retryStrategy: () => null, connectTimeout: timeoutMs, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });

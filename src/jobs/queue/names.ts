@@ -17,6 +17,19 @@ export interface QueuedJob {
   run: string;
   label: string;
   ctx?: JobContext;
+  /** files through Redis (./blobs.ts): the blobs to place at relative paths before the job, the relative paths to send back after */
+  transfer?: Transfer;
+}
+
+export interface Transfer {
+  reads: Record<string, string>;
+  writes: string[];
+}
+
+/** A job's return value when it had a transfer: its result and the blobs of the files it wrote (relative path → sha256). */
+export interface TransferResult {
+  result: unknown;
+  written: Record<string, string>;
 }
 
 /** Attempts per job (a worker killed mid-job, a lost connection); backoff doubles from 2 s. */
@@ -52,7 +65,11 @@ export function encodeFailure(e: unknown): string {
 export function decodeFailure(reason: string | undefined, label: string): ActbenchError {
   try {
     const f = JSON.parse(reason ?? '') as WireFailure;
-    if (typeof f.code === 'string' && typeof f.message === 'string') return new ActbenchError(f.code, `${label}: ${f.message}`, { file: f.file, field: f.field, exit: f.exit });
+    if (typeof f.code === 'string' && typeof f.message === 'string') {
+      // the worker's message already names the job when its child's error came back through the runner
+      const message = f.message.startsWith(`${label}: `) ? f.message : `${label}: ${f.message}`;
+      return new ActbenchError(f.code, message, { file: f.file, field: f.field, exit: f.exit });
+    }
   } catch {
     // not ours
   }

@@ -7,15 +7,18 @@
  * check in the other workers puts them back in the queue, and the job kinds are idempotent (a training
  * resumes from its checkpoint), so the result equals an uninterrupted run's.
  */
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { ActbenchError } from '../../errors.js';
 import type { BackendRequest } from '../../train/backend.js';
 import { ENTRY } from '../executor.js';
 import type { EntryRequest } from '../entry.js';
 import { runJob } from '../runner.js';
-import { bullConnection, checkQueue } from './connection.js';
-import { encodeFailure, isTransient, QUEUE_NAME, type QueuedJob } from './names.js';
+import { BlobStore } from './blobs.js';
+import { bullConnection, checkQueue, redisClient } from './connection.js';
+import { encodeFailure, isTransient, QUEUE_NAME, type QueuedJob, type Transfer } from './names.js';
 import { redact, type QueueAddress } from './url.js';
 
 export interface WorkerOptions {
@@ -41,20 +44,27 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const log = o.log ?? (() => {});
   const cwd = resolve(o.artifacts ?? process.cwd());
   const lockDuration = o.lockMs ?? 30000;
+  const blobs = new BlobStore(redisClient(o.url));
   const worker = new Worker<QueuedJob>(
     QUEUE_NAME,
     async (job) => {
-      const { kind, input, label } = job.data;
+      const { kind, input, label, transfer } = job.data;
       log(`start ${label} (attempt ${job.attemptsMade + 1})`);
+      // files through Redis: the job runs in a scratch directory holding its input blobs, and its outputs go back as blobs
+      const scratch = transfer ? mkdtempSync(join(tmpdir(), 'actbench-job-')) : undefined;
       try {
-        const result = await runJob<EntryRequest, unknown>(ENTRY, { kind, input, ctx: { backend: o.backend } }, { label, cwd, detached: true, log: (l) => log(`  ${l}`) });
+        if (transfer && scratch) await placeBlobs(blobs, transfer, scratch);
+        const result = await runJob<EntryRequest, unknown>(ENTRY, { kind, input, ctx: { backend: o.backend } }, { label, cwd: scratch ?? cwd, detached: true, log: (l) => log(`  ${l}`) });
+        const back: unknown = transfer && scratch ? { result, written: await sendBlobs(blobs, transfer, scratch) } : result;
         log(`done ${label}`);
-        return result;
+        return back;
       } catch (e) {
         const code = e instanceof ActbenchError ? e.code : 'JOB_INTERNAL';
         log(`failed ${label}: [${code}] ${redact((e as Error).message)}`);
         if (e instanceof ActbenchError && !isTransient(code)) throw new UnrecoverableError(encodeFailure(e));
         throw new Error(encodeFailure(e));
+      } finally {
+        if (scratch) rmSync(scratch, { recursive: true, force: true });
       }
     },
     // a stalled job (its worker died) goes back to the queue up to 3 times before it fails
@@ -64,5 +74,20 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const closed = new Promise<void>((r) => worker.once('closed', () => r()));
   await worker.waitUntilReady();
   log(`worker on ${o.url.display}: ${o.concurrency} at a time, artifacts in ${cwd}`);
+  void closed.then(() => blobs.close());
   return { close: () => worker.close(), closed };
+}
+
+async function placeBlobs(blobs: BlobStore, t: Transfer, dir: string): Promise<void> {
+  for (const [rel, sha] of Object.entries(t.reads)) {
+    const file = join(dir, rel);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, await blobs.get(sha, rel));
+  }
+}
+
+async function sendBlobs(blobs: BlobStore, t: Transfer, dir: string): Promise<Record<string, string>> {
+  const written: Record<string, string> = {};
+  for (const rel of t.writes) written[rel] = await blobs.putFile(join(dir, rel));
+  return written;
 }
