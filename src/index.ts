@@ -14,17 +14,20 @@ export { lowerActivation, minOpset, onnxIr, type LowerOptions, type OnnxFragment
 // ONNX
 export { activationModel, type ActivationModelOptions } from './onnx/activation-model.js';
 export { checkModels, findOnnxPython } from './onnx/checker.js';
-export { decodeModel, encodeModel, irVersionFor, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './onnx/writer.js';
+export { decodeModel, encodeModel, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './onnx/writer.js';
+export { GraphBuilder, type OnnxAttr, type OnnxNodeSpec, type OnnxTensorSpec } from './onnx/graph.js';
+export { CHECKER_MAX_OPSET, checkOpset, irVersionFor, ONNX_OP_SINCE, OpsetTooLow, SUPPORTED_OPSETS } from './onnx/opsets.js';
 // runtimes
 export { createSession, runOnce, type EpName, type OptLevel, type SessionInfo, type SessionOptions } from './runtime/session.js';
 export { selectBackend, describeBackend, type BackendChoice, type BackendName } from './train/backend.js';
 // verbs
-export { exportActivation, listActivations, plotActivations, showActivation } from './api/acts.js';
+export { exportActivation, listActivations, plotActivations, showActivation, type ActivationDescription, type CatalogueRow, type ExportOptions as ActivationExportOptions, type ExportResult as ActivationExportResult, type PlotOptions } from './api/acts.js';
 export { benchActivations, activationBenchMarkdown } from './bench/activations.js';
 // corruptions (CIFAR-10-C / ImageNet-C)
 export { corrupt, corruptFloat, getCorruptionNames, checkCorruptionName, checkSeverity, toUint8, CORRUPTIONS, CATEGORIES, PRESETS, NumpyRandomState, deriveSeed, presetForSize, type CorruptOptions, type CorruptionName, type ImageU8, type Preset } from './corrupt/index.js';
 export { SEVERITY } from './corrupt/presets.js';
 export { corruptArraySet, corruptFolder, type CorruptRunOptions, type CorruptRunResult } from './corrupt/pipeline.js';
+export { corruptPreview, runCorrupt, type CorruptPreviewRequest, type CorruptRequest } from './api/corrupt.js';
 export { previewSvg } from './corrupt/preview.js';
 // data
 export type { ImageSet, DatasetSplits } from './data/dataset.js';
@@ -44,16 +47,22 @@ export { saveModel, loadModel } from './train/io.js';
 export { registerWasmTrainingKernels } from './train/wasm-kernels.js';
 export { exportLayersModel, type ExportOptions as OnnxExportOptions } from './onnx/export.js';
 export { compareOnImages, type Fidelity } from './onnx/validate.js';
-export { runTraining, readManifest, type Manifest } from './api/train.js';
-export { exportTrained } from './api/export.js';
+export { runTraining, readManifest, type Manifest, type TrainRequest } from './api/train.js';
+export { exportTrained, type ExportRequest, type ExportReport } from './api/export.js';
+export { listModels, type ListModelsOptions, type ZooEntry } from './api/models.js';
 // evaluation, benchmarks, results, reports
-export { evaluateModel, cifarCSource, onTheFlySource, readModelInfo } from './eval/evaluate.js';
+export { evaluateModel, cifarCSource, imagenetCSource, onTheFlySource, readModelInfo, type CifarCSourceOptions, type EvalCellSpec, type EvalOptions, type EvalSource, type OnnxModelInfo } from './eval/evaluate.js';
 export { aggregate, corruptionErrors, corruptionErrorsVsAlexNet, ALEXNET_ERR, ALEXNET_ERR_BY_SEVERITY, LAYERACT_CATEGORIES, type Aggregates, type AlexNetErrors, type ModelEval } from './eval/metrics.js';
 export { welchTTest, wilcoxonSignedRank, meanStd, significance } from './eval/stats.js';
-export { benchModels } from './bench/models.js';
-export { ResultsStore, type EvalRecord, type BenchRecord, type ResultRecord } from './results/store.js';
-export { collectRuns, robustnessMarkdown } from './report/robustness.js';
-export { runStudy, type StudyOptions } from './api/study.js';
+export { benchModels, type ModelBenchOptions } from './bench/models.js';
+export { runBench, type BenchRunOptions, type BenchRunResult } from './api/bench.js';
+export { ResultsStore, RESULTS_SCHEMA_VERSION, parseStore, cellKey, type EvalRecord, type BenchRecord, type ResultRecord, type Provenance, type StoreContents } from './results/store.js';
+export { collectRuns, robustnessMarkdown, type ModelRun } from './report/robustness.js';
+export { DEFAULT_BASELINE, loadResults, reportResults, reportRuns, reportSearchDir, resultsCsv, resultsData, type LoadedResults, type ModelSummary, type ResultsData, type ResultsReport, type ResultsReportOptions, type ResultsSelection } from './api/report.js';
+export { CSV_COLUMNS, csvRows, toCsv, type CsvRow } from './report/csv.js';
+export { runStudy, DEFAULT_STUDY_ACTS, DEFAULT_STUDY_SEEDS, type StudyOptions } from './api/study.js';
+// activation search
+export { runSearch, exportSearch, rerankSearch, type RerankOptions, type SearchOptions, type SearchResult } from './api/search.js';
 // jobs: typed jobs, executors (local child processes, BullMQ queue), queue workers
 export { jobKey, canonicalJson } from './jobs/key.js';
 export { localExecutor, type Executor } from './jobs/executor.js';

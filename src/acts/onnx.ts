@@ -1,63 +1,23 @@
 /**
  * ONNX renderer: IR → standard ai.onnx nodes (no custom ops) for a given opset and layout.
- * The output is plain data (nodes + initializers); src/onnx/ turns it into protobuf.
+ * The output is plain data (nodes + initializers) built with src/onnx/graph.ts; writer.ts turns it into protobuf.
  *
  * Choices: fused standard ops where they exist (LayerNormalization ≥ 17, HardSigmoid, HardSwish ≥ 14,
  * Softsign, Mish ≥ 18, Gelu ≥ 20); ops without a CUDA kernel (Asin, Atan, Sinh, Cosh, Asinh) are rewritten
- * into ops that have one unless `cudaSafe: false`; ReduceMean takes axes as an attribute ≤ 17 and as an
- * input ≥ 18.
+ * into ops that have one unless `cudaSafe: false`. Which op exists from which opset: src/onnx/opsets.ts.
  */
 import { ActbenchError } from '../errors.js';
-import { SUPPORTED_OPSETS } from '../onnx/writer.js';
+import { f, GraphBuilder, i, s, type OnnxFragment } from '../onnx/graph.js';
+import { hasOp, OpsetTooLow, SUPPORTED_OPSETS } from '../onnx/opsets.js';
 import { compileActivation, type ActivationDef } from './define.js';
 import { exprKey, paramNames, type Expr, type ParamDef } from './ir.js';
 import { OPS, type PrimitiveOp } from './ops.js';
 import { fuseHardSwish, lowerMacros } from './rewrite.js';
 import type { Layout } from './tfjs.js';
 
-export type OnnxAttr =
-  | { type: 'float'; value: number }
-  | { type: 'int'; value: number }
-  | { type: 'ints'; value: number[] }
-  | { type: 'string'; value: string };
-
-export interface OnnxNodeSpec {
-  opType: string;
-  name: string;
-  inputs: string[];
-  outputs: string[];
-  attributes: Record<string, OnnxAttr>;
-}
-
-export interface OnnxTensorSpec {
-  name: string;
-  dims: number[];
-  data: Float32Array | BigInt64Array;
-}
-
-export interface OnnxFragment {
-  nodes: OnnxNodeSpec[];
-  initializers: OnnxTensorSpec[];
-}
-
-export const f = (value: number): OnnxAttr => ({ type: 'float', value });
-export const i = (value: number): OnnxAttr => ({ type: 'int', value });
-export const ints = (value: number[]): OnnxAttr => ({ type: 'ints', value });
-export const s = (value: string): OnnxAttr => ({ type: 'string', value });
-
-/** First opset in which each op we emit exists with the semantics we rely on. */
-export const ONNX_OP_SINCE: Readonly<Record<string, number>> = {
-  Identity: 1, Shape: 1, Softplus: 1, Softsign: 1, ReduceMean: 1,
-  Abs: 6, Neg: 6, Exp: 6, Log: 6, Sqrt: 6, Reciprocal: 6, Relu: 6, Sigmoid: 6, Tanh: 6, Elu: 6, Selu: 6,
-  LeakyRelu: 6, HardSigmoid: 6,
-  // numpy-style broadcasting for the binary ops
-  Add: 7, Sub: 7, Mul: 7, Div: 7, Pow: 7, PRelu: 7, Greater: 7, Atan: 7, Asin: 7, Sin: 7, Cos: 7,
-  Max: 8, Min: 8, Expand: 8,
-  Erf: 9, Sign: 9, Sinh: 9, Cosh: 9, Asinh: 9, Where: 9,
-  // Equal on float tensors, Clip with min/max inputs
-  Equal: 11, Clip: 11,
-  HardSwish: 14, LayerNormalization: 17, Mish: 18, Gelu: 20,
-};
+// The node/tensor types, attribute helpers and the opset table have their homes in src/onnx/; re-exported for existing importers.
+export { f, i, ints, s, type OnnxAttr, type OnnxFragment, type OnnxNodeSpec, type OnnxTensorSpec } from '../onnx/graph.js';
+export { ONNX_OP_SINCE, OpsetTooLow } from '../onnx/opsets.js';
 
 export type ExportTarget = 'cpu' | 'cuda' | 'any';
 export const EXPORT_TARGETS: readonly ExportTarget[] = ['cpu', 'cuda', 'any'];
@@ -88,76 +48,13 @@ export interface LowerOptions {
   paramValues?: Readonly<Record<string, Float32Array | number[]>>;
 }
 
-class Emitter {
-  readonly nodes: OnnxNodeSpec[] = [];
-  readonly initializers: OnnxTensorSpec[] = [];
-  private n = 0;
-  private readonly consts = new Map<string, string>();
-  constructor(
-    readonly opset: number,
-    readonly prefix: string,
-  ) {}
-
-  node(opType: string, inputs: string[], attributes: Record<string, OnnxAttr> = {}): string {
-    const since = ONNX_OP_SINCE[opType];
-    if (since === undefined) throw new Error(`internal: no opset entry for ${opType}`);
-    if (this.opset < since) throw new OpsetTooLow(opType, since, this.opset);
-    const out = `${this.prefix}t${this.n}`;
-    this.nodes.push({ opType, name: `${this.prefix}${opType}_${this.n++}`, inputs, outputs: [out], attributes });
-    return out;
-  }
-
-  /** A float32 scalar initializer, shared by value. */
-  scalar(v: number): string {
-    const key = Object.is(v, -0) ? '-0' : String(Math.fround(v));
-    let name = this.consts.get(key);
-    if (!name) {
-      name = `${this.prefix}c${this.consts.size}`;
-      this.consts.set(key, name);
-      this.initializers.push({ name, dims: [], data: new Float32Array([v]) });
-    }
-    return name;
-  }
-
-  int64s(values: number[]): string {
-    const key = `i64:${values.join(',')}`;
-    let name = this.consts.get(key);
-    if (!name) {
-      name = `${this.prefix}c${this.consts.size}`;
-      this.consts.set(key, name);
-      this.initializers.push({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
-    }
-    return name;
-  }
-
-  tensor(name: string, dims: number[], data: Float32Array): string {
-    this.initializers.push({ name: `${this.prefix}${name}`, dims, data });
-    return `${this.prefix}${name}`;
-  }
-}
-
-export class OpsetTooLow extends ActbenchError {
-  constructor(
-    readonly opType: string,
-    readonly since: number,
-    opset: number,
-  ) {
-    super('ONNX_OPSET_TOO_LOW', `${opType} needs opset ≥ ${since}, the export asked for opset ${opset}`, { field: 'opset' });
-  }
-}
-
 interface LCtx {
-  g: Emitter;
+  g: GraphBuilder;
   opts: LowerOptions;
   rank: number;
 }
 
 type Lowering = (ctx: LCtx, args: string[], attrs: readonly number[]) => string;
-
-const reduceMean = ({ g, opts }: LCtx, x: string, axes: number[]): string =>
-  opts.opset >= 18
-    ? g.node('ReduceMean', [x, g.int64s(axes)], { keepdims: i(1) })
-    : g.node('ReduceMean', [x], { axes: ints(axes), keepdims: i(1) });
 
 const allAxes = (rank: number) => Array.from({ length: rank - 1 }, (_, k) => k + 1);
 const channelAxis = ({ opts, rank }: LCtx) => (opts.layout === 'NCHW' || rank === 2 ? 1 : rank - 1);
@@ -168,6 +65,25 @@ function guardZero(ctx: LCtx, x: string, body: (safe: string) => string): string
   const z = g.node('Equal', [x, g.scalar(0)]);
   const safe = g.node('Where', [z, g.scalar(1), x]);
   return g.node('Where', [z, g.scalar(0), body(safe)]);
+}
+
+/**
+ * LayerAct's normalisation over all non-batch axes, (y−μ)/√(v_unbiased + α): one LayerNormalization where the
+ * opset has it, else ReduceMean/Sub/Mul/Sqrt/Div.
+ */
+function lowerLayerNorm(c: LCtx, [x]: string[], [eps]: readonly number[]): string {
+  const { g, opts, rank } = c;
+  const d = opts.featureShape.reduce((p, q) => p * q, 1);
+  const unbias = d > 1 ? (d - 1) / d : 1;
+  if (hasOp('LayerNormalization', g.opset)) {
+    // LayerNormalization uses the biased variance; LayerAct's code the unbiased one:
+    // (y−μ)/√(v·D/(D−1) + α) = √((D−1)/D)·(y−μ)/√(v + α(D−1)/D)   (activations.md §5.2)
+    const scale = g.tensor(`lnorm_scale${g.nodes.length}`, [1], new Float32Array([Math.sqrt(unbias)]));
+    return g.node('LayerNormalization', [x, scale], { axis: i(1), epsilon: f(eps * unbias) });
+  }
+  const centred = g.node('Sub', [x, g.reduceMean(x, allAxes(rank))]);
+  const v = g.node('Mul', [g.reduceMean(g.node('Mul', [centred, centred]), allAxes(rank)), g.scalar(1 / unbias)]);
+  return g.node('Div', [centred, g.node('Sqrt', [g.node('Add', [v, g.scalar(eps)])])]);
 }
 
 const LOWER: Record<PrimitiveOp, Lowering> = {
@@ -197,8 +113,8 @@ const LOWER: Record<PrimitiveOp, Lowering> = {
   log: ({ g }, [x]) => g.node('Log', [x]),
   sign: ({ g }, [x]) => g.node('Sign', [x]),
   leaky_relu: ({ g }, [x], [slope]) => g.node('LeakyRelu', [x], { alpha: f(slope) }),
-  clip: ({ g, opts }, [x], [lo, hi]) =>
-    opts.opset >= 11
+  clip: ({ g }, [x], [lo, hi]) =>
+    hasOp('Clip', g.opset)
       ? g.node('Clip', [x, g.scalar(lo), g.scalar(hi)])
       : g.node('Min', [g.node('Max', [x, g.scalar(lo)]), g.scalar(hi)]),
   add: ({ g }, [a, b]) => g.node('Add', [a, b]),
@@ -215,40 +131,33 @@ const LOWER: Record<PrimitiveOp, Lowering> = {
   min: ({ g }, [a, b]) => g.node('Min', [a, b]),
   prelu: ({ g }, [x, a]) => g.node('PRelu', [x, a]),
   where_gt: ({ g }, [c, a, b]) => g.node('Where', [g.node('Greater', [c, g.scalar(0)]), a, b]),
-  lmean: (c, [x]) => reduceMean(c, x, allAxes(c.rank)),
-  cmean: (c, [x]) => reduceMean(c, x, [channelAxis(c)]),
-  lnorm: (c, [x], [eps]) => {
-    const { g, opts, rank } = c;
-    const d = opts.featureShape.reduce((p, q) => p * q, 1);
-    const unbias = d > 1 ? (d - 1) / d : 1;
-    if (opts.opset >= 17) {
-      // LayerNormalization uses the biased variance; LayerAct's code the unbiased one:
-      // (y−μ)/√(v·D/(D−1) + α) = √((D−1)/D)·(y−μ)/√(v + α(D−1)/D)   (activations.md §5.2)
-      const scale = g.tensor(`lnorm_scale${g.nodes.length}`, [1], new Float32Array([Math.sqrt(unbias)]));
-      return g.node('LayerNormalization', [x, scale], { axis: i(1), epsilon: f(eps * unbias) });
-    }
-    const centred = g.node('Sub', [x, reduceMean(c, x, allAxes(rank))]);
-    const v = g.node('Mul', [reduceMean(c, g.node('Mul', [centred, centred]), allAxes(rank)), g.scalar(1 / unbias)]);
-    return g.node('Div', [centred, g.node('Sqrt', [g.node('Add', [v, g.scalar(eps)])])]);
-  },
+  lmean: (c, [x]) => c.g.reduceMean(x, allAxes(c.rank)),
+  cmean: (c, [x]) => c.g.reduceMean(x, [channelAxis(c)]),
+  lnorm: lowerLayerNorm,
 };
 
-/** Macro ops printed with one fused standard op when the opset has it. */
-const NATIVE_MACROS: Record<string, { since: number; lower: Lowering }> = {
-  hard_sigmoid: { since: 6, lower: ({ g }, [x]) => g.node('HardSigmoid', [x], { alpha: f(0.2), beta: f(0.5) }) },
-  hard_sigmoid6: { since: 6, lower: ({ g }, [x]) => g.node('HardSigmoid', [x], { alpha: f(1 / 6), beta: f(0.5) }) },
-  softsign: { since: 1, lower: ({ g }, [x]) => g.node('Softsign', [x]) },
-  hard_silu: { since: 14, lower: ({ g }, [x]) => g.node('HardSwish', [x]) },
-  mish: { since: 18, lower: ({ g }, [x]) => g.node('Mish', [x]) },
-  gelu: { since: 20, lower: ({ g }, [x]) => g.node('Gelu', [x], { approximate: s('none') }) },
-  gelu_tanh: { since: 20, lower: ({ g }, [x]) => g.node('Gelu', [x], { approximate: s('tanh') }) },
+/** Macro ops printed with one fused standard op (`op`) when the opset has it (opsets.ts). */
+const NATIVE_MACROS: Record<string, { op: string; lower: Lowering }> = {
+  hard_sigmoid: { op: 'HardSigmoid', lower: ({ g }, [x]) => g.node('HardSigmoid', [x], { alpha: f(0.2), beta: f(0.5) }) },
+  hard_sigmoid6: { op: 'HardSigmoid', lower: ({ g }, [x]) => g.node('HardSigmoid', [x], { alpha: f(1 / 6), beta: f(0.5) }) },
+  softsign: { op: 'Softsign', lower: ({ g }, [x]) => g.node('Softsign', [x]) },
+  hard_silu: { op: 'HardSwish', lower: ({ g }, [x]) => g.node('HardSwish', [x]) },
+  mish: { op: 'Mish', lower: ({ g }, [x]) => g.node('Mish', [x]) },
+  gelu: { op: 'Gelu', lower: ({ g }, [x]) => g.node('Gelu', [x], { approximate: s('none') }) },
+  gelu_tanh: { op: 'Gelu', lower: ({ g }, [x]) => g.node('Gelu', [x], { approximate: s('tanh') }) },
 };
+
+/** The fused lowering of a macro op, when the opset has its op and no CPU rewrite replaces it. */
+function nativeMacro(op: string, opset: number, cpu: boolean): Lowering | undefined {
+  const m = NATIVE_MACROS[op];
+  // a CPU rewrite replaces the native macro op too (onnxruntime's Mish is Softplus·Tanh inside)
+  return m && hasOp(m.op, opset) && !(cpu && OPS.get(op)?.cpu !== undefined) ? m.lower : undefined;
+}
 
 /** The IR as the ONNX renderer prints it at this opset (macros expanded, CUDA rewrites applied). */
 export function onnxIr(ir: Expr, opset: number, cudaSafe = true, cpu = false): Expr {
-  const fused = opset >= NATIVE_MACROS.hard_silu.since ? fuseHardSwish(ir) : ir;
-  // a CPU rewrite replaces the native macro op too (onnxruntime's Mish is Softplus·Tanh inside)
-  return lowerMacros(fused, (op) => (NATIVE_MACROS[op]?.since ?? Infinity) <= opset && !(cpu && OPS.get(op)?.cpu !== undefined), cudaSafe, cpu);
+  const fused = hasOp('HardSwish', opset) ? fuseHardSwish(ir) : ir;
+  return lowerMacros(fused, (op) => nativeMacro(op, opset, cpu) !== undefined, cudaSafe, cpu);
 }
 
 /** Parameter tensor in ONNX layout from TF.js (channels-last) values. */
@@ -301,7 +210,7 @@ export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFra
   const compiled = compileActivation(def);
   const rw = targetRewrites(opts.target, opts.cudaSafe);
   const ir = onnxIr(compiled.ir, opts.opset, rw.cudaSafe, rw.cpu);
-  const g = new Emitter(opts.opset, opts.prefix ?? '');
+  const g = new GraphBuilder(opts.opset, { prefix: opts.prefix });
   const rank = opts.featureShape.length + 1;
   const ctx: LCtx = { g, opts, rank };
 
@@ -339,8 +248,7 @@ export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFra
         break;
       case 'call': {
         const args = e.args.map(emit);
-        const native = NATIVE_MACROS[e.op];
-        const lower = native && native.since <= opts.opset && !(rw.cpu && OPS.get(e.op)?.cpu !== undefined) ? native.lower : LOWER[e.op as PrimitiveOp];
+        const lower = nativeMacro(e.op, opts.opset, rw.cpu) ?? LOWER[e.op as PrimitiveOp];
         if (!lower) throw new Error(`internal: op '${e.op}' reached the ONNX renderer unexpanded`);
         out = lower(ctx, args, e.attrs);
         break;
@@ -353,10 +261,8 @@ export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFra
   let y = emit(ir);
   // keep x's shape for functions that are constant (PANGAEA's 0 and 1) or reduced (lmean(x))
   if (!hasInputShape(ir)) y = g.node('Expand', [y, g.node('Shape', [opts.input])]);
-  const producer = g.nodes.find((n) => n.outputs[0] === y);
-  if (producer && !g.nodes.some((n) => n.inputs.includes(y))) producer.outputs[0] = opts.output;
-  else g.nodes.push({ opType: 'Identity', name: `${opts.prefix ?? ''}Identity_out`, inputs: [y], outputs: [opts.output], attributes: {} });
-  return { nodes: g.nodes, initializers: g.initializers };
+  g.bindOutput(y, opts.output, `${g.prefix}Identity_out`);
+  return g.fragment();
 }
 
 /** Lowest supported opset (≥ 7, onnxruntime's floor) at which the activation lowers to standard ops. */

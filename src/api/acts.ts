@@ -12,8 +12,9 @@ import { lowerActivation, minOpset, onnxIr } from '../acts/onnx.js';
 import { evaluateTfjs, paramShape, tfjsIr } from '../acts/tfjs.js';
 import type { ProbeReport } from '../acts/validate.js';
 import { ActbenchError } from '../errors.js';
-import { activationModel, checkOpset } from '../onnx/activation-model.js';
+import { activationModel } from '../onnx/activation-model.js';
 import { checkModels } from '../onnx/checker.js';
+import { CHECKER_MAX_OPSET, checkOpset, SUPPORTED_OPSETS } from '../onnx/opsets.js';
 import { linePlotSvg, type LineSeries } from '../report/plot.js';
 import { createSession, runOnce } from '../runtime/session.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -62,7 +63,7 @@ export interface ActivationDescription {
 
 export function showActivation(spec: string, o: { opset?: number; cudaSafe?: boolean } = {}): ActivationDescription {
   const def = resolveActivation(spec);
-  const opset = checkOpset(o.opset ?? 17);
+  const opset = checkOpset(o.opset ?? SUPPORTED_OPSETS.default);
   const cudaSafe = o.cudaSafe ?? true;
   const fragment = lowerActivation(def, { opset, layout: 'NCHW', featureShape: [8, 4, 4], input: 'X', output: 'Y', cudaSafe });
   const ops: Record<string, number> = {};
@@ -103,7 +104,7 @@ function validationInput(n: number): Float32Array {
 
 export async function exportActivation(spec: string, o: ExportOptions): Promise<ExportResult> {
   const def = resolveActivation(spec);
-  const opset = checkOpset(o.opset ?? 17);
+  const opset = checkOpset(o.opset ?? SUPPORTED_OPSETS.default);
   if (o.shape.length !== 4 && o.shape.length !== 2) {
     throw new ActbenchError('ACT_BAD_SHAPE', `--shape must be N,C,H,W or N,C, got ${o.shape.join(',')}`, { field: 'shape' });
   }
@@ -145,7 +146,7 @@ export async function exportActivation(spec: string, o: ExportOptions): Promise<
 
   writeFileAtomic(o.out, bytes);
   let checker: ExportResult['checker'] = null;
-  if (opset <= 17) {
+  if (opset <= CHECKER_MAX_OPSET) {
     const r = checkModels([o.out]);
     if (r) {
       checker = { version: r.version, ok: r.results[0].ok, error: r.results[0].error };

@@ -15,7 +15,7 @@ import type { ExportTarget } from '../acts/onnx.js';
 import { checkModels } from '../onnx/checker.js';
 import { exportLayersModel, MIN_NETWORK_OPSET } from '../onnx/export.js';
 import { compareOnImages, type Fidelity } from '../onnx/validate.js';
-import { SUPPORTED_OPSETS } from '../onnx/writer.js';
+import { CHECKER_MAX_OPSET, SUPPORTED_OPSETS } from '../onnx/opsets.js';
 import { describeBackend, selectBackend, type BackendRequest } from '../train/backend.js';
 import { loadModel } from '../train/io.js';
 import { readRunManifest, runPaths } from '../train/run-dir.js';
@@ -151,7 +151,7 @@ async function exportLocked(req: ExportRequest, manifest: ReturnType<typeof read
     throw fsError(e, file, 'write');
   }
   let checker: ExportReport['checker'] = null;
-  if (opset <= 17) {
+  if (opset <= CHECKER_MAX_OPSET) {
     const r = checkModels([file]);
     if (r) {
       checker = { version: r.version, ok: r.results[0].ok };

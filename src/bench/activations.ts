@@ -9,6 +9,7 @@ import { CATALOGUE } from '../acts/catalogue.js';
 import { resolveActivation } from '../acts/define.js';
 import { lowerActivation } from '../acts/onnx.js';
 import { activationModel } from '../onnx/activation-model.js';
+import { SUPPORTED_OPSETS } from '../onnx/opsets.js';
 import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { machineInfo, machineLine, type MachineInfo } from './machine.js';
 
@@ -50,7 +51,7 @@ export async function benchActivations(o: ActivationBenchOptions = {}): Promise<
   const shape = o.shape ?? [128, 64, 16, 16];
   const rounds = o.rounds ?? 20;
   const warmup = o.warmup ?? 3;
-  const opset = o.opset ?? 17;
+  const opset = o.opset ?? SUPPORTED_OPSETS.default;
   const names = o.activations ?? CATALOGUE.map((e) => e.name);
   const n = shape.reduce((a, b) => a * b, 1);
   const x = Float32Array.from({ length: n }, (_, k) => Math.sin(k * 12.9898) * 4);

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations, training, corruptions, pipeline, distributed, deploy.
+ * asserted in tests. Suites: activations, training, corruptions, pipeline, imagenet, distributed, deploy.
  */
 import { spawnSync } from 'node:child_process';
 import { SingleBar, Presets } from 'cli-progress';
@@ -9,6 +9,7 @@ import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
 import { benchDeploy, deployBenchMarkdown, deployProfilesMarkdown } from './deploy.js';
 import { benchDistributed, benchLocalPool, distributedBenchMarkdown, localPoolMarkdown } from './distributed.js';
+import { benchImagenet, imagenetBenchMarkdown } from './imagenet.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
 import { benchTraining, trainingBenchMarkdown } from './training.js';
 import { parseBackend, type BackendName } from '../train/backend.js';
@@ -51,6 +52,10 @@ const SUITES: Record<string, () => Promise<(command: string) => string>> = {
     const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
     writeFileAtomic('reports/bench-deploy-profiles.md', deployProfilesMarkdown(r, commit));
     return (cmd) => deployBenchMarkdown(r, cmd);
+  },
+  imagenet: async () => {
+    const r = await benchImagenet({ log });
+    return (cmd) => imagenetBenchMarkdown(r, cmd);
   },
   distributed: async () => {
     const r = await benchDistributed({ log });

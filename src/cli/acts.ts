@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { exportActivation, listActivations, plotActivations, showActivation } from '../api/acts.js';
 import { selectBackend, describeBackend, parseBackend } from '../train/backend.js';
-import { checkOpset, SUPPORTED_OPSETS } from '../onnx/writer.js';
+import { CHECKER_MAX_OPSET, checkOpset, SUPPORTED_OPSETS } from '../onnx/opsets.js';
 import { numberPair, shape } from './parse-flags.js';
 
 // --opset goes through the one opset check: a coded error naming the supported range (exit 1)
@@ -75,7 +75,7 @@ export function registerActs(program: Command): void {
     .description('write a standalone ONNX model of the activation (input X, output Y, NCHW), checked against TF.js and onnx.checker')
     .requiredOption('--shape <dims>', 'input shape N,C,H,W (or N,C)', shape('--shape'))
     .requiredOption('--out <file>', 'output .onnx file')
-    .option('--opset <n>', `ONNX opset (${OPSETS}; the checker validates ≤ 17)`, opsetFlag, SUPPORTED_OPSETS.default)
+    .option('--opset <n>', `ONNX opset (${OPSETS}; the checker validates ≤ ${CHECKER_MAX_OPSET})`, opsetFlag, SUPPORTED_OPSETS.default)
     .option('--native-ops', 'keep ops the CUDA provider lacks instead of rewriting them')
     .option('--backend <name>', 'TF.js backend for the numeric check (auto, tensorflow-gpu, tensorflow, native, wasm, cpu)', parseBackend, 'auto')
     .action(async (spec: string, o: { shape: number[]; out: string; opset: number; nativeOps?: boolean; backend: ReturnType<typeof parseBackend> }) => {
@@ -84,7 +84,7 @@ export function registerActs(program: Command): void {
       const r = await exportActivation(spec, { shape: o.shape, out: o.out, opset: o.opset, cudaSafe: !o.nativeOps });
       console.log(`wrote ${r.file} (${r.bytes} bytes, ${r.nodes} nodes, opset ${o.opset})`);
       console.log(`TF.js (${backend.name}) vs onnxruntime (cpu): max rel diff ${r.maxDiff.toExponential(2)}${r.nonFinite ? ` (both ±inf/NaN at ${r.nonFinite} inputs)` : ''}`);
-      console.log(r.checker ? `onnx.checker ${r.checker.version} (full check + strict shape inference): ok` : 'onnx.checker: not available (install python3-onnx) or opset > 17 — skipped');
+      console.log(r.checker ? `onnx.checker ${r.checker.version} (full check + strict shape inference): ok` : `onnx.checker: not available (install python3-onnx) or opset > ${CHECKER_MAX_OPSET} — skipped`);
     });
 
   acts

@@ -1,9 +1,7 @@
-/** `actbench bench`: parse flags, benchmark the models interleaved, store and print. */
+/** `actbench bench`: parse flags, call api/bench.ts (benchmark interleaved, store), print. */
 import type { Command } from 'commander';
-import { benchModels } from '../bench/models.js';
-import { ResultsStore } from '../results/store.js';
+import { runBench } from '../api/bench.js';
 import { DEFAULT_OPT_LEVEL, EP_NAMES, OPT_LEVELS, type EpName, type OptLevel } from '../runtime/session.js';
-import { assertDisjoint } from '../util/paths.js';
 import { progressBar, table } from './output.js';
 import { choice, intList, positiveInt, shape } from './parse-flags.js';
 
@@ -19,15 +17,14 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--input-shape <c,h,w>', 'image size C,H,W for models whose input dimensions are dynamic', shape('--input-shape', 3))
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
-    .action(async (models: string[], f: { batches: number[]; warmup: number; reps: number; ep: EpName; optLevel: OptLevel; threads?: number; inputShape?: number[]; results: string }) => {
-      assertDisjoint({ path: f.results, what: '--results' }, models.map((m) => ({ path: m, what: 'model' })));
-      const store = new ResultsStore(f.results, (l) => console.error(`actbench: ${l}`));
-      store.prepareAppend();
+    .option('--json', 'print the stored records as JSON on stdout (the table and notes go to stderr)')
+    .action(async (models: string[], f: { batches: number[]; warmup: number; reps: number; ep: EpName; optLevel: OptLevel; threads?: number; inputShape?: number[]; results: string; json?: boolean }) => {
       const bar = progressBar('bench |{bar}| {value}/{total} runs');
       let started = false;
-      let records;
+      let result;
       try {
-        records = await benchModels(models, {
+        result = await runBench(models, {
+          results: f.results, log: (l) => console.error(`actbench: ${l}`),
           batches: f.batches, warmup: f.warmup, reps: f.reps, ep: f.ep, optLevel: f.optLevel, threads: f.threads, inputShape: f.inputShape as [number, number, number] | undefined,
           onProgress: (d, t) => {
             if (!started) bar.start(t, 0);
@@ -38,18 +35,16 @@ export function registerBench(program: Command): void {
       } finally {
         bar.stop();
       }
-      const lock = store.lock();
-      try {
-        records.forEach((r) => store.append(r));
-      } finally {
-        lock.release();
-      }
+      const { records } = result;
+      // with --json, stdout carries only the JSON; the human summary goes to stderr
+      const say = f.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+      if (f.json) console.log(JSON.stringify({ results: f.results, records }, null, 2));
       const t = table(['model', 'activation', 'batch', 'img/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CV', 'create ms', 'first run ms', 'peak MiB', 'params', 'provider']);
       for (const r of records) {
         t.push([r.model, r.activation ?? '–', r.batch, r.imagesPerSecond.toFixed(0), r.latencyMs.p50.toFixed(3), r.latencyMs.p90.toFixed(3), r.latencyMs.p99.toFixed(3), r.latencyMs.cv.toFixed(2), r.sessionCreateMs.toFixed(1), r.firstRunMs.toFixed(1), (r.peakRssMiB ?? r.rssMiB).toFixed(0), r.parameters?.toLocaleString('en') ?? '–', r.provider + (r.fallbackReason ? ' (fallback)' : '')]);
       }
-      console.log(t.toString());
-      if (records[0]?.fallbackReason) console.log(`requested ${records[0].requestedProvider}: ${records[0].fallbackReason}`);
-      console.log(`results: ${f.results} (graph optimisation ${f.optLevel}, ${records[0]?.intraOpThreads} intra-op threads, spinning ${records[0]?.spinning ? 'on' : 'off'}, onnxruntime ${records[0]?.onnxruntime}; peak MiB: a fresh process per model, session + largest batch)`);
+      say(t.toString());
+      if (records[0]?.fallbackReason) say(`requested ${records[0].requestedProvider}: ${records[0].fallbackReason}`);
+      say(`results: ${f.results} (graph optimisation ${f.optLevel}, ${records[0]?.intraOpThreads} intra-op threads, spinning ${records[0]?.spinning ? 'on' : 'off'}, onnxruntime ${records[0]?.onnxruntime}; peak MiB: a fresh process per model, session + largest batch)`);
     });
 }

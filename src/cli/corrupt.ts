@@ -1,17 +1,8 @@
-/** `actbench corrupt`: parse flags, run the pipeline (or the preview), print. */
-import { join } from 'node:path';
+/** `actbench corrupt`: parse flags, call api/corrupt.ts (the pipeline, or the preview), print. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { checkFrostDir } from '../corrupt/frost.js';
+import { corruptPreview, runCorrupt } from '../api/corrupt.js';
 import { CATEGORIES, checkCorruptionName, CORRUPTIONS, getCorruptionNames, PRESETS, type CorruptionName, type Preset } from '../corrupt/index.js';
-import { openCorruptJobs } from '../api/corrupt-jobs.js';
-import { corruptArraySet, corruptFolder } from '../corrupt/pipeline.js';
-import { previewSvg } from '../corrupt/preview.js';
-import { loadDataset } from '../data/sources.js';
-import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
-import { absoluteDataSpec, specInputPaths } from '../data/spec.js';
 import { ActbenchError, closeMatches } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { assertDisjoint, assertFresh } from '../util/paths.js';
 import { choice, positiveInt, seed } from './parse-flags.js';
 import { progressBar } from './output.js';
 
@@ -97,6 +88,7 @@ interface Flags {
   force?: boolean;
   preview?: boolean;
   previewImages: number;
+  json?: boolean;
   queue?: string;
   artifacts?: string;
 }
@@ -120,33 +112,18 @@ export function registerCorrupt(program: Command): void {
     .option('--preview-images <n>', 'images in the preview', positiveInt('--preview-images'), 2)
     .option('--queue <url>', 'corrupt on `actbench worker`s of this queue (array datasets): redis://[user:pass@]HOST:PORT[/DB] or rediss://')
     .option('--artifacts <dir>', 'with --queue: a directory every worker sees (--out inside it); without it, shards travel through Redis')
+    .option('--json', 'print the result (files written and skipped, the manifest) as JSON on stdout; notes go to stderr')
     .action(async (f: Flags) => {
       // every flag is checked before any data is read or written
       const severities = parseSeverities(f.severity);
       const { names: corruptions, notes } = parseCorruptionList(f.corruptions);
       for (const n of notes) console.error(`note: ${n}`);
-      if (f.frostDir) checkFrostDir(f.frostDir);
-      const preset = f.preset;
-      const name = f.data.split(':')[0];
-      const isFolder = f.data.startsWith('folder:');
-      if (isFolder && (f.limit !== undefined || f.split !== 'test')) {
-        throw new ActbenchError('CLI_BAD_FLAG', '--limit and --split apply to array datasets; a folder: dataset is corrupted whole', { field: f.limit !== undefined ? '--limit' : '--split', exit: 2 });
-      }
-      const inputs = specInputPaths(f.data);
-      const canonical = absoluteDataSpec(f.data);
-      if (f.frostDir) inputs.push({ path: f.frostDir, what: '--frost-dir' });
+      const say = f.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
       if (f.preview) {
-        const ds = loadDataset(f.data);
-        const set = f.split === 'train' ? ds.train : ds.test;
-        const images = Array.from({ length: Math.min(f.previewImages, set.labels.length) }, (_, k) => {
-          const px = set.height * set.width * set.channels;
-          return { data: set.images.slice(k * px, (k + 1) * px), height: set.height, width: set.width, channels: set.channels };
-        });
-        const file = f.out ?? join('reports', `corruptions-preview-${name}.svg`);
-        assertDisjoint({ path: file, what: '--out' }, inputs);
-        if (f.out) assertFresh(file, '--out', f.force);
-        writeFileAtomic(file, previewSvg(images, corruptions, { seed: f.seed, preset, frostDir: f.frostDir, title: `${ds.source} — ${f.frostDir ? 'original' : 'procedural'} frost` }));
-        console.log(`wrote ${file}`);
+        if (f.limit !== undefined) throw new ActbenchError('CLI_CONFLICTING_FLAGS', '--preview draws the first --preview-images images; --limit would be ignored', { field: '--limit', exit: 2 });
+        const file = corruptPreview({ data: f.data, corruptions, seed: f.seed, images: f.previewImages, split: f.split, preset: f.preset, frostDir: f.frostDir, out: f.out, force: f.force });
+        if (f.json) console.log(JSON.stringify({ preview: file }, null, 2));
+        say(`wrote ${file}`);
         return;
       }
       const bar = progressBar('{label} |{bar}| {value}/{total} chunks  {eta_formatted} left');
@@ -159,28 +136,15 @@ export function registerCorrupt(program: Command): void {
         bar.setTotal(total);
         bar.update(done, { label });
       };
-      const out = f.out ?? join('corruptions', isFolder ? 'folder-c' : `${name}-c`);
-      assertDisjoint({ path: out, what: '--out' }, isFolder ? [{ path: f.data.slice('folder:'.length), what: 'dataset folder' }, ...inputs] : inputs);
-      const common = { corruptions, severities, seed: f.seed, workers: f.workers, preset, frostDir: f.frostDir, force: f.force, inputs, onProgress };
       let r;
-      const jobs = f.queue ? await openCorruptJobs({ queue: f.queue, artifacts: f.artifacts, src: { data: f.data, split: f.split, limit: f.limit }, out, log: (l) => console.error(l) }) : null;
       try {
-        if (isFolder) {
-          r = await corruptFolder(f.data.slice('folder:'.length), { ...common, out });
-        } else {
-          const ds = loadDataset(f.data);
-          const full = f.split === 'train' ? ds.train : ds.test;
-          const total = full.labels.length;
-          const sub = f.limit && f.limit < total ? stratifiedSubset(full, f.limit, SPLIT_SEED) : null;
-          const selection = sub ? `class-stratified ${f.limit} of ${total} (split seed ${SPLIT_SEED}); per-image seeds from the full-split index` : `all ${total} images`;
-          r = await corruptArraySet(sub ? sub.set : full, { ...common, out, subset: { split: f.split, selection }, indices: sub?.indices, ...jobs?.options(full) }, canonical);
-        }
+        r = await runCorrupt({ data: f.data, corruptions, severities, seed: f.seed, out: f.out, workers: f.workers, preset: f.preset, frostDir: f.frostDir, split: f.split, limit: f.limit, force: f.force, queue: f.queue, artifacts: f.artifacts, log: (l) => console.error(l), onProgress });
       } finally {
         if (started) bar.stop();
-        await jobs?.close();
       }
+      if (f.json) console.log(JSON.stringify(r, null, 2));
       const per = Object.entries(r.manifest.subset.perClass).map(([c, k]) => `${c}:${k}`).join(' ');
-      console.log(`${r.out}: ${r.written.length} written, ${r.skipped.length} already complete (skipped); ${r.images} images in ${r.seconds.toFixed(1)} s`);
-      console.log(`images per class: ${per}`);
+      say(`${r.out}: ${r.written.length} written, ${r.skipped.length} already complete (skipped); ${r.images} images in ${r.seconds.toFixed(1)} s`);
+      say(`images per class: ${per}`);
     });
 }

@@ -1,14 +1,12 @@
 /** `actbench train`, `actbench export`, `actbench models`. Parse flags, call the API, print. */
 import { InvalidArgumentError, type Command } from 'commander';
-import * as tf from '@tensorflow/tfjs';
 import { exportTrained } from '../api/export.js';
+import { listModels } from '../api/models.js';
 import { runTraining } from '../api/train.js';
-import { resolveActivation } from '../acts/define.js';
 import { EXPORT_TARGETS, type ExportTarget } from '../acts/onnx.js';
-import { countMacs, createModel, describeModel, modelNames } from '../models/registry.js';
 import { MIN_NETWORK_OPSET } from '../onnx/export.js';
-import { SUPPORTED_OPSETS } from '../onnx/writer.js';
-import { parseBackend, selectBackend, type BackendRequest } from '../train/backend.js';
+import { CHECKER_MAX_OPSET, SUPPORTED_OPSETS } from '../onnx/opsets.js';
+import { parseBackend, type BackendRequest } from '../train/backend.js';
 import type { Recipe } from '../train/recipe.js';
 import { progressBar, table } from './output.js';
 import { choice, integer, shape, numberList, positiveInt, positiveNumber, nonNegativeNumber, rate, seed } from './parse-flags.js';
@@ -136,7 +134,7 @@ export function registerTrain(program: Command): void {
       for (const [k, v] of [['clean', r.clean], ['corrupted', r.corrupted]] as const) {
         console.log(`${k}: ${v.images} test images, max |Δlogit| ${v.maxAbsDiff.toExponential(2)} (logits up to ${v.logitScale.toFixed(2)}), top-1 agreement ${(100 * v.top1Agreement).toFixed(2)} %`);
       }
-      console.log(r.checker ? `onnx.checker ${r.checker.version}: ok` : 'onnx.checker: not available or opset > 17 — skipped');
+      console.log(r.checker ? `onnx.checker ${r.checker.version}: ok` : `onnx.checker: not available or opset > ${CHECKER_MAX_OPSET} — skipped`);
     });
 
   program
@@ -146,16 +144,7 @@ export function registerTrain(program: Command): void {
     .option('--classes <n>', 'number of classes (≥ 2)', integer('--classes', { min: 2 }), 10)
     .option('--json', 'print as JSON')
     .action(async (f: { input?: number[]; classes: number; json?: boolean }) => {
-      await selectBackend('cpu', 'infer');
-      const rows = modelNames().map((name) => {
-        const d = describeModel(name);
-        const input = (f.input ?? d.defaultInput) as [number, number, number];
-        const m = createModel(name, { act: resolveActivation('relu'), numClasses: f.classes, inputShape: input });
-        const row = { name, description: d.description, reference: d.reference, input, params: m.countParams(), macs: countMacs(m) };
-        m.dispose();
-        return row;
-      });
-      tf.disposeVariables();
+      const rows = await listModels({ input: f.input as [number, number, number] | undefined, classes: f.classes });
       if (f.json) {
         console.log(JSON.stringify(rows, null, 2));
         return;

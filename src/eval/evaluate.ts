@@ -586,8 +586,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         seconds: (performance.now() - t0) / 1000,
         provenance: { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() },
       };
-      o.store.append(rec);
-      records.push(rec);
+      records.push(o.store.append(rec)); // as stored: with its schemaVersion
       o.onCell?.(rec, false);
     }
   } finally {

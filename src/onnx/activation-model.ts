@@ -6,9 +6,10 @@ import { compileActivation, type ActivationDef } from '../acts/define.js';
 import { lowerActivation, type ExportTarget } from '../acts/onnx.js';
 import type { Layout } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
-import { checkOpset, encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
+import { checkOpset, SUPPORTED_OPSETS } from './opsets.js';
+import { encodeModel, makeGraph, makeModel, makeValueInfo } from './writer.js';
 
-/** The opset check lives with the opset table in writer.ts; re-exported for existing callers. */
+/** The opset check lives with the opset table in opsets.ts; re-exported for existing callers. */
 export { checkOpset };
 
 export interface ActivationModelOptions {

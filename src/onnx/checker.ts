@@ -1,6 +1,6 @@
 /**
  * The reference ONNX checker: onnx.checker.check_model(full_check=True) plus strict shape inference,
- * run by Debian's python3-onnx (opset ≤ 17, IR ≤ 8). Optional at run time; required in CI.
+ * run by Debian's python3-onnx (opset ≤ CHECKER_MAX_OPSET of opsets.ts, IR ≤ 8). Optional at run time; required in CI.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

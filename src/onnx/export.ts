@@ -9,12 +9,14 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ActivationDef } from '../acts/define.js';
-import { i, ints, lowerActivation, type ExportTarget, type OnnxAttr, type OnnxFragment, type OnnxNodeSpec, type OnnxTensorSpec } from '../acts/onnx.js';
+import { lowerActivation, type ExportTarget } from '../acts/onnx.js';
 import { ActivationLayer } from '../acts/tfjs.js';
 import { ActbenchError } from '../errors.js';
 import { SeededDropout, ShortcutA, TorchMaxPool } from '../models/layers.js';
 import { pair } from '../util/pair.js';
-import { checkOpset, encodeModel, makeGraph, makeModel, makeValueInfo, SUPPORTED_OPSETS } from './writer.js';
+import { GraphBuilder, i, ints, layerNames } from './graph.js';
+import { checkOpset, SUPPORTED_OPSETS } from './opsets.js';
+import { encodeModel, makeGraph, makeModel, makeValueInfo } from './writer.js';
 
 /** The lowest opset a network export supports (the CLI's --opset range starts here). */
 export const MIN_NETWORK_OPSET = SUPPORTED_OPSETS.network;
@@ -50,29 +52,6 @@ interface Value {
    * unpadded input and the convolutions add these [top, left, bottom, right] pads to their own
    */
   zeroPads?: number[];
-}
-
-class Graph {
-  nodes: OnnxNodeSpec[] = [];
-  inits: OnnxTensorSpec[] = [];
-  private n = 0;
-  constructor(readonly opset: number) {}
-  node(opType: string, inputs: string[], attributes: Record<string, OnnxAttr> = {}, name = opType): string {
-    const out = `${name}:${this.n++}`;
-    this.nodes.push({ opType, name: `${name}#${this.n}`, inputs, outputs: [out], attributes });
-    return out;
-  }
-  tensor(name: string, dims: number[], data: Float32Array | BigInt64Array): string {
-    this.inits.push({ name, dims, data });
-    return name;
-  }
-  i64(name: string, values: number[]): string {
-    return this.tensor(name, [values.length], BigInt64Array.from(values.map(BigInt)));
-  }
-  fragment(fr: OnnxFragment): void {
-    this.nodes.push(...fr.nodes);
-    this.inits.push(...fr.initializers);
-  }
 }
 
 /** TF's 'same' padding: total = max((ceil(in/s) − 1)·s + k_eff − in, 0), the extra pixel at the end. */
@@ -159,7 +138,7 @@ function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
 export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}): ExportedModel {
   const opset = checkOpset(o.opset ?? SUPPORTED_OPSETS.default, { min: SUPPORTED_OPSETS.network, what: 'network export opset' });
   const foldBn = o.foldBatchNorm ?? true;
-  const g = new Graph(opset);
+  const g = new GraphBuilder(opset, { naming: layerNames });
   const values = new Map<string, Value>(); // layer name → its output value
   const consumers = new Map<string, tf.layers.Layer[]>();
   for (const layer of model.layers) for (const src of inboundLayers(layer)) consumers.set(src.name, [...(consumers.get(src.name) ?? []), layer]);
@@ -267,7 +246,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         const rank = ins[0].shape.length + 1;
         const params = a.paramValues();
         const out = `${layer.name}:out`;
-        g.fragment(
+        g.add(
           lowerActivation(a.activation, {
             opset,
             layout: rank === 4 ? 'NCHW' : 'NHWC',
@@ -323,7 +302,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         if (foldable) {
           set({ name: ins[0].name, shape: [c, h, w], zeroPads: [t, l, b, r] });
         } else {
-          const out = g.node('Pad', [ins[0].name, g.i64(`${layer.name}/pads`, [0, 0, t, l, 0, 0, b, r])], { mode: { type: 'string', value: 'constant' } }, layer.name);
+          const out = g.zeroPad(ins[0].name, [0, 0, t, l, 0, 0, b, r], `${layer.name}/pads`, layer.name);
           set({ name: out, shape: [c, h + t + b, w + l + r] });
         }
         break;
@@ -343,7 +322,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         if (v.shape.length !== 1 || target.length !== 3 || target[0] !== 1 || target[1] !== 1 || target[2] !== v.shape[0]) {
           throw new ActbenchError('EXPORT_UNSUPPORTED', `layer '${layer.name}' (Reshape) to [${target.join(', ')}] from [${v.shape.join(', ')}]: only [F] → [1, 1, F] exports`, { field: layer.name });
         }
-        const out = g.node('Reshape', [v.name, g.i64(`${layer.name}/shape`, [-1, v.shape[0], 1, 1])], {}, layer.name);
+        const out = g.node('Reshape', [v.name, g.int64s([-1, v.shape[0], 1, 1], `${layer.name}/shape`)], {}, layer.name);
         set({ name: out, shape: [v.shape[0], 1, 1] });
         break;
       }
@@ -364,9 +343,9 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         const [c, h, w] = ins[0].shape;
         let v = ins[0].name;
         if (sc.stride > 1) {
-          v = g.node('Slice', [v, g.i64(`${layer.name}/starts`, [0, 0]), g.i64(`${layer.name}/ends`, [h, w]), g.i64(`${layer.name}/axes`, [2, 3]), g.i64(`${layer.name}/steps`, [sc.stride, sc.stride])], {}, `${layer.name}/subsample`);
+          v = g.node('Slice', [v, g.int64s([0, 0], `${layer.name}/starts`), g.int64s([h, w], `${layer.name}/ends`), g.int64s([2, 3], `${layer.name}/axes`), g.int64s([sc.stride, sc.stride], `${layer.name}/steps`)], {}, `${layer.name}/subsample`);
         }
-        if (sc.outChannels > c) v = g.node('Pad', [v, g.i64(`${layer.name}/pads`, [0, 0, 0, 0, 0, sc.outChannels - c, 0, 0])], { mode: { type: 'string', value: 'constant' } }, `${layer.name}/pad`);
+        if (sc.outChannels > c) v = g.zeroPad(v, [0, 0, 0, 0, 0, sc.outChannels - c, 0, 0], `${layer.name}/pads`, `${layer.name}/pad`);
         set({ name: v, shape: [sc.outChannels, Math.ceil(h / sc.stride), Math.ceil(w / sc.stride)] });
         break;
       }
@@ -378,10 +357,10 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
   const last = values.get(model.outputLayers[0].name);
   if (!last) throw new Error('internal: output not exported');
   const outputName = 'logits';
-  g.nodes.push({ opType: 'Identity', name: 'output', inputs: [last.name], outputs: [outputName], attributes: {} });
+  g.identity(last.name, outputName, 'output');
   const graph = makeGraph({
     name: model.name,
-    fragments: [{ nodes: g.nodes, initializers: g.inits }],
+    fragments: [g.fragment()],
     inputs: [makeValueInfo(inputName, inputDims, o.preprocess ? 'uint8' : 'float32')],
     outputs: [makeValueInfo(outputName, ['N', ...last.shape])],
   });

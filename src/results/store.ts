@@ -8,6 +8,13 @@ import { dirname } from 'node:path';
 import { ActbenchError, fsError } from '../errors.js';
 import { lockFile, type DirLock } from '../util/lock.js';
 
+/**
+ * The version of the record format. Records written before it existed carry none and are read as version 1;
+ * fields added since are optional (a reader ignores fields it does not know), so the version only rises when
+ * an older reader would misread a record. A record from a newer actbench is refused, naming its line.
+ */
+export const RESULTS_SCHEMA_VERSION = 1;
+
 export interface Provenance {
   actbench: string;
   machine: string;
@@ -16,6 +23,8 @@ export interface Provenance {
 
 export interface EvalRecord {
   kind: 'eval';
+  /** the record format (RESULTS_SCHEMA_VERSION); set by the store on append, 1 when read from an older record */
+  schemaVersion?: number;
   model: string;
   modelHash: string;
   /** the activation the model was exported with (from its metadata), if known */
@@ -45,6 +54,8 @@ export interface EvalRecord {
 
 export interface BenchRecord {
   kind: 'bench';
+  /** the record format (RESULTS_SCHEMA_VERSION); set by the store on append, 1 when read from an older record */
+  schemaVersion?: number;
   model: string;
   modelHash: string;
   activation?: string;
@@ -120,11 +131,15 @@ const SCHEMAS: Record<ResultRecord['kind'], Record<string, [Check, string]>> = {
   },
 };
 
-/** Why `v` is not an actbench record, or null when it is one. */
-export function recordProblem(v: unknown): { field: string; message: string } | null {
+/** Why `v` is not an actbench record, or null when it is one (`future`: it is one, of a newer format). */
+export function recordProblem(v: unknown): { field: string; message: string; future?: true } | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { field: 'kind', message: 'not a JSON object' };
   const r = v as Record<string, unknown>;
   if (r.kind !== 'eval' && r.kind !== 'bench') return { field: 'kind', message: `kind must be 'eval' or 'bench', got ${JSON.stringify(r.kind)}` };
+  if (r.schemaVersion !== undefined && !pos(r.schemaVersion)) return { field: 'schemaVersion', message: `field 'schemaVersion' must be a positive integer, got ${JSON.stringify(r.schemaVersion)}` };
+  if (typeof r.schemaVersion === 'number' && r.schemaVersion > RESULTS_SCHEMA_VERSION) {
+    return { field: 'schemaVersion', message: `schemaVersion ${r.schemaVersion} is newer than this actbench reads (${RESULTS_SCHEMA_VERSION}): upgrade actbench`, future: true };
+  }
   for (const [field, [check, expected]] of Object.entries(SCHEMAS[r.kind])) {
     if (!check(r[field])) return { field, message: `field '${field}' must be ${expected}, got ${JSON.stringify(r[field]) ?? 'nothing'}` };
   }
@@ -154,12 +169,15 @@ export function parseStore(file: string, text: string): StoreContents {
     const line = lines[i];
     if (line.trim() === '') continue;
     let v: unknown;
-    let problem: { field: string; message: string } | null;
+    let problem: ReturnType<typeof recordProblem>;
     try {
       v = JSON.parse(line);
       problem = recordProblem(v);
     } catch (e) {
       problem = { field: 'json', message: `not valid JSON (${(e as Error).message})` };
+    }
+    if (problem?.future) {
+      throw new ActbenchError('RESULTS_FUTURE_VERSION', `${file} line ${i + 1}: ${problem.message}`, { file, field: `line ${i + 1}` });
     }
     if (problem) {
       // the start of one of our records (or, after whole records, any prefix of one), cut off
@@ -174,7 +192,8 @@ export function parseStore(file: string, text: string): StoreContents {
       throw new ActbenchError('RESULTS_BAD_RECORD', `${file} line ${i + 1}: ${problem.message}`, { file, field: `line ${i + 1}` });
     }
     seen++;
-    records.push(v as ResultRecord);
+    const r = v as ResultRecord;
+    records.push(r.schemaVersion === undefined ? withVersion(r, 1) : r);
   }
   return { records, torn, unterminated: !endsClean && torn === null && lines[lines.length - 1].trim() !== '' };
 }
@@ -253,11 +272,14 @@ export class ResultsStore {
     }
   }
 
-  append(r: ResultRecord): void {
+  /** Append one record, stamped with the current schemaVersion; returns the record as stored. */
+  append<R extends ResultRecord>(r: R): R {
     if (!this.prepared) this.prepareAppend();
-    const problem = recordProblem(r);
+    const stored = withVersion(r, RESULTS_SCHEMA_VERSION);
+    const problem = recordProblem(stored);
     if (problem) throw new ActbenchError('RESULTS_BAD_RECORD', `refusing to store a malformed ${r.kind} record: ${problem.message}`, { file: this.file, field: problem.field });
-    this.write(JSON.stringify(r) + '\n');
+    this.write(JSON.stringify(stored) + '\n');
+    return stored;
   }
 
   /** An exclusive lock on this store (a lock file next to it), released on exit and on SIGINT/SIGTERM. */
@@ -273,6 +295,12 @@ export class ResultsStore {
     }
     return cells;
   }
+}
+
+/** `r` with `schemaVersion` right after `kind` (kind stays first: a torn line of ours is recognised by it). */
+function withVersion<R extends ResultRecord>(r: R, version: number): R {
+  const { kind, schemaVersion: _old, ...rest } = r;
+  return { kind, schemaVersion: version, ...rest } as unknown as R;
 }
 
 export function cellKey(corruption: string | null, severity: number | null): string {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ActbenchError } from '../../src/errors.js';
-import { parseStore, recordProblem, ResultsStore, type EvalRecord } from '../../src/results/store.js';
+import { parseStore, recordProblem, ResultsStore, RESULTS_SCHEMA_VERSION, type EvalRecord } from '../../src/results/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,6 +87,37 @@ describe('results store', () => {
     assert.throws(() => new ResultsStore(f).read(), (e: unknown) => e instanceof ActbenchError && e.code === 'RESULTS_BAD_RECORD' && e.field === 'line 2' && /not valid JSON/.test(e.message));
     writeFileSync(f, line(0) + JSON.stringify({ ...rec(1), kind: 'evil' }) + '\n');
     assert.throws(() => new ResultsStore(f).read(), (e: unknown) => e instanceof ActbenchError && e.field === 'line 2' && /kind must be 'eval' or 'bench'/.test(e.message));
+  });
+
+  it('schemaVersion: written on append (after kind), old records without it read as version 1, a newer one refused by line', () => {
+    const f = join(dir, 'versions.jsonl');
+    writeFileSync(f, line(0)); // a record from before schemaVersion existed
+    const s = new ResultsStore(f, quiet);
+    assert.equal(RESULTS_SCHEMA_VERSION, 1);
+    const stored = s.append(rec(1));
+    const lines = readFileSync(f, 'utf8').split('\n');
+    assert.equal(lines[0], line(0).trimEnd(), 'the old record is left as it was');
+    assert.match(lines[1], /^\{"kind":"eval","schemaVersion":1,"model":/);
+    assert.deepEqual(JSON.parse(lines[1]), stored);
+    assert.deepEqual(JSON.parse(lines[1]), { ...rec(1), schemaVersion: 1 });
+    const back = s.read();
+    assert.deepEqual(back.map((r) => r.schemaVersion), [1, 1]);
+    assert.deepEqual(back[0], { ...rec(0), schemaVersion: 1 }, 'an old record reads as version 1, otherwise unchanged');
+    assert.deepEqual(back[1], stored);
+    // a record from a newer actbench: a coded error naming the line, for readers and appenders alike
+    writeFileSync(f, line(0) + JSON.stringify({ ...rec(1), schemaVersion: 2 }) + '\n');
+    const future = (e: unknown) => e instanceof ActbenchError && e.code === 'RESULTS_FUTURE_VERSION' && e.file === f && e.field === 'line 2' && /line 2: schemaVersion 2 is newer than this actbench reads \(1\)/.test(e.message);
+    assert.throws(() => new ResultsStore(f).read(), future);
+    const before = readFileSync(f, 'utf8');
+    assert.throws(() => new ResultsStore(f, quiet).append(rec(3)), future);
+    assert.equal(readFileSync(f, 'utf8'), before, 'nothing appended to a store a newer actbench wrote');
+    // a future version on the first line is still that, not "not a store"
+    writeFileSync(f, JSON.stringify({ kind: 'bench', schemaVersion: 7 }) + '\n');
+    assert.throws(() => new ResultsStore(f).read(), (e: unknown) => e instanceof ActbenchError && e.code === 'RESULTS_FUTURE_VERSION' && e.field === 'line 1');
+    for (const bad of [0, 1.5, '1', null]) {
+      writeFileSync(f, line(0) + JSON.stringify({ ...rec(1), schemaVersion: bad }) + '\n');
+      assert.throws(() => new ResultsStore(f).read(), (e: unknown) => e instanceof ActbenchError && e.code === 'RESULTS_BAD_RECORD' && e.field === 'line 2' && /'schemaVersion' must be a positive integer/.test(e.message), String(bad));
+    }
   });
 
   it('property: dropping or mistyping any required field of a record is caught', () => {
