@@ -66,12 +66,15 @@ export function parseEp(v: string): EpName {
 export const DEFAULT_OPT_LEVEL: OptLevel = 'all';
 
 /**
- * Thread defaults, picked from `npm run bench -- deploy` ("Thread and spinning settings" in
- * reports/bench-deploy.md; ResNet-20 ReLU and LayerAct on the 2-core VM, loaded): one intra-op thread per
- * available core and spin-waiting on. At batch 128, 2 threads took 0.67× the time of 1 and spinning off took
- * 1.5× the time of spinning on (a sleeping thread pool misses its time slices on a busy machine); at batch 1
- * the p50s were within 10 % and the p99s mixed. Spinning costs ~18 % more CPU per image, so a process that
- * shares its cores with CPU-heavy work (corruption workers) may pass `spinning: false`.
+ * Thread defaults: one intra-op thread per available core, spin-waiting on (onnxruntime's own defaults,
+ * now explicit and recorded in every bench and eval record). Measured with `npm run bench -- deploy`
+ * ("Thread and spinning settings", ResNet-20 ReLU and LayerAct, 2-core VM shared by other jobs): at load
+ * ~5 (first sweep) 2 spinning threads were fastest at batch 128 (0.67× the time of 1 thread, spinning off
+ * 1.5×); at load ~9 (reports/bench-deploy.md) 2 spinning threads were slowest and 1 spinning thread fastest,
+ * because two spinning threads fight the other jobs for both cores. No setting won both; on a machine not
+ * oversubscribed one thread per core and spinning is onnxruntime's fastest, so that stays. Spinning costs
+ * CPU per image (+18 % to +50 % in the sweeps): a process that shares its cores with CPU-heavy work
+ * (corruption workers) should pass `spinning: false` or fewer threads.
  */
 export const DEFAULT_SPINNING = true;
 export function defaultIntraOpThreads(): number {
