@@ -51,6 +51,8 @@ export { runTraining, readManifest, type Manifest, type TrainRequest } from './a
 export { exportTrained, type ExportRequest, type ExportReport } from './api/export.js';
 export { listModels, type ListModelsOptions, type ZooEntry } from './api/models.js';
 // evaluation, benchmarks, results, reports
+export { runEval, type RunEvalOptions, type EvalRun } from './api/eval.js';
+export { resolvePreprocess, PRESETS as PREPROCESS_PRESETS, type Preprocess, type PreprocessRequest, type ResolvedPreprocess } from './data/preprocess.js';
 export { evaluateModel, cifarCSource, imagenetCSource, onTheFlySource, readModelInfo, type CifarCSourceOptions, type EvalCellSpec, type EvalOptions, type EvalSource, type OnnxModelInfo } from './eval/evaluate.js';
 export { aggregate, corruptionErrors, corruptionErrorsVsAlexNet, ALEXNET_ERR, ALEXNET_ERR_BY_SEVERITY, LAYERACT_CATEGORIES, type Aggregates, type AlexNetErrors, type ModelEval } from './eval/metrics.js';
 export { welchTTest, wilcoxonSignedRank, meanStd, significance } from './eval/stats.js';

@@ -9,7 +9,7 @@
 import { dirname, resolve } from 'node:path';
 import type { CorruptionName } from '../corrupt/index.js';
 import { absoluteDataSpec } from '../data/spec.js';
-import { checkEvalContract, runSeed, type EvalSource } from '../eval/evaluate.js';
+import { checkEvalContract, fedAlike, runSeed, type EvalSource } from '../eval/evaluate.js';
 import { ActbenchError } from '../errors.js';
 import type { Executor } from '../jobs/executor.js';
 import { sourceIdentity, type EvalCellsResult, type EvalSourceSpec } from '../jobs/kinds/eval-cells.js';
@@ -71,7 +71,7 @@ function ranges(indices: number[], width: number): [number, number][] {
 export async function evaluateModelAsJobs(executor: Executor, modelPath: string, source: EvalSource, spec: EvalSourceSpec, o: EvalJobsOptions): Promise<EvalRecord[]> {
   const model = checkEvalContract(modelPath, source);
   o.store.prepareAppend();
-  const finished = o.store.evalCells(model.hash, source.key);
+  const finished = o.store.evalCells(model.hash, source.key, fedAlike(model));
   const seed = runSeed(dirname(modelPath));
   const todo = source.cells.map((_, i) => i).filter((i) => !finished.has(cellKey(source.cells[i].corruption, source.cells[i].severity)));
   const n = source.cells.length;

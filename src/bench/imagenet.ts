@@ -9,6 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activationLabel } from '../acts/label.js';
 import { countMacs, createModel, resolveModelActivation } from '../models/registry.js';
+import type { ExportTarget } from '../acts/onnx.js';
 import { exportLayersModel } from '../onnx/export.js';
 import type { BenchRecord } from '../results/store.js';
 import { DEFAULT_OPT_LEVEL } from '../runtime/session.js';
@@ -19,17 +20,20 @@ import { benchModels } from './models.js';
 export interface ImagenetBench {
   model: string;
   rows: { activation: string; macs: number; parameters: number; records: BenchRecord[] }[];
+  target: ExportTarget;
   machine: string;
   load: [number[], number[]];
 }
 
 const IMAGENET_NORM = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
-export async function benchImagenet(o: { model?: string; acts?: string[]; batches?: number[]; reps?: number; log?: (l: string) => void } = {}): Promise<ImagenetBench> {
+export async function benchImagenet(o: { model?: string; acts?: string[]; batches?: number[]; reps?: number; target?: ExportTarget; log?: (l: string) => void } = {}): Promise<ImagenetBench> {
   const name = o.model ?? 'resnet50';
   const acts = o.acts ?? ['relu', 'la_silu', 'velu'];
   const dir = mkdtempSync(join(tmpdir(), 'actbench-bench-imagenet-'));
   const load0 = loadavg();
+  // the graph deployed on the provider benchmarked: the CPU lowering (export --target cpu)
+  const target = o.target ?? 'cpu';
   try {
     await selectBackend('auto', 'infer');
     const rows: { activation: string; macs: number; parameters: number; path: string }[] = [];
@@ -37,7 +41,7 @@ export async function benchImagenet(o: { model?: string; acts?: string[]; batche
       const { def } = resolveModelActivation(name, a);
       const m = createModel(name, { act: a, numClasses: 1000, inputShape: [224, 224, 3], seed: 1 });
       const path = join(dir, `${name}-${a}.onnx`);
-      writeFileSync(path, exportLayersModel(m, { preprocess: IMAGENET_NORM }).bytes);
+      writeFileSync(path, exportLayersModel(m, { preprocess: IMAGENET_NORM, target }).bytes);
       const parameters = m.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((x, y) => x * y, 1), 0);
       rows.push({ activation: activationLabel(def), macs: countMacs(m), parameters, path });
       m.dispose();
@@ -47,6 +51,7 @@ export async function benchImagenet(o: { model?: string; acts?: string[]; batche
     return {
       model: name,
       rows: rows.map((r) => ({ activation: r.activation, macs: r.macs, parameters: r.parameters, records: records.filter((x) => x.model === r.path) })),
+      target,
       machine: machineLine(machineInfo()),
       load: [load0, loadavg()],
     };
@@ -60,7 +65,7 @@ export function imagenetBenchMarkdown(r: ImagenetBench, command: string): string
   const out = [
     `# Deployed speed at ImageNet scale: ${r.model}, 224×224`,
     '',
-    `${r.model} exported by actbench with each activation (random seeded weights, uint8 NHWC input with ImageNet's mean/std inside the graph), one interleaved \`benchModels\` run, CPU provider, graph optimisation \`${DEFAULT_OPT_LEVEL}\` and the other session defaults.`,
+    `${r.model} exported by actbench with each activation (random seeded weights, uint8 NHWC input with ImageNet's mean/std inside the graph, \`export --target ${r.target}\`), one interleaved \`benchModels\` run, CPU provider, graph optimisation \`${DEFAULT_OPT_LEVEL}\` and the other session defaults.`,
     '',
     `Machine: ${r.machine}. Load average (1/5/15 min) ${r.load[0].map((v) => v.toFixed(1)).join('/')} at the start, ${r.load[1].map((v) => v.toFixed(1)).join('/')} at the end: other jobs shared the cores, so compare the rows with each other (same run), not with other machines.`,
     '',

@@ -11,7 +11,7 @@ import { gpuProcessMemory } from './gpu.js';
 export interface MemoryChildRequest {
   path: string;
   inputName: string;
-  input: 'float-nchw' | 'uint8-nhwc';
+  input: 'float-nchw' | 'float-nhwc' | 'uint8-nhwc';
   /** [C, H, W] */
   shape: [number, number, number];
   batch: number;
@@ -68,7 +68,7 @@ const n = req.batch;
 const x =
   req.input === 'uint8-nhwc'
     ? new ort.Tensor('uint8', new Uint8Array(n * h * w * c).map((_, k) => (k * 31) % 256), [n, h, w, c])
-    : new ort.Tensor('float32', new Float32Array(n * c * h * w).map((_, k) => Math.sin(k)), [n, c, h, w]);
+    : new ort.Tensor('float32', new Float32Array(n * c * h * w).map((_, k) => Math.sin(k)), req.input === 'float-nhwc' ? [n, h, w, c] : [n, c, h, w]);
 for (let k = 0; k < 2; k++) await s.session.run({ [req.inputName]: x });
 const after = process.memoryUsage().rss / MiB;
 const result: MemoryChildResult = {

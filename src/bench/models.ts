@@ -11,7 +11,7 @@ import { ActbenchError } from '../errors.js';
 import { probeClasses, readModelInfo } from '../eval/evaluate.js';
 import { packageVersion } from '../onnx/writer.js';
 import type { BenchRecord } from '../results/store.js';
-import { checkBatches, checkModelContract, type ModelContract } from '../runtime/contract.js';
+import { checkBatches, checkModelContract, inputDims, type ModelContract } from '../runtime/contract.js';
 import { createSession, DEFAULT_OPT_LEVEL, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { gpuMemoryMiB } from './gpu.js';
 import { machineInfo, machineLine } from './machine.js';
@@ -30,6 +30,8 @@ export interface ModelBenchOptions {
   memory?: boolean;
   /** [C, H, W] for models whose image size is dynamic (checked against static sizes) */
   inputShape?: [number, number, number];
+  /** a float input's layout (data/preprocess.ts): nchw (default) or nhwc */
+  layout?: 'nchw' | 'nhwc';
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -41,15 +43,16 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   // the model contract of every model before any session is created
   const checked = paths.map((path) => {
     const info = readModelInfo(path);
-    const contract = checkModelContract(info.desc, undefined, o.inputShape);
+    const contract = checkModelContract(info.desc, undefined, o.inputShape, o.layout);
     checkBatches(contract, batches);
     return { path, info, contract };
   });
   const feed = (c: ModelContract, n: number) => {
-    const [ch, h, w] = c.shape;
+    const dims = inputDims(c, n);
+    const size = dims.reduce((a, b) => a * b, 1);
     return c.input === 'uint8-nhwc'
-      ? new ort.Tensor('uint8', new Uint8Array(n * h * w * ch).map((_, k) => (k * 31) % 256), [n, h, w, ch])
-      : new ort.Tensor('float32', new Float32Array(n * ch * h * w).map((_, k) => Math.sin(k)), [n, ch, h, w]);
+      ? new ort.Tensor('uint8', new Uint8Array(size).map((_, k) => (k * 31) % 256), dims)
+      : new ort.Tensor('float32', new Float32Array(size).map((_, k) => Math.sin(k)), dims);
   };
   const sessionOpts = { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}), ...(o.spinning !== undefined ? { spinning: o.spinning } : {}) } as const;
   // memory first, one fresh process per model, while this process holds no session

@@ -1,6 +1,7 @@
 /** `actbench bench`: parse flags, call api/bench.ts (benchmark interleaved, store), print. */
 import type { Command } from 'commander';
 import { runBench } from '../api/bench.js';
+import { LAYOUTS, type Layout } from '../data/preprocess.js';
 import { DEFAULT_OPT_LEVEL, EP_NAMES, OPT_LEVELS, type EpName, type OptLevel } from '../runtime/session.js';
 import { progressBar, table } from './output.js';
 import { choice, intList, positiveInt, shape } from './parse-flags.js';
@@ -16,16 +17,17 @@ export function registerBench(program: Command): void {
     .option('--opt-level <level>', 'disabled | basic | extended | all', choice('--opt-level', OPT_LEVELS), DEFAULT_OPT_LEVEL)
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--input-shape <c,h,w>', 'image size C,H,W for models whose input dimensions are dynamic', shape('--input-shape', 3))
+    .option('--layout <l>', `float input layout: ${LAYOUTS.join(' | ')} (PyTorch nchw, Keras nhwc)`, choice('--layout', LAYOUTS))
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
     .option('--json', 'print the stored records as JSON on stdout (the table and notes go to stderr)')
-    .action(async (models: string[], f: { batches: number[]; warmup: number; reps: number; ep: EpName; optLevel: OptLevel; threads?: number; inputShape?: number[]; results: string; json?: boolean }) => {
+    .action(async (models: string[], f: { batches: number[]; warmup: number; reps: number; ep: EpName; optLevel: OptLevel; threads?: number; inputShape?: number[]; layout?: Layout; results: string; json?: boolean }) => {
       const bar = progressBar('bench |{bar}| {value}/{total} runs');
       let started = false;
       let result;
       try {
         result = await runBench(models, {
           results: f.results, log: (l) => console.error(`actbench: ${l}`),
-          batches: f.batches, warmup: f.warmup, reps: f.reps, ep: f.ep, optLevel: f.optLevel, threads: f.threads, inputShape: f.inputShape as [number, number, number] | undefined,
+          batches: f.batches, warmup: f.warmup, reps: f.reps, ep: f.ep, optLevel: f.optLevel, threads: f.threads, inputShape: f.inputShape as [number, number, number] | undefined, layout: f.layout,
           onProgress: (d, t) => {
             if (!started) bar.start(t, 0);
             started = true;

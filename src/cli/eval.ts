@@ -1,22 +1,17 @@
-/** `actbench eval`: parse flags, check every input, call the evaluation, print. */
+/** `actbench eval`: parse flags, call runEval (src/api/eval.ts), print. */
 import { Option, type Command } from 'commander';
-import type { ImageSet } from '../data/dataset.js';
-import { loadDataset } from '../data/sources.js';
-import { SPLIT_SEED, stratifiedSubset } from '../data/split.js';
-import { checkEvalContract, cifarCSource, evaluateModel, imagenetCSource, onTheFlySource, type EvalSource } from '../eval/evaluate.js';
-import { alexnetLine, imagenetCCleanSet, missingCellsLine } from '../eval/imagenet-c.js';
+import { nonFiniteError, runEval } from '../api/eval.js';
+import { CHANNEL_ORDERS, INTERPOLATIONS, LAYOUTS, parseInputShape, parseNumberList, parseScale, PRESET_NAMES, type ChannelOrder, type Interpolation, type Layout, type PreprocessRequest } from '../data/preprocess.js';
+import { SPLIT_SEED } from '../data/split.js';
+import { alexnetLine, missingCellsLine } from '../eval/imagenet-c.js';
 import { corruptionErrorsVsAlexNet } from '../eval/metrics.js';
-import { evalSourceSpec, openEvalJobs } from '../api/eval-jobs.js';
 import { ActbenchError } from '../errors.js';
-import { collectRuns, mainTable, nonFiniteSummary } from '../report/robustness.js';
-import { ResultsStore, type EvalRecord } from '../results/store.js';
+import { mainTable } from '../report/robustness.js';
+import type { EvalRecord } from '../results/store.js';
 import { DEFAULT_OPT_LEVEL, EP_NAMES, OPT_LEVELS, type EpName, type OptLevel } from '../runtime/session.js';
-import { assertDisjoint } from '../util/paths.js';
 import { parseCorruptions, parseSeverities } from './corrupt.js';
 import { progressBar, table } from './output.js';
-import { specInputPaths } from '../data/spec.js';
 import { choice, positiveInt, seed } from './parse-flags.js';
-
 
 const usage = (message: string, field: string) => new ActbenchError('CLI_CONFLICTING_FLAGS', message, { field, exit: 2 });
 
@@ -24,6 +19,7 @@ interface EvalFlags {
   data: string;
   corrupted?: string;
   imagenetC?: string;
+  clean?: boolean;
   corruptions: string;
   severity: string;
   seed: number;
@@ -34,9 +30,22 @@ interface EvalFlags {
   fidelity?: boolean;
   results: string;
   alexnet?: boolean;
+  json?: boolean;
+  preprocess?: string;
+  mean?: number[];
+  std?: number[];
+  scale?: number;
+  layout?: Layout;
+  channelOrder?: ChannelOrder;
+  inputShape?: [number, number, number];
+  resize?: number;
+  centerCrop?: number;
+  interpolation?: Interpolation;
   queue?: string;
   artifacts?: string;
 }
+
+const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
 
 export function registerEval(program: Command): void {
   const evalCmd = program
@@ -45,6 +54,7 @@ export function registerEval(program: Command): void {
     .option('--data <spec>', 'clean data, corrupted on the fly: mnist | fashion-mnist | cifar10:DIR | cifar100:DIR | npy:I,L | folder:DIR | imagenet-val:DIR,LABELS', 'mnist')
     .addOption(new Option('--corrupted <dir>', 'a CIFAR-10-C style directory (released, or from actbench corrupt) instead of on-the-fly corruption').conflicts('imagenetC'))
     .addOption(new Option('--imagenet-c <dir>', 'an ImageNet-C / Tiny-ImageNet-C tree <corruption>/<severity>/<class>/<file> (clean accuracy with --data folder:VAL)').conflicts(['limit', 'seed']))
+    .addOption(new Option('--clean', 'clean accuracy only: top-1/top-5, mean cross-entropy loss and ECE (15 bins)').conflicts(['corrupted', 'imagenetC', 'fidelity']))
     .option('--corruptions <list>', 'comma list, or all | common | noise | blur | weather | digital | extra', 'all')
     .option('--severity <s>', '5 | 1-5 | 1,3,5 | all', 'all')
     .addOption(new Option('--seed <n>', 'seed of the on-the-fly corruptions').argParser(seed('--seed')).default(0).conflicts('corrupted'))
@@ -56,78 +66,72 @@ export function registerEval(program: Command): void {
     .option('--results <file>', 'results store (JSON lines)', 'reports/results.jsonl')
     .option('--alexnet', 'also report CE/mCE against AlexNet’s published ImageNet-C errors (with --imagenet-c)')
     .option('--queue <url>', 'evaluate on `actbench worker`s of this queue: redis://[user:pass@]HOST:PORT[/DB] or rediss://')
-    .option('--artifacts <dir>', 'with --queue: a directory every worker sees (the models inside it); without it, models up to 16 MiB travel through Redis');
+    .option('--artifacts <dir>', 'with --queue: a directory every worker sees (the models inside it); without it, models up to 16 MiB travel through Redis')
+    .option('--json', 'one JSON document on stdout: { results, dataset, records, missing, preprocess } (tables and progress on stderr)')
+    // preprocessing (docs/preprocessing.md): flags override the model's metadata field by field
+    .option('--preprocess <preset>', `a preset: ${PRESET_NAMES.join(' | ')} (imagenet: torchvision mean/std, resize 256 → crop 224)`)
+    .option('--mean <list>', 'per-channel mean subtracted after --scale, e.g. 0.485,0.456,0.406', (v) => parseNumberList('--mean', v))
+    .option('--std <list>', 'per-channel std divided by, e.g. 0.229,0.224,0.225', (v) => parseNumberList('--std', v))
+    .option('--scale <x>', 'pixel multiplier before mean/std: 1/255 (default) or 1', parseScale)
+    .option('--layout <l>', `float input layout: ${LAYOUTS.join(' | ')} (PyTorch nchw, Keras nhwc)`, choice('--layout', LAYOUTS))
+    .option('--channel-order <o>', `the model's channel order: ${CHANNEL_ORDERS.join(' | ')}`, choice('--channel-order', CHANNEL_ORDERS))
+    .option('--input-shape <C,H,W>', 'the size fed to a model with dynamic height/width (checked against the data)', parseInputShape)
+    .option('--resize <n>', 'folder: images: resize the shorter side to n (torchvision Resize)', positiveInt('--resize', 16384))
+    .option('--center-crop <n>', 'folder: images: crop the centre n×n after --resize (torchvision CenterCrop)', positiveInt('--center-crop', 16384))
+    .option('--interpolation <i>', `resize filter: ${INTERPOLATIONS.join(' | ')} (default bilinear)`, choice('--interpolation', INTERPOLATIONS));
   evalCmd.action(async (models: string[], f: EvalFlags) => {
     // flag combinations that would otherwise be silently ignored
     const given = (k: string) => evalCmd.getOptionValueSource(k) === 'cli';
     if (f.imagenetC && given('data') && !/^(folder|imagenet-val):/.test(f.data)) throw usage(`--imagenet-c takes its clean set from --data folder:VAL or imagenet-val:DIR,LABELS; --data ${f.data} would be ignored`, 'data');
     if (f.alexnet && !f.imagenetC) throw usage('--alexnet compares with AlexNet’s ImageNet-C errors: it needs --imagenet-c', 'alexnet');
+    if (f.clean && (given('corruptions') || given('severity') || given('seed'))) throw usage('--clean evaluates the clean set only; --corruptions/--severity/--seed would be ignored', 'clean');
     const corruptions = parseCorruptions(f.corruptions);
     const severities = parseSeverities(f.severity);
-    // outputs never touch inputs; the store is checked (and a torn tail repaired) before any work
-    assertDisjoint({ path: f.results, what: '--results' }, [
-      ...models.map((m) => ({ path: m, what: 'model' })),
-      ...specInputPaths(f.data),
-      ...(f.corrupted ? [{ path: f.corrupted, what: '--corrupted directory' }] : []),
-      ...(f.imagenetC ? [{ path: f.imagenetC, what: '--imagenet-c tree' }] : []),
-    ]);
-    const store = new ResultsStore(f.results, (l) => console.error(`actbench: ${l}`));
-    store.prepareAppend();
-    const lock = store.lock();
-    try {
-      // an ImageNet-C tree's clean counterpart is the whole val set, not a hold-out of it
-      const full: ImageSet | null = f.imagenetC ? (given('data') ? imagenetCCleanSet(f.data) : null) : loadDataset(f.data).test;
-      const source: EvalSource = f.imagenetC
-        ? imagenetCSource(f.imagenetC, { corruptions: given('corruptions') ? corruptions : undefined, severities, batch: Math.min(f.batch, 64), clean: full ?? undefined })
-        : f.corrupted
-        ? cifarCSource(f.corrupted, { corruptions: given('corruptions') ? corruptions : undefined, severities: given('severity') ? severities : undefined, batch: f.batch, clean: full ?? undefined, limit: f.limit, cleanName: f.data })
-        : onTheFlyFromFlags(full as ImageSet, f, corruptions, severities);
-      const spec = f.queue ? evalSourceSpec({ ...f, corruptions, severities, given: { corruptions: given('corruptions'), severity: given('severity') } }) : null;
-      const jobs = f.queue && spec ? await openEvalJobs({ queue: f.queue, artifacts: f.artifacts, results: f.results, spec, fidelity: f.fidelity, log: (l) => console.error(l) }) : null;
-      try {
-        // the model contract of every model against every label set, before evaluating any
-        for (const m of models) checkEvalContract(m, source);
-        const bar = progressBar('{model} |{bar}| {value}/{total} cells  {cell}');
-        for (const m of models) {
-          bar.start(source.cells.length, 0, { model: m, cell: '' });
-          let k = 0;
-          try {
-            const o = { ep: f.ep, optLevel: f.optLevel, store, fidelity: f.fidelity, onCell: (r: EvalRecord, skipped: boolean) => bar.update(++k, { cell: `${r.corruption ?? 'clean'}${r.severity ? `/${r.severity}` : ''}${skipped ? ' (stored)' : ''}` }) };
-            await (jobs ? jobs.evaluate(m, source, o) : evaluateModel(m, source, o));
-          } finally {
-            bar.stop();
-          }
-        }
-      } finally {
-        await source.close();
-        await jobs?.close();
-      }
-      const records = store.read();
-      const runs = collectRuns(records, source.key).filter((r) => models.some((m) => r.model === m));
-      const { header, rows } = mainTable(runs);
+    const onTheFly = !f.corrupted && !f.imagenetC;
+    const preprocess: PreprocessRequest = {
+      preset: f.preprocess, mean: f.mean, std: f.std, scale: f.scale, layout: f.layout, channelOrder: f.channelOrder,
+      inputShape: f.inputShape, resize: f.resize, centerCrop: f.centerCrop, interpolation: f.interpolation,
+    };
+    // human text goes to stderr with --json, so stdout is only records
+    const say = (line: string) => (f.json ? console.error(line) : console.log(line));
+    const bar = progressBar('{model} |{bar}| {value}/{total} cells  {cell}');
+    let k = 0;
+    const run = await runEval({
+      models, data: f.imagenetC && !given('data') ? undefined : f.data, corrupted: f.corrupted, imagenetC: f.imagenetC, clean: f.clean,
+      corruptions: f.clean ? undefined : onTheFly || given('corruptions') ? corruptions : undefined,
+      severities: f.clean ? undefined : onTheFly || f.imagenetC || given('severity') ? severities : undefined,
+      seed: f.seed, limit: f.limit, batch: f.batch, ep: f.ep, optLevel: f.optLevel, fidelity: f.fidelity, results: f.results, preprocess, queue: f.queue, artifacts: f.artifacts,
+      log: (l) => console.error(`actbench: ${l}`),
+      onModel: (m, cells) => ((k = 0), bar.start(cells, 0, { model: m, cell: '' })),
+      onCell: (_m, r, skipped) => bar.update(++k, { cell: `${r.corruption ?? 'clean'}${r.severity ? `/${r.severity}` : ''}${skipped ? ' (stored)' : ''}` }),
+      onModelDone: () => bar.stop(),
+    });
+    // one document on stdout, as bench/report/corrupt --json: the records exactly as stored
+    if (f.json) console.log(JSON.stringify({ results: f.results, dataset: run.dataset, records: run.records, missing: run.missing, preprocess: run.preprocess }));
+    if (f.clean) say(cleanTable(run.records));
+    else {
+      const { header, rows } = mainTable(run.runs);
       const t = table(header);
       rows.forEach((r) => t.push(r));
-      console.log(t.toString());
-      const missing = missingCellsLine(source.missing);
-      if (missing) console.log(missing);
-      if (f.alexnet) for (const r of runs) console.log(alexnetLine(r.activation, corruptionErrorsVsAlexNet(r.eval)));
-      console.log(`images: ${source.key}`);
-      console.log(`results: ${f.results} (provider ${runs[0]?.provider ?? '–'}); render with actbench report --results ${f.results} --dataset '${source.key}'`);
-      const mine = records.filter((r): r is EvalRecord => r.kind === 'eval' && r.dataset === source.key && models.includes(r.model));
-      const nf = nonFiniteSummary(mine);
-      for (const line of nf.lines) console.error(`actbench: warning: ${line}`);
-      if (nf.broken.length) {
-        throw new ActbenchError('EVAL_NON_FINITE', `every prediction of ${nf.broken.join(', ')} was non-finite (NaN or ±Inf logits): their cells are stored as 0 % — the model is broken, not robust`, { file: nf.broken[0], field: 'logits' });
-      }
-    } finally {
-      lock.release();
+      say(t.toString());
+      const clean = run.records.filter((r) => r.corruption === null);
+      if (clean.length) say(cleanTable(clean));
     }
+    const missing = missingCellsLine(run.missing);
+    if (missing) say(missing);
+    if (f.alexnet) for (const r of run.runs) say(alexnetLine(r.activation, corruptionErrorsVsAlexNet(r.eval)));
+    say(`images: ${run.dataset}`);
+    say(`results: ${f.results} (provider ${run.runs[0]?.provider ?? '–'}); render with actbench report --results ${f.results} --dataset '${run.dataset}'`);
+    for (const line of run.warnings) console.error(`actbench: warning: ${line}`);
+    if (run.broken.length) throw nonFiniteError(run.broken);
   });
 }
 
-function onTheFlyFromFlags(full: ImageSet, f: EvalFlags, corruptions: ReturnType<typeof parseCorruptions>, severities: number[]): EvalSource {
-  const limited = f.limit !== undefined && f.limit < full.labels.length;
-  const sub = limited ? stratifiedSubset(full, f.limit as number) : null;
-  // per-image seeds come from each image's index in the full split: a --limit cell equals the same rows of a full corrupted set
-  return onTheFlySource(sub ? sub.set : full, { name: f.data, corruptions, severities, seed: f.seed, batch: f.batch, selection: limited ? `stratified:${SPLIT_SEED}` : 'all', indices: sub?.indices });
+/** Clean accuracy per model: top-1/top-5, loss and ECE. */
+function cleanTable(records: EvalRecord[]): string {
+  const t = table(['model', 'images', 'top-1', 'top-5', 'loss', 'ECE']);
+  for (const r of records.filter((x) => x.corruption === null)) {
+    t.push([r.model, String(r.n), pct(r.top1), pct(r.top5), r.loss === undefined ? '–' : r.loss.toFixed(4), r.ece === undefined ? '–' : pct(r.ece)]);
+  }
+  return t.toString();
 }

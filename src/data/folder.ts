@@ -1,13 +1,17 @@
 /**
  * ImageNet-style folders: <root>/<class>/<image>.{jpg,jpeg,png}, decoded with real codecs (jpeg-js,
- * pngjs). With <root>/train and <root>/val (or test) the split is taken from disk.
+ * pngjs). With <root>/train and <root>/val (or test) the split is taken from disk. With a resize or a
+ * center crop (data/preprocess.ts ImageTransform) images go through sharp (libjpeg/libpng decode, libvips
+ * antialiased resampling as PIL's, torchvision's sizes and crop offsets) in a synckit worker.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ActbenchError, fsError } from '../errors.js';
+import { createSyncFn } from 'synckit';
 import type { ImageSet } from './dataset.js';
+import type { ImageTransform } from './preprocess.js';
 
 /** the image files folders are read from */
 export const EXTS = new Set(['.jpg', '.jpeg', '.png']);
@@ -42,6 +46,32 @@ export function decodeImage(file: string, channels: 1 | 3 = 3): { data: Uint8Arr
     else data[p] = Math.round(0.299 * rgba[p * 4] + 0.587 * rgba[p * 4 + 1] + 0.114 * rgba[p * 4 + 2]);
   }
   return { data, width, height };
+}
+
+type Transformed = { data: Uint8Array; width: number; height: number; channels: number } | { tooSmall: true; width: number; height: number };
+let sharpWorker: ((op: 'decodeTransformed', data: Uint8Array, o: ImageTransform) => Transformed) | undefined;
+
+/** Decode one image file to RGB HWC uint8, resized (shorter side) and center-cropped as torchvision's Resize + CenterCrop. */
+export function decodeTransformed(file: string, t: ImageTransform): { data: Uint8Array; width: number; height: number } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw fsError(e, file, 'read');
+  }
+  // the same plain-JS sharp worker as the JPEG corruption (it loads the same from src/ and dist/)
+  sharpWorker ??= createSyncFn(new URL('../corrupt/jpeg-worker.mjs', import.meta.url), { execArgv: [] }) as unknown as typeof sharpWorker;
+  let r: Transformed;
+  try {
+    r = (sharpWorker as NonNullable<typeof sharpWorker>)('decodeTransformed', new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), t);
+  } catch (e) {
+    throw new ActbenchError('IMAGE_BAD', `${file}: cannot decode: ${(e as Error).message.split('\n')[0]}`, { file });
+  }
+  if ('tooSmall' in r) {
+    throw new ActbenchError('IMAGE_TOO_SMALL', `${file}: ${r.width}×${r.height}${t.resize ? ` after --resize ${t.resize}` : ''} is smaller than --center-crop ${t.centerCrop}`, { file, field: 'center-crop' });
+  }
+  if (r.channels !== 3) throw new ActbenchError('IMAGE_BAD', `${file}: decoded to ${r.channels} channels, expected RGB`, { file });
+  return r;
 }
 
 export interface FolderEntry {
@@ -88,21 +118,22 @@ export function listImageFolder(root: string): { classes: string[]; entries: Fol
   return { classes, entries };
 }
 
-/** Decode a whole folder into memory; every image must have the same size. */
-export function readImageFolder(root: string, name = root): ImageSet {
-  return decodeEntries(listImageFolder(root), name);
+/** Decode a whole folder into memory (resized and cropped when `transform` says so); every image must then have the same size. */
+export function readImageFolder(root: string, name = root, transform?: ImageTransform): ImageSet {
+  return decodeEntries(listImageFolder(root), name, transform);
 }
 
-/** Decode listed images (a folder's, or an ImageNet val listing's) into one set; every image must have the same size. */
-export function decodeEntries({ classes, entries }: { classes: string[]; entries: FolderEntry[] }, name: string): ImageSet {
-  const first = decodeImage(entries[0].file);
+/** Decode listed images (a folder's, or an ImageNet val listing's) into one set; every image must have the same size (after `transform`). */
+export function decodeEntries({ classes, entries }: { classes: string[]; entries: FolderEntry[] }, name: string, transform?: ImageTransform): ImageSet {
+  const decode = transform && (transform.resize !== undefined || transform.centerCrop !== undefined) ? (f: string) => decodeTransformed(f, transform) : (f: string) => decodeImage(f);
+  const first = decode(entries[0].file);
   const px = first.width * first.height * 3;
   const images = new Uint8Array(entries.length * px);
   const labels = new Int32Array(entries.length);
   entries.forEach((e, k) => {
-    const img = k === 0 ? first : decodeImage(e.file);
+    const img = k === 0 ? first : decode(e.file);
     if (img.width !== first.width || img.height !== first.height) {
-      throw new ActbenchError('IMAGE_SIZE', `${e.file}: ${img.width}×${img.height}, expected ${first.width}×${first.height} like ${entries[0].file}`, { file: e.file });
+      throw new ActbenchError('IMAGE_SIZE', `${e.file}: ${img.width}×${img.height}, expected ${first.width}×${first.height} like ${entries[0].file}${transform?.centerCrop ? '' : ' (give --resize N --center-crop M to bring images of any size to one)'}`, { file: e.file });
     }
     images.set(img.data, k * px);
     labels[k] = e.label;

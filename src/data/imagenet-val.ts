@@ -18,6 +18,7 @@ import { extname, join } from 'node:path';
 import { ActbenchError, fsError } from '../errors.js';
 import type { ImageSet } from './dataset.js';
 import { decodeEntries, EXTS, isDirectory, type FolderEntry } from './folder.js';
+import type { ImageTransform } from './preprocess.js';
 
 const WNID = /^n\d{8}$/;
 
@@ -130,6 +131,6 @@ export function listImagenetVal(dir: string, labelsFile: string, synsetsFile?: s
 }
 
 /** Decode the val set (every image the same size, as folder: requires). Class names are the synset ids. */
-export function readImagenetVal(dir: string, labelsFile: string, synsetsFile?: string, name = 'imagenet-val'): ImageSet {
-  return decodeEntries(listImagenetVal(dir, labelsFile, synsetsFile), name);
+export function readImagenetVal(dir: string, labelsFile: string, synsetsFile?: string, name = 'imagenet-val', transform?: ImageTransform): ImageSet {
+  return decodeEntries(listImagenetVal(dir, labelsFile, synsetsFile), name, transform);
 }

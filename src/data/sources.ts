@@ -9,6 +9,7 @@ import { checkClasses, checkSplitPair } from './check.js';
 import { readCifar } from './cifar.js';
 import type { DatasetSplits, ImageSet, SplitInfo } from './dataset.js';
 import { isDirectory, readImageFolder } from './folder.js';
+import type { ImageTransform } from './preprocess.js';
 import { readIdxImages, readIdxLabels } from './idx.js';
 import { readImagenetVal } from './imagenet-val.js';
 import { npyLabels } from './labels.js';
@@ -129,7 +130,7 @@ function npySource(spec: Extract<DataSpec, { kind: 'npy' }>): DatasetSplits {
   return { name: 'npy', train, test, source: `npy:${imgFile},${labelFile}`, spec, split };
 }
 
-function folderSource(spec: Extract<DataSpec, { kind: 'folder' }>): DatasetSplits {
+function folderSource(spec: Extract<DataSpec, { kind: 'folder' }>, image?: ImageTransform): DatasetSplits {
   const root = spec.dir;
   if (!isDirectory(root)) throw new ActbenchError('FOLDER_MISSING', `${root} is not a directory (expected <root>/<class>/<image> or <root>/train + <root>/val)`, { file: root });
   const trainDir = join(root, 'train');
@@ -140,21 +141,21 @@ function folderSource(spec: Extract<DataSpec, { kind: 'folder' }>): DatasetSplit
     throw new ActbenchError('FOLDER_SPLIT_INCOMPLETE', `${root} has ${have} but no ${lack}: give both (<root>/train/<class>, <root>/val/<class>) or a flat <root>/<class> tree`, { file: root });
   }
   if (hasTrain && testDir) {
-    const train = readImageFolder(trainDir, 'folder-train');
+    const train = readImageFolder(trainDir, 'folder-train', image);
     checkClasses(train, trainDir);
-    const test = readImageFolder(testDir, 'folder-test');
+    const test = readImageFolder(testDir, 'folder-test', image);
     checkSplitPair({ train, test }, trainDir, testDir);
     return { name: 'folder', train, test, source: `folder:${root}`, spec, split: filesSplit(train, test) };
   }
-  const all = readImageFolder(root, 'folder');
+  const all = readImageFolder(root, 'folder', image);
   checkClasses(all, root);
   const { train, test, split } = splitPool(all, POOL_TEST_FRACTION);
   return { name: 'folder', train, test, source: `folder:${root}`, spec, split };
 }
 
 /** An ImageNet val folder: evaluation data only, so every image is in the test set and the training set is empty. */
-function imagenetValSource(spec: Extract<DataSpec, { kind: 'imagenet-val' }>): DatasetSplits {
-  const test = readImagenetVal(spec.dir, spec.labels, spec.synsets, 'imagenet-val');
+function imagenetValSource(spec: Extract<DataSpec, { kind: 'imagenet-val' }>, image?: ImageTransform): DatasetSplits {
+  const test = readImagenetVal(spec.dir, spec.labels, spec.synsets, 'imagenet-val', image);
   // named so that a `train --data imagenet-val:…` refusal (DATA_TOO_FEW) says why
   const train: ImageSet = { ...test, name: 'imagenet-val (evaluation only: no training images)', images: new Uint8Array(0), labels: new Int32Array(0) };
   return { name: 'imagenet-val', train, test, source: formatDataSpec(spec), spec, split: { method: 'files', seed: null, testFraction: 1 } };
@@ -163,9 +164,14 @@ function imagenetValSource(spec: Extract<DataSpec, { kind: 'imagenet-val' }>): D
 /**
  * Load a dataset. The test split never depends on a training seed: `mnist`, `npy:` and flat `folder:`
  * data are split under SPLIT_SEED (recorded in `split`); the others come with their own test files.
+ * `image` (resize / center crop) applies to `folder:` and `imagenet-val:` images, decoded from files of any size; array
+ * datasets are stored at their size and refuse it.
  */
-export function loadDataset(spec: string | DataSpec): DatasetSplits {
+export function loadDataset(spec: string | DataSpec, o: { image?: ImageTransform } = {}): DatasetSplits {
   const s = toDataSpec(spec);
+  if (o.image && s.kind !== 'folder' && s.kind !== 'imagenet-val') {
+    throw new ActbenchError('PREPROCESS_RESIZE_NOT_FOLDER', `--resize/--center-crop apply to folder: and imagenet-val: images (decoded from files); ${s.kind} data is stored at its size`, { field: o.image.centerCrop !== undefined ? 'center-crop' : 'resize', exit: 2 });
+  }
   switch (s.kind) {
     case 'mnist':
       return mnistPackage();
@@ -182,8 +188,8 @@ export function loadDataset(spec: string | DataSpec): DatasetSplits {
     case 'npy':
       return npySource(s);
     case 'folder':
-      return folderSource(s);
+      return folderSource(s, o.image);
     case 'imagenet-val':
-      return imagenetValSource(s);
+      return imagenetValSource(s, o.image);
   }
 }

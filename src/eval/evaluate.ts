@@ -17,13 +17,15 @@ import type { ImageSet } from '../data/dataset.js';
 import { CifarC, openImagenetC, type ImagenetCTree } from '../data/released.js';
 import { decodeImage } from '../data/folder.js';
 import { SPLIT_SEED, stratifiedSubset, type Normalisation } from '../data/split.js';
+import { DEFAULT_PREPROCESS, checkPreprocessRequest, preprocessFromMetadata, preprocessRecord, resolvePreprocess, samePreprocess, toFloatInput, type PreprocessRequest, type ResolvedPreprocess } from '../data/preprocess.js';
+import { Calibration } from './calibration.js';
 import { machineInfo, machineLine } from '../bench/machine.js';
 import { labelFromMetadata } from '../acts/label.js';
 import { readRunManifest } from '../train/run-dir.js';
 import { ActbenchError, fsError } from '../errors.js';
 import { decodeModel, packageVersion } from '../onnx/writer.js';
 import { cellKey, ResultsStore, type EvalRecord } from '../results/store.js';
-import { checkLabels, checkModelContract, checkOutputDims, describeGraph, type DataDesc, type ModelContract, type ModelDesc } from '../runtime/contract.js';
+import { checkLabels, checkModelContract, checkOutputDims, describeGraph, inputDims, type DataDesc, type ModelContract, type ModelDesc } from '../runtime/contract.js';
 import { createSession, DEFAULT_OPT_LEVEL, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
 import { loadModel } from '../train/io.js';
 import { selectBackend } from '../train/backend.js';
@@ -34,7 +36,10 @@ export interface OnnxModelInfo {
   hash: string;
   /** the declared inputs and outputs, checked by the model contract (runtime/contract.ts) */
   desc: ModelDesc;
-  normalisation: Normalisation | null;
+  /** what the model is fed: flags over the model's metadata over the default (data/preprocess.ts) */
+  preprocess: ResolvedPreprocess;
+  /** the normalisation part of `preprocess` (the TF.js fidelity comparison feeds the same) */
+  normalisation: Normalisation;
   activation?: string;
   seed?: number;
   classes?: string[];
@@ -54,15 +59,11 @@ function metaJson<T>(path: string, meta: Record<string, string>, key: string): T
   }
 }
 
-function checkNormalisation(path: string, n: Normalisation): Normalisation {
-  const ok = (xs: unknown) => Array.isArray(xs) && xs.length > 0 && xs.every((v) => typeof v === 'number' && Number.isFinite(v));
-  if (!n || !ok(n.mean) || !ok(n.std) || n.mean.length !== n.std.length || n.std.some((v) => v <= 0)) {
-    throw new ActbenchError('EVAL_BAD_MODEL', `${path}: normalisation ${JSON.stringify(n)} must be { mean: [...], std: [...] } of finite numbers with std > 0, one per channel`, { file: path, field: 'actbench.normalisation' });
-  }
-  return n;
-}
-
-export function readModelInfo(path: string, normalisation?: Normalisation): OnnxModelInfo {
+/**
+ * Read a model, its graph's inputs/outputs and actbench's metadata. `preprocess` (flags or library
+ * options) overrides the metadata field by field; a bare `Normalisation` (older callers) sets mean/std.
+ */
+export function readModelInfo(path: string, preprocess?: PreprocessRequest | Normalisation): OnnxModelInfo {
   if (!existsSync(path)) throw new ActbenchError('EVAL_MODEL_MISSING', `${path} not found`, { file: path });
   let bytes: Buffer;
   try {
@@ -78,14 +79,14 @@ export function readModelInfo(path: string, normalisation?: Normalisation): Onnx
   }
   if (!model.graph) throw new ActbenchError('EVAL_BAD_MODEL', `${path} is not an ONNX model (no graph)`, { file: path });
   const meta = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key, p.value]));
-  const stored = metaJson<Normalisation>(path, meta, 'actbench.normalisation');
-  const norm = normalisation ?? (stored ? checkNormalisation(path, stored) : null);
+  const pre = resolvePreprocess(preprocess ? checkPreprocessRequest(preprocess) : {}, preprocessFromMetadata(path, meta));
   const act = metaJson<{ name: string; expr: string; constants: Record<string, number> }>(path, meta, 'actbench.activation');
   return {
     path,
     hash: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
     desc: describeGraph(path, model.graph),
-    normalisation: norm,
+    preprocess: pre,
+    normalisation: { mean: pre.mean, std: pre.std },
     activation: act ? labelFromMetadata(meta) : undefined,
     classes: metaJson<string[]>(path, meta, 'actbench.classes'),
   };
@@ -93,10 +94,23 @@ export function readModelInfo(path: string, normalisation?: Normalisation): Onnx
 
 /** The model contract against the data (every label of every set included), before any work. */
 export function prepareModel(info: OnnxModelInfo, data: DataDesc): PreparedModel {
-  const contract = checkModelContract(info.desc, data);
-  const norm = info.normalisation;
-  if (contract.input === 'float-nchw' && norm && norm.mean.length !== 1 && norm.mean.length !== contract.shape[0]) {
-    throw new ActbenchError('EVAL_BAD_MODEL', `${info.path}: normalisation has ${norm.mean.length} channels, the input has ${contract.shape[0]}`, { file: info.path, field: 'actbench.normalisation' });
+  const p = info.preprocess;
+  if (p.inputShape && (p.inputShape[0] !== data.channels || p.inputShape[1] !== data.height || p.inputShape[2] !== data.width)) {
+    throw new ActbenchError('PREPROCESS_INPUT_SHAPE', `${info.path}: the input shape ${p.inputShape.join(',')} (C,H,W${p.origin.inputShape === 'metadata' ? ', from the model\'s metadata' : ''}) is not the data's ${data.channels},${data.height},${data.width}; resize and crop folder images with --resize/--center-crop`, { file: info.path, field: 'input-shape' });
+  }
+  const contract = checkModelContract(info.desc, data, undefined, p.layout);
+  if (contract.input === 'uint8-nhwc') {
+    // raw pixels go in untouched: a normalisation asked for would silently not happen
+    const given = (['mean', 'std', 'scale', 'channelOrder'] as const).filter((k) => p.origin[k] === 'flag' || p.origin[k] === 'preset');
+    if (given.length) throw new ActbenchError('PREPROCESS_UINT8_INPUT', `${info.path}: input '${contract.inputName}' takes raw uint8 pixels (preprocessing inside the graph); ${given.join(', ')} cannot be applied — drop ${given.map((k) => `--${k === 'channelOrder' ? 'channel-order' : k}`).join(', ')}${p.preset ? ' / --preprocess' : ''}`, { file: info.path, field: given[0] });
+  } else {
+    const C = contract.shape[0];
+    for (const k of ['mean', 'std'] as const) {
+      if (p[k].length !== 1 && p[k].length !== C) {
+        throw new ActbenchError('PREPROCESS_CHANNELS', `${info.path}: ${k} has ${p[k].length} values (${p.origin[k]}), the input '${contract.inputName}' has ${C} channel(s); expected ${C} values or one`, { file: info.path, field: k });
+      }
+    }
+    if (p.channelOrder === 'bgr' && C !== 3) throw new ActbenchError('PREPROCESS_CHANNELS', `${info.path}: channel order bgr needs 3 channels, the input has ${C}`, { file: info.path, field: 'channel-order' });
   }
   return { ...info, contract };
 }
@@ -104,6 +118,7 @@ export function prepareModel(info: OnnxModelInfo, data: DataDesc): PreparedModel
 /** A batch of uint8 NHWC images (padded to `rows`) as the model's input tensor. */
 export function toInput(m: PreparedModel, images: Uint8Array, n: number, rows: number, h: number, w: number, c: number): ort.Tensor {
   const [C, H, W] = m.contract.shape;
+  const dims = inputDims(m.contract, rows);
   if (c !== C || h !== H || w !== W) {
     throw new ActbenchError('MODEL_INPUT_SHAPE', `${m.path}: input '${m.contract.inputName}' expects ${H}×${W}×${C} images (H×W×C), the data has ${h}×${w}×${c}`, { file: m.path, field: m.contract.inputName });
   }
@@ -112,17 +127,7 @@ export function toInput(m: PreparedModel, images: Uint8Array, n: number, rows: n
     if (rows !== n) data.set(images.subarray(0, n * h * w * c));
     return new ort.Tensor('uint8', data, [rows, h, w, c]);
   }
-  const norm = m.normalisation ?? { mean: [0], std: [1] };
-  const out = new Float32Array(rows * c * h * w);
-  for (let i = 0; i < n; i++)
-    for (let ch = 0; ch < c; ch++) {
-      const mean = norm.mean[norm.mean.length === 1 ? 0 : ch];
-      const std = norm.std[norm.std.length === 1 ? 0 : ch];
-      const scale = 1 / (255 * std);
-      const shift = -mean / std;
-      for (let p = 0; p < h * w; p++) out[((i * c + ch) * h * w) + p] = images[(i * h * w + p) * c + ch] * scale + shift;
-    }
-  return new ort.Tensor('float32', out, [rows, c, h, w]);
+  return new ort.Tensor('float32', toFloatInput(m.preprocess, images, n, rows, h, w, c), dims);
 }
 
 export interface CountedBatch {
@@ -169,7 +174,7 @@ export function scoreLogits(logits: ArrayLike<number>, labels: ArrayLike<number>
   return { top1, top5, nonFinite, n, predictions };
 }
 
-export async function classify(s: SessionInfo, m: PreparedModel, images: Uint8Array, labels: Int32Array, h: number, w: number, c: number): Promise<CountedBatch> {
+export async function classify(s: SessionInfo, m: PreparedModel, images: Uint8Array, labels: Int32Array, h: number, w: number, c: number, calibration?: Calibration): Promise<CountedBatch> {
   const n = labels.length;
   const px = h * w * c;
   // a static batch is fed in chunks of exactly that size, the last one padded (padding rows are dropped)
@@ -187,7 +192,9 @@ export async function classify(s: SessionInfo, m: PreparedModel, images: Uint8Ar
         throw new ActbenchError('MODEL_LABEL_RANGE', `${m.path}: output '${m.contract.outputName}' has ${k} classes, but a label is ${part[i]}; expected labels in [0, ${k})`, { file: m.path, field: 'labels' });
       }
     }
-    parts.push(scoreLogits((y.data as Float32Array).subarray(0, (e - a) * k), part, k));
+    const logits = (y.data as Float32Array).subarray(0, (e - a) * k);
+    calibration?.add(logits, part, k);
+    parts.push(scoreLogits(logits, part, k));
   }
   const predictions = new Int32Array(n);
   let off = 0;
@@ -489,6 +496,9 @@ export interface EvalOptions {
   store: ResultsStore;
   /** compare with the TF.js model next to the .onnx (model.json): on the cells of these severities (default all), first `batches` batches */
   fidelity?: boolean | { severities?: number[]; batches?: number };
+  /** preprocessing over the model's metadata (flags); a bare Normalisation sets mean/std only */
+  preprocess?: PreprocessRequest | Normalisation;
+  /** @deprecated use `preprocess` */
   normalisation?: Normalisation;
   onCell?: (r: EvalRecord, skipped: boolean) => void;
   /** after every batch (progress, memory sampling) */
@@ -496,15 +506,16 @@ export interface EvalOptions {
 }
 
 /** The model contract of one model against a source (every label set included): call for every model before any work. */
-export function checkEvalContract(modelPath: string, source: EvalSource, normalisation?: Normalisation): PreparedModel {
-  return prepareModel(readModelInfo(modelPath, normalisation), source.describe());
+export function checkEvalContract(modelPath: string, source: EvalSource, preprocess?: PreprocessRequest | Normalisation): PreparedModel {
+  return prepareModel(readModelInfo(modelPath, preprocess), source.describe());
 }
 
 /** Run the model once on a zero batch (its static batch, or 1) and return the logits per image it gives. */
 export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<number> {
   const [C, H, W] = c.shape;
   const n = c.batch ?? 1;
-  const x = c.input === 'uint8-nhwc' ? new ort.Tensor('uint8', new Uint8Array(n * H * W * C), [n, H, W, C]) : new ort.Tensor('float32', new Float32Array(n * C * H * W), [n, C, H, W]);
+  const dims = inputDims(c, n);
+  const x = c.input === 'uint8-nhwc' ? new ort.Tensor('uint8', new Uint8Array(n * H * W * C), dims) : new ort.Tensor('float32', new Float32Array(n * C * H * W), dims);
   let out: ort.InferenceSession.OnnxValueMapType;
   try {
     out = await s.session.run({ [c.inputName]: x });
@@ -512,6 +523,14 @@ export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<nu
     throw new ActbenchError('MODEL_RUN_FAILED', `${c.file}: onnxruntime could not run the model on ${n} ${H}×${W}×${C} image(s) shaped [${x.dims.join(', ')}]: ${(e as Error).message.split('\n')[0]}`, { file: c.file, field: c.inputName });
   }
   return checkOutputDims(c, out[c.outputName].dims, n);
+}
+
+/** A stored cell counts as done for this model only when it was fed the same way. */
+export const fedAlike = (model: OnnxModelInfo) => (r: EvalRecord): boolean => (r.preprocess ? samePreprocess(r.preprocess, model.preprocess) : isLegacyFeed(model.preprocess));
+
+/** Records from before preprocessing was stored were fed mean/std from the metadata (or none), nothing else. */
+function isLegacyFeed(p: ResolvedPreprocess): boolean {
+  return (['mean', 'std', 'scale', 'layout', 'channelOrder'] as const).every((k) => p.origin[k] === 'metadata' || p.origin[k] === 'default') && samePreprocess({ ...p, mean: [0], std: [1] }, { ...DEFAULT_PREPROCESS, mean: [0], std: [1] });
 }
 
 /** The training seed recorded next to an exported model (the one run-directory reader), if it is a run. */
@@ -522,7 +541,7 @@ export function runSeed(dir: string): number | undefined {
 
 export async function evaluateModel(modelPath: string, source: EvalSource, o: EvalOptions): Promise<EvalRecord[]> {
   // before any work: the model against the data, and the store (not another kind of file; a torn tail repaired)
-  const model = checkEvalContract(modelPath, source, o.normalisation);
+  const model = checkEvalContract(modelPath, source, o.preprocess ?? o.normalisation);
   o.store.prepareAppend();
   const tfDir = dirname(modelPath);
   const seed = runSeed(tfDir);
@@ -538,7 +557,8 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
       tfModel = await loadModel(tfDir);
     }
     // finished cells of this model and dataset, read once rather than per cell
-    const finished = o.store.evalCells(model.hash, source.key);
+    // finished cells of this model and dataset, fed the same way (a cell with other mean/std is not done), read once
+    const finished = o.store.evalCells(model.hash, source.key, fedAlike(model));
     for (const cell of source.cells) {
       const done = finished.get(cellKey(cell.corruption, cell.severity));
       if (done) {
@@ -556,8 +576,9 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
       const fid = typeof o.fidelity === 'object' ? o.fidelity : {};
       const checkThis = tfModel !== null && cell.corruption !== null && (!fid.severities || fid.severities.includes(cell.severity as number));
       let batchNo = 0;
+      const calibration = new Calibration();
       for await (const b of cell.batches()) {
-        const r = await classify(session, model, b.images, b.labels, b.height, b.width, b.channels);
+        const r = await classify(session, model, b.images, b.labels, b.height, b.width, b.channels, calibration);
         top1 += r.top1;
         top5 += r.top5;
         nonFinite += r.nonFinite;
@@ -576,9 +597,12 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         }
       }
       if (n === 0) throw new ActbenchError('EVAL_EMPTY', `no images for ${cell.corruption ?? 'clean'} in ${source.key}`);
+      const cal = calibration.result();
       const rec: EvalRecord = {
         kind: 'eval', model: modelPath, modelHash: model.hash, activation: model.activation, seed, dataset: source.key,
         corruption: cell.corruption, severity: cell.severity, top1: top1 / n, top5: top5 / n, n, nonFinite,
+        ...(cal ? { loss: cal.loss, ece: cal.ece } : {}),
+        preprocess: preprocessRecord(model.preprocess),
         provider: session.actualEp, requestedProvider: session.requestedEp, optLevel: session.optLevel,
         ...(session.disabledOptimizers.length ? { disabledOptimizers: session.disabledOptimizers } : {}),
         ...(compared ? { fidelity: agree / compared } : {}),

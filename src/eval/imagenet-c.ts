@@ -8,6 +8,7 @@ import type { ImageSet } from '../data/dataset.js';
 import { isDirectory, readImageFolder } from '../data/folder.js';
 import { loadDataset } from '../data/sources.js';
 import { toDataSpec } from '../data/spec.js';
+import type { ImageTransform } from '../data/preprocess.js';
 import { ActbenchError } from '../errors.js';
 import { COMMON_15, type AlexNetErrors } from './metrics.js';
 
@@ -15,13 +16,13 @@ import { COMMON_15, type AlexNetErrors } from './metrics.js';
  * The clean counterpart of an ImageNet-C tree: every image of the val set, never a hold-out of it —
  * `folder:VAL` whole (its val/ or test/ split when it has train/ too), or `imagenet-val:DIR,LABELS`.
  */
-export function imagenetCCleanSet(spec: string): ImageSet {
+export function imagenetCCleanSet(spec: string, image?: ImageTransform): ImageSet {
   const s = toDataSpec(spec);
-  if (s.kind === 'imagenet-val') return loadDataset(s).test;
+  if (s.kind === 'imagenet-val') return loadDataset(s, { image }).test;
   if (s.kind !== 'folder') {
     throw new ActbenchError('CLI_CONFLICTING_FLAGS', `--imagenet-c takes its clean set from --data folder:VAL or imagenet-val:DIR,LABELS; --data ${spec} would be ignored`, { field: 'data', exit: 2 });
   }
-  return isDirectory(join(s.dir, 'train')) ? loadDataset(s).test : readImageFolder(s.dir, 'folder');
+  return isDirectory(join(s.dir, 'train')) ? loadDataset(s, { image }).test : readImageFolder(s.dir, 'folder', image);
 }
 
 const range = (sev: number[]): string => (sev.length > 2 && sev.every((v, i) => i === 0 || v === sev[i - 1] + 1) ? `${sev[0]}-${sev[sev.length - 1]}` : sev.join(','));

@@ -48,8 +48,26 @@ export interface EvalRecord {
   /** onnxruntime intra-op threads and spin-waiting the session ran with (absent in older records) */
   intraOpThreads?: number;
   spinning?: boolean;
+  /** mean cross-entropy and 15-bin ECE over the images with finite logits (src/eval/calibration.ts); absent in older records */
+  loss?: number;
+  ece?: number;
+  /** how the images were fed (src/data/preprocess.ts); absent in older records (mean/std from the model's metadata) */
+  preprocess?: EvalPreprocess;
   seconds: number;
   provenance: Provenance;
+}
+
+/** The preprocessing stored with an eval record (data/preprocess.ts ResolvedPreprocess, kept structural here). */
+export interface EvalPreprocess {
+  mean: number[];
+  std: number[];
+  scale: number;
+  layout: 'nchw' | 'nhwc';
+  channelOrder: 'rgb' | 'bgr';
+  inputShape?: [number, number, number];
+  image?: { resize?: number; centerCrop?: number; interpolation: 'bilinear' | 'bicubic' };
+  preset?: string;
+  origin: Partial<Record<string, 'flag' | 'preset' | 'metadata' | 'default'>>;
 }
 
 export interface BenchRecord {
@@ -117,6 +135,8 @@ const SCHEMAS: Record<ResultRecord['kind'], Record<string, [Check, string]>> = {
     top1: [frac, 'a number in [0, 1]'], top5: [frac, 'a number in [0, 1]'], n: [pos, 'a positive integer'], nonFinite: [optional(count), 'a count ≥ 0'],
     provider: [str, 'a string'], requestedProvider: [str, 'a string'], optLevel: [str, 'a string'], disabledOptimizers: [optional(strs), 'a list of strings'], fidelity: [optional(frac), 'a number in [0, 1]'],
     intraOpThreads: [optional(pos), 'a positive integer'], spinning: [optional((v) => typeof v === 'boolean'), 'true or false'],
+    loss: [optional((v) => num(v) && (v as number) >= 0), 'a number ≥ 0'], ece: [optional(frac), 'a number in [0, 1]'],
+    preprocess: [optional((v) => typeof v === 'object' && v !== null && Array.isArray((v as EvalPreprocess).mean) && Array.isArray((v as EvalPreprocess).std) && num((v as EvalPreprocess).scale)), '{ mean, std, scale, layout, channelOrder, … } (docs/preprocessing.md)'],
     seconds: [num, 'a number'], provenance: [provenance, '{ actbench, machine, time }'],
   },
   bench: {
@@ -288,10 +308,10 @@ export class ResultsStore {
   }
 
   /** The finished eval cells of one model and dataset, read once (lookups by corruption/severity). */
-  evalCells(modelHash: string, dataset: string): Map<string, EvalRecord> {
+  evalCells(modelHash: string, dataset: string, accept: (r: EvalRecord) => boolean = () => true): Map<string, EvalRecord> {
     const cells = new Map<string, EvalRecord>();
     for (const r of this.read()) {
-      if (r.kind === 'eval' && r.modelHash === modelHash && r.dataset === dataset && !cells.has(cellKey(r.corruption, r.severity))) cells.set(cellKey(r.corruption, r.severity), r);
+      if (r.kind === 'eval' && r.modelHash === modelHash && r.dataset === dataset && !cells.has(cellKey(r.corruption, r.severity)) && accept(r)) cells.set(cellKey(r.corruption, r.severity), r);
     }
     return cells;
   }

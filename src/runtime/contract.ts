@@ -3,7 +3,8 @@
  * feeds and give what it reads. eval, bench, study and search all go through it.
  *
  * What actbench feeds: exactly one image input of rank 4, either
- *   - float32 [N, C, H, W], normalised pixels ('float-nchw', actbench's default export), or
+ *   - float32 [N, C, H, W], normalised pixels ('float-nchw', actbench's default export and PyTorch's), or
+ *   - float32 [N, H, W, C] when the preprocessing says layout nhwc ('float-nhwc', Keras / TF exports), or
  *   - uint8   [N, H, W, C], raw pixels with preprocessing inside the graph ('uint8-nhwc' export).
  * What it reads: exactly one float output of logits [N, K]; [N, K, 1, 1] (a classifier ending in a 1×1
  * convolution or a global pool without flatten) is accepted and read as [N, K] — the only squeeze.
@@ -54,7 +55,7 @@ export interface DataDesc {
 export interface ModelContract {
   file: string;
   inputName: string;
-  input: 'uint8-nhwc' | 'float-nchw';
+  input: 'uint8-nhwc' | 'float-nchw' | 'float-nhwc';
   /** [C, H, W] as fed */
   shape: [number, number, number];
   /** a static batch size the model requires, or null (dynamic) */
@@ -77,25 +78,27 @@ function fail(code: string, m: ModelDesc, tensor: string, message: string): neve
  * Check a model's declared inputs and outputs (and, given the data, their sizes and every label) and
  * return how to feed it. `inputShape` ([C, H, W]) resolves dynamic dims when there is no data (bench).
  */
-export function checkModelContract(m: ModelDesc, data?: DataDesc, inputShape?: [number, number, number]): ModelContract {
+export function checkModelContract(m: ModelDesc, data?: DataDesc, inputShape?: [number, number, number], layout: 'nchw' | 'nhwc' = 'nchw'): ModelContract {
   if (m.inputs.length !== 1) {
     fail('MODEL_INPUT_COUNT', m, m.inputs.map((i) => i.name).join(',') || 'inputs',
       `has ${m.inputs.length} inputs (${m.inputs.map((i) => `'${i.name}'`).join(', ') || 'none'}); actbench feeds exactly one image input, float32 [N, C, H, W] or uint8 [N, H, W, C]`);
   }
   const x = m.inputs[0];
-  const input = x.elemType === ELEM.float32 ? 'float-nchw' : x.elemType === ELEM.uint8 ? 'uint8-nhwc' : null;
+  const input = x.elemType === ELEM.float32 ? (layout === 'nhwc' ? 'float-nhwc' : 'float-nchw') : x.elemType === ELEM.uint8 ? 'uint8-nhwc' : null;
   if (input === null) {
-    fail('MODEL_INPUT_TYPE', m, x.name, `input '${x.name}' is ${elemName(x.elemType)}; actbench feeds float32 [N, C, H, W] (normalised) or uint8 [N, H, W, C] (raw pixels)`);
+    fail('MODEL_INPUT_TYPE', m, x.name, `input '${x.name}' is ${elemName(x.elemType)}; actbench feeds float32 [N, C, H, W] (normalised; [N, H, W, C] with --layout nhwc) or uint8 [N, H, W, C] (raw pixels)${x.elemType === 7 || x.elemType === 6 ? ' — an integer input is token ids or an index, not an image' : ''}`);
   }
-  const layout = input === 'float-nchw' ? 'float32 [N, C, H, W]' : 'uint8 [N, H, W, C]';
+  const layoutName = input === 'float-nchw' ? 'float32 [N, C, H, W]' : input === 'float-nhwc' ? 'float32 [N, H, W, C]' : 'uint8 [N, H, W, C]';
   if (x.dims === null || x.dims.length !== 4) {
-    fail('MODEL_INPUT_RANK', m, x.name, `input '${x.name}' has ${x.dims === null ? 'no declared shape' : `rank ${x.dims.length} ${fmtDims(x.dims)}`}; expected rank 4, ${layout}`);
+    fail('MODEL_INPUT_RANK', m, x.name, `input '${x.name}' has ${x.dims === null ? 'no declared shape' : `rank ${x.dims.length} ${fmtDims(x.dims)}`}; expected rank 4, ${layoutName}`);
   }
   const [d0, ...rest] = x.dims;
   // declared C, H, W in feeding order
   const [c, h, w] = input === 'float-nchw' ? [rest[0], rest[1], rest[2]] : [rest[2], rest[0], rest[1]];
+  // a float model declared [N, H, W, 1|3] fed as NCHW would fail on its shape: say which flag fixes it
+  const nhwcHint = input === 'float-nchw' && isStatic(rest[2]) && (rest[2] === 1 || rest[2] === 3) && isStatic(rest[0]) && rest[0] > 4 ? ' (it looks channels-last: pass --layout nhwc)' : '';
   for (const d of x.dims) {
-    if (isStatic(d) && (!Number.isInteger(d) || d < 1)) fail('MODEL_INPUT_SHAPE', m, x.name, `input '${x.name}' ${fmtDims(x.dims)} has a dimension ${d}; expected ${layout} with sizes ≥ 1`);
+    if (isStatic(d) && (!Number.isInteger(d) || d < 1)) fail('MODEL_INPUT_SHAPE', m, x.name, `input '${x.name}' ${fmtDims(x.dims)} has a dimension ${d}; expected ${layoutName} with sizes ≥ 1`);
   }
   const want = data ? ([data.channels, data.height, data.width] as const) : inputShape;
   const resolved: number[] = [];
@@ -104,13 +107,13 @@ export function checkModelContract(m: ModelDesc, data?: DataDesc, inputShape?: [
     if (isStatic(d)) {
       if (want && want[k] !== d) {
         fail('MODEL_INPUT_SHAPE', m, x.name,
-          `input '${x.name}' is ${fmtDims(x.dims)} (${layout}): it expects ${h}×${w}×${c} images (H×W×C), the data has ${want[1]}×${want[2]}×${want[0]}`);
+          `input '${x.name}' is ${fmtDims(x.dims)} (${layoutName}): it expects ${h}×${w}×${c} images (H×W×C), the data has ${want[1]}×${want[2]}×${want[0]}${nhwcHint}${data ? ' (resize and crop folder images with --resize/--center-crop)' : ''}`);
       }
       resolved.push(d);
     } else if (want) {
       resolved.push(want[k]);
     } else {
-      fail('MODEL_DYNAMIC_INPUT', m, x.name, `input '${x.name}' ${fmtDims(x.dims)} has a dynamic ${name} dimension${d ? ` ('${d}')` : ''}; give the image size with --input-shape C,H,W (expected ${layout})`);
+      fail('MODEL_DYNAMIC_INPUT', m, x.name, `input '${x.name}' ${fmtDims(x.dims)} has a dynamic ${name} dimension${d ? ` ('${d}')` : ''}; give the image size with --input-shape C,H,W (expected ${layoutName})`);
     }
   }
   const batch = isStatic(d0) ? d0 : null;
@@ -143,6 +146,12 @@ export function checkModelContract(m: ModelDesc, data?: DataDesc, inputShape?: [
   const contract: ModelContract = { file: m.file, inputName: x.name, input, shape: resolved as [number, number, number], batch, outputName: y.name, classes, squeezed };
   if (data && classes !== null) checkLabels(contract, data);
   return contract;
+}
+
+/** The dims of an input batch of n images as the model takes it. */
+export function inputDims(c: ModelContract, n: number): [number, number, number, number] {
+  const [ch, h, w] = c.shape;
+  return c.input === 'float-nchw' ? [n, ch, h, w] : [n, h, w, ch];
 }
 
 /** Every label of every set in [0, K), and K ≥ the dataset's classes. */
