@@ -612,6 +612,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         provider: session.actualEp, requestedProvider: session.requestedEp, optLevel: session.optLevel,
         ...(session.disabledOptimizers.length ? { disabledOptimizers: session.disabledOptimizers } : {}),
         ...(compared ? { fidelity: agree / compared } : {}),
+        intraOpThreads: session.intraOpThreads, spinning: session.spinning,
         seconds: (performance.now() - t0) / 1000,
         provenance: { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() },
       };
