@@ -1,12 +1,16 @@
 // N-API entry points of actbench's corruption addon (build/Release/actbench_corrupt.node): the JPEG round
-// trip (jpeg.cc, vendored libjpeg-turbo) and MT19937's block twist for src/corrupt/rng.ts. Everything here
-// is integer arithmetic or libjpeg, so results equal the TypeScript fallbacks bit for bit.
+// trip (jpeg.cc, vendored libjpeg-turbo), MT19937's block twist for src/corrupt/rng.ts and the corruptions'
+// hot loops (kernels.cc). Results equal the TypeScript fallbacks bit for bit.
 #include <node_api.h>
 
 #include <cstdint>
 
 napi_value JpegRoundTrip(napi_env env, napi_callback_info info);
 napi_value JpegVersion(napi_env env, napi_callback_info info);
+void DefineKernels(napi_env env, napi_value exports);
+
+// MT19937: the next block in mt, its tempered words in out (also used by kernels.cc's draws)
+void TwistBlock(uint32_t* mt, uint32_t* out);
 
 namespace {
 
@@ -41,6 +45,13 @@ napi_value Twist(napi_env env, napi_callback_info info) {
     napi_throw_error(env, nullptr, "twist: expected two Int32Arrays of 624 words");
     return nullptr;
   }
+  TwistBlock(mt, out);
+  return nullptr;
+}
+
+}  // namespace
+
+void TwistBlock(uint32_t* mt, uint32_t* out) {
   const uint32_t A[2] = {0u, 0x9908b0dfu};
   int k = 0;
   for (; k < 227; k++) {
@@ -54,10 +65,7 @@ napi_value Twist(napi_env env, napi_callback_info info) {
   const uint32_t y = (mt[623] & 0x80000000u) | (mt[0] & 0x7fffffffu);
   mt[623] = mt[396] ^ (y >> 1) ^ A[y & 1];
   for (int i = 0; i < 624; i++) out[i] = Temper(mt[i]);
-  return nullptr;
 }
-
-}  // namespace
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -66,5 +74,6 @@ NAPI_MODULE_INIT() {
       {"twist", nullptr, Twist, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  DefineKernels(env, exports);
   return exports;
 }

@@ -10,7 +10,7 @@ import { ActbenchError } from '../errors.js';
 import { f, GraphBuilder, i, s, type OnnxFragment } from '../onnx/graph.js';
 import { hasOp, OpsetTooLow, SUPPORTED_OPSETS } from '../onnx/opsets.js';
 import { compileActivation, type ActivationDef } from './define.js';
-import { exprKey, paramNames, type Expr, type ParamDef } from './ir.js';
+import { call, exprKey, paramNames, rewrite, type Expr, type ParamDef } from './ir.js';
 import { OPS, type PrimitiveOp } from './ops.js';
 import { fuseHardSwish, lowerMacros } from './rewrite.js';
 import type { Layout } from './tfjs.js';
@@ -78,7 +78,11 @@ function lowerLayerNorm(c: LCtx, [x]: string[], [eps]: readonly number[]): strin
   if (hasOp('LayerNormalization', g.opset)) {
     // LayerNormalization uses the biased variance; LayerAct's code the unbiased one:
     // (y−μ)/√(v·D/(D−1) + α) = √((D−1)/D)·(y−μ)/√(v + α(D−1)/D)   (activations.md §5.2)
-    const scale = g.tensor(`lnorm_scale${g.nodes.length}`, [1], new Float32Array([Math.sqrt(unbias)]));
+    // the scale has the normalised shape: onnxruntime's CPU kernel takes a per-element broadcast path for a
+    // [1] scale (ResNet-20 LayerAct 1.5× → 1.2× the ReLU model's time, reports/bench-deploy.md). Expand of
+    // a scalar keeps the file small; onnxruntime folds it into a constant at session creation. No bias
+    // input: an explicit empty one after an Add is the SkipLayerNormFusion crash pattern (session.ts)
+    const scale = g.node('Expand', [g.scalar(Math.sqrt(unbias)), g.int64s([...opts.featureShape])]);
     return g.node('LayerNormalization', [x, scale], { axis: i(1), epsilon: f(eps * unbias) });
   }
   const centred = g.node('Sub', [x, g.reduceMean(x, allAxes(rank))]);
@@ -205,11 +209,30 @@ function hasInputShape(e: Expr): boolean {
   }
 }
 
+/**
+ * s·(F·t) → F·(s·t) where F has x's shape and s, t do not (a scalar parameter, a reduced statistic): the
+ * multiplication by s then runs on the small tensor instead of as one more full-size pass (VeLU's λ·A).
+ */
+function smallFactorsFirst(e: Expr): Expr {
+  return rewrite(e, (n) => {
+    if (n.kind !== 'call' || n.op !== 'mul') return n;
+    for (const [sm, inner] of [[n.args[0], n.args[1]], [n.args[1], n.args[0]]]) {
+      if (hasInputShape(sm) || inner.kind !== 'call' || inner.op !== 'mul') continue;
+      const [a, b] = inner.args;
+      if (hasInputShape(a) && !hasInputShape(b)) return call('mul', [a, call('mul', [sm, b])]);
+      if (hasInputShape(b) && !hasInputShape(a)) return call('mul', [b, call('mul', [sm, a])]);
+    }
+    return n;
+  });
+}
+
 /** Lower an activation definition to ONNX nodes reading `opts.input` and writing `opts.output`. */
 export function lowerActivation(def: ActivationDef, opts: LowerOptions): OnnxFragment {
   const compiled = compileActivation(def);
   const rw = targetRewrites(opts.target, opts.cudaSafe);
-  const ir = onnxIr(compiled.ir, opts.opset, rw.cudaSafe, rw.cpu);
+  const lowered = onnxIr(compiled.ir, opts.opset, rw.cudaSafe, rw.cpu);
+  // on the CPU target, scalar factors move onto the reduced tensors they multiply
+  const ir = rw.cpu ? smallFactorsFirst(lowered) : lowered;
   const g = new GraphBuilder(opts.opset, { prefix: opts.prefix });
   const rank = opts.featureShape.length + 1;
   const ctx: LCtx = { g, opts, rank };

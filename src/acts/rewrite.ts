@@ -117,5 +117,14 @@ export function lowerMacros(e: Expr, native: (op: string) => boolean, cudaSafe =
       },
       memo,
     );
-  return simplify(go(e));
+  const out = simplify(go(e));
+  return cpu ? dropIdempotent(out) : out;
+}
+
+/**
+ * Exact identities that save a whole pass over the tensor in a CPU graph: ELU and ReLU are the identity on
+ * x ≥ 0, so elu(relu(x)) = relu(relu(x)) = relu(x) (PANGAEA's p5 has α·ELU(ReLU(βx))).
+ */
+export function dropIdempotent(e: Expr): Expr {
+  return rewrite(e, (n) => (n.kind === 'call' && (n.op === 'elu' || n.op === 'relu') && n.args[0]?.kind === 'call' && n.args[0].op === 'relu' ? n.args[0] : n));
 }

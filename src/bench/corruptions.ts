@@ -4,7 +4,8 @@
  * against the reference generator's own functions timed in the same run: hendrycks/robustness
  * make_cifar_c.py (numpy, scipy, scikit-image, OpenCV, Pillow, ImageMagick through Wand), single-threaded
  * in Debian's /usr/bin/python3 on the same images, so every speed-up is a same-run ratio. Each side
- * reports the best of up to 3 passes (1 when a pass takes over a second), wall clock and CPU time.
+ * reports the best of up to 3 passes (1 when a pass takes over a second), wall clock and CPU time; the
+ * reference is timed for each corruption right before actbench is, so both see the same machine load.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -273,21 +274,22 @@ for name in sys.argv[4:]:
     print(json.dumps({'corruption': name, 'wall': best[0], 'cpu': best[1]}), flush=True)
 `;
 
-/** Times the reference on `set` (one Python process, one thread); null with the reason when it cannot run. */
-function timeReference(set: ImageSet, names: readonly CorruptionName[], log?: (s: string) => void): { rows: Map<string, { wall: number; cpu: number }>; note?: string } {
+const PY = '/usr/bin/python3';
+const FROST_DIR = join(PACKAGE_ROOT, 'test', 'fixtures', 'frost');
+
+/** Why the reference cannot be timed here ('' when it can). */
+function referenceMissing(): string {
+  const probe = spawnSync(PY, ['-c', 'import numpy, scipy, skimage, cv2, PIL, wand.image'], { encoding: 'utf8' });
+  if (probe.status === 0) return '';
+  return `reference not timed: ${PY} lacks its libraries (${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}); Debian: apt-get install python3-numpy python3-scipy python3-skimage python3-opencv python3-wand python3-pil`;
+}
+
+/** Times the reference on the images of `npy` (one Python process, one thread); the reason when it could not. */
+function timeReference(npy: string, names: readonly CorruptionName[], log?: (s: string) => void): { rows: Map<string, { wall: number; cpu: number }>; note?: string } {
   const rows = new Map<string, { wall: number; cpu: number }>();
-  const py = '/usr/bin/python3';
-  const probe = spawnSync(py, ['-c', 'import numpy, scipy, skimage, cv2, PIL, wand.image'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    return { rows, note: `reference not timed: ${py} lacks its libraries (${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}); Debian: apt-get install python3-numpy python3-scipy python3-skimage python3-opencv python3-wand python3-pil` };
-  }
-  const frostDir = join(PACKAGE_ROOT, 'test', 'fixtures', 'frost');
-  const todo = existsSync(join(frostDir, 'frost1.png')) ? names : names.filter((n) => n !== 'frost');
-  const dir = mkdtempSync(join(tmpdir(), 'actbench-ref-'));
-  try {
-    const npy = join(dir, 'images.npy');
-    writeFileSync(npy, encodeNpy(set.images, [set.labels.length, 32, 32, 3], 'uint8'));
-    const r = spawnSync(py, ['-', npy, frostDir, '5', ...todo], {
+  const todo = existsSync(join(FROST_DIR, 'frost1.png')) ? names : names.filter((n) => n !== 'frost');
+  {
+    const r = spawnSync(PY, ['-', npy, FROST_DIR, '5', ...todo], {
       input: REFERENCE_PY,
       encoding: 'utf8',
       maxBuffer: 1 << 24,
@@ -299,8 +301,6 @@ function timeReference(set: ImageSet, names: readonly CorruptionName[], log?: (s
       log?.(`reference ${o.corruption}: ${o.wall.toFixed(3)} s (${o.cpu.toFixed(3)} s CPU)`);
     }
     if (r.status !== 0) return { rows, note: `reference stopped: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
   return { rows, note: todo.length < names.length ? 'frost reference not timed: test/fixtures/frost is missing' : undefined };
 }
@@ -327,40 +327,53 @@ export async function benchCorruptions(o: { images?: number; reference?: boolean
   const workers = cpus().length;
   const notes: string[] = [];
   const load0 = loadavg()[0];
-  const ref = o.reference === false ? { rows: new Map<string, { wall: number; cpu: number }>(), note: 'reference not timed (--no-reference)' } : timeReference(set, CORRUPTIONS, o.log);
-  if (ref.note) notes.push(ref.note);
+  const missing = o.reference === false ? 'reference not timed (--no-reference)' : referenceMissing();
+  if (missing) notes.push(missing);
+  // the reference is timed corruption by corruption right before actbench (one Python process each), so a
+  // change of the machine's load during the run shifts both sides of each ratio alike
+  const dir = mkdtempSync(join(tmpdir(), 'actbench-ref-'));
+  const npy = join(dir, 'images.npy');
+  writeFileSync(npy, encodeNpy(set.images, [n, 32, 32, 3], 'uint8'));
   const rows: CorruptionBenchRow[] = [];
   const pool = new WorkerPool<ArrayJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), workers);
-  const shape = { height: 32, width: 32, channels: 3 };
-  for (const name of CORRUPTIONS) {
-    // warm-up (JIT, the codec, all five frost textures, which are generated once per process)
-    corruptMany(set.images.subarray(0, 40 * 3072), shape, name, 5, (i) => new NumpyRandomState(i));
-    const [single, singleCpu] = best3(() => corruptMany(set.images, shape, name, 5, (i) => new NumpyRandomState(deriveSeed(0, name, 5, i))));
-    // all cores: the pipeline's worker pool (started and warmed once, as a long `actbench corrupt` run has it)
-    const chunk = Math.ceil(n / (workers * 4));
-    const jobs = (seed: number) =>
-      Array.from({ length: Math.ceil(n / chunk) }, (_, k) => {
-        const images = set.images.slice(k * chunk * 3072, Math.min(n, (k + 1) * chunk) * 3072);
-        return pool.run({ kind: 'array', images, height: 32, width: 32, channels: 3, corruption: name, severity: 5, start: k * chunk, seed }, [images.buffer]);
+  try {
+    const shape = { height: 32, width: 32, channels: 3 };
+    for (const name of CORRUPTIONS) {
+      const ref = missing ? { rows: new Map<string, { wall: number; cpu: number }>() } : timeReference(npy, [name], o.log);
+      if (ref.note && !notes.includes(ref.note)) notes.push(ref.note);
+      // warm-up (JIT, the codec, all five frost textures, which are generated once per process)
+      corruptMany(set.images.subarray(0, 40 * 3072), shape, name, 5, (i) => new NumpyRandomState(i));
+      // one generator reseeded per image, as the pipeline's workers do
+      const rng = new NumpyRandomState();
+      const [single, singleCpu] = best3(() => corruptMany(set.images, shape, name, 5, (i) => (rng.seed(deriveSeed(0, name, 5, i)), rng)));
+      // all cores: the pipeline's worker pool (started and warmed once, as a long `actbench corrupt` run has it)
+      const chunk = Math.ceil(n / (workers * 4));
+      const jobs = (seed: number) =>
+        Array.from({ length: Math.ceil(n / chunk) }, (_, k) => {
+          const images = set.images.slice(k * chunk * 3072, Math.min(n, (k + 1) * chunk) * 3072);
+          return pool.run({ kind: 'array', images, height: 32, width: 32, channels: 3, corruption: name, severity: 5, start: k * chunk, seed }, [images.buffer]);
+        });
+      await Promise.all(jobs(1)); // warm-up of this corruption in every worker
+      let parallel = Infinity;
+      for (let r = 0; r < 3; r++) {
+        const t1 = performance.now();
+        await Promise.all(jobs(0));
+        parallel = Math.min(parallel, (performance.now() - t1) / 1000);
+      }
+      const rf = ref.rows.get(name);
+      rows.push({
+        corruption: name,
+        singleSeconds: per1000(single),
+        singleCpuSeconds: per1000(singleCpu),
+        parallelSeconds: per1000(parallel),
+        ...(rf ? { referenceSeconds: per1000(rf.wall), referenceCpuSeconds: per1000(rf.cpu) } : {}),
       });
-    await Promise.all(jobs(1)); // warm-up of this corruption in every worker
-    let parallel = Infinity;
-    for (let r = 0; r < 3; r++) {
-      const t1 = performance.now();
-      await Promise.all(jobs(0));
-      parallel = Math.min(parallel, (performance.now() - t1) / 1000);
+      o.log?.(`${name}: ${single.toFixed(3)} s single (${singleCpu.toFixed(3)} s CPU), ${parallel.toFixed(3)} s with ${workers} workers${rf ? `; reference ${rf.wall.toFixed(3)} s` : ''}`);
     }
-    const rf = ref.rows.get(name);
-    rows.push({
-      corruption: name,
-      singleSeconds: per1000(single),
-      singleCpuSeconds: per1000(singleCpu),
-      parallelSeconds: per1000(parallel),
-      ...(rf ? { referenceSeconds: per1000(rf.wall), referenceCpuSeconds: per1000(rf.cpu) } : {}),
-    });
-    o.log?.(`${name}: ${single.toFixed(3)} s single (${singleCpu.toFixed(3)} s CPU), ${parallel.toFixed(3)} s with ${workers} workers${rf ? `; reference ${rf.wall.toFixed(3)} s` : ''}`);
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  await pool.close();
   const codec = jpegCodec();
   if (codec.reason) notes.push(`jpeg_compression through the ${codec.path}: ${codec.reason}`);
   return { rows, images: n, workers, machine: machineInfo(), load: [load0, loadavg()[0]], jpeg: codec.path, notes };
@@ -379,7 +392,7 @@ export function corruptionBenchMarkdown(r: CorruptionBenchResult, command: strin
     `Seconds per 1000 32×32 RGB images for each corruption at severity 5, best of up to 3 passes: actbench on one thread`,
     `(\`corruptMany()\`: corrupt() per image with derived seeds; JPEG: ${r.jpeg}) and the \`actbench corrupt\` worker pool`,
     `with ${r.workers} threads (started once); the reference generator (hendrycks/robustness make_cifar_c.py functions, numpy/scipy/`,
-    `scikit-image/OpenCV/Pillow/Wand from Debian, one thread) timed in the same run on the same ${r.images} synthetic images.`,
+    `scikit-image/OpenCV/Pillow/Wand from Debian, one thread) timed in the same run, right before each corruption, on the same ${r.images} synthetic images.`,
     'Ratios are reference time / actbench time (> 1: actbench is faster). Wall clock, and CPU time for the one-thread',
     'columns (less sensitive to other processes on a loaded machine).',
     '',

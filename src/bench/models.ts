@@ -2,9 +2,9 @@
  * `actbench bench MODEL.onnx…`: deployed speed of whole models. All sessions are created first (creation
  * and first-run time measured separately), then warm-up, then repetitions interleaved model by model and
  * batch by batch so a drifting machine affects all alike. Throughput at several batch sizes, latency
- * percentiles and CV at batch 1, process RSS growth per model, GPU memory via nvidia-smi under CUDA.
+ * percentiles and CV at batch 1; memory per model in a fresh process first (memory.ts: peak RSS, arena
+ * growth, GPU memory and device name under CUDA) and the parameter count.
  */
-import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { quantile, mean, sampleStandardDeviation } from 'simple-statistics';
 import { ActbenchError } from '../errors.js';
@@ -13,7 +13,9 @@ import { packageVersion } from '../onnx/writer.js';
 import type { BenchRecord } from '../results/store.js';
 import { checkBatches, checkModelContract, inputDims, type ModelContract } from '../runtime/contract.js';
 import { createSession, DEFAULT_OPT_LEVEL, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
+import { gpuMemoryMiB } from './gpu.js';
 import { machineInfo, machineLine } from './machine.js';
+import { countParameters, measureMemory, type MemoryChildResult } from './memory.js';
 
 export interface ModelBenchOptions {
   batches?: number[];
@@ -22,19 +24,15 @@ export interface ModelBenchOptions {
   ep?: EpName;
   optLevel?: OptLevel;
   threads?: number;
+  /** session.intra_op.allow_spinning (default: the session default, DEFAULT_SPINNING) */
+  spinning?: boolean;
+  /** measure each model's memory in a fresh process before the timing (default true) */
+  memory?: boolean;
   /** [C, H, W] for models whose image size is dynamic (checked against static sizes) */
   inputShape?: [number, number, number];
   /** a float input's layout (data/preprocess.ts): nchw (default) or nhwc */
   layout?: 'nchw' | 'nhwc';
   onProgress?: (done: number, total: number) => void;
-}
-
-/** MiB of GPU memory in use (nvidia-smi), or undefined without a GPU. */
-export function gpuMemoryMiB(deviceId = 0): number | undefined {
-  const r = spawnSync('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-i', String(deviceId)], { encoding: 'utf8' });
-  if (r.status !== 0) return undefined;
-  const v = Number(r.stdout.trim());
-  return Number.isFinite(v) ? v : undefined;
 }
 
 export async function benchModels(paths: string[], o: ModelBenchOptions = {}): Promise<BenchRecord[]> {
@@ -56,10 +54,16 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
       ? new ort.Tensor('uint8', new Uint8Array(size).map((_, k) => (k * 31) % 256), dims)
       : new ort.Tensor('float32', new Float32Array(size).map((_, k) => Math.sin(k)), dims);
   };
+  const sessionOpts = { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}), ...(o.spinning !== undefined ? { spinning: o.spinning } : {}) } as const;
+  // memory first, one fresh process per model, while this process holds no session
+  const memory = new Map<string, MemoryChildResult & { parameters: number }>();
+  if (o.memory ?? true) {
+    for (const { path, contract } of checked) memory.set(path, { ...measureMemory(path, contract, Math.max(...batches), sessionOpts), parameters: countParameters(path) });
+  }
   const entries: { path: string; info: ReturnType<typeof readModelInfo>; contract: ModelContract; s: SessionInfo; firstRunMs: number; rssMiB: number; gpuMiB?: number; times: Map<number, number[]> }[] = [];
   for (const { path, info, contract } of checked) {
     const rss0 = process.memoryUsage().rss;
-    const s = await createSession(path, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}) });
+    const s = await createSession(path, sessionOpts);
     const first = feed(contract, contract.batch ?? 1);
     const t0 = performance.now();
     try {
@@ -90,6 +94,8 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   const prov = { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() };
   const records: BenchRecord[] = [];
   for (const e of entries) {
+    const mem = memory.get(e.path);
+    const gpu = mem?.gpu && 'name' in mem.gpu ? mem.gpu : undefined;
     for (const b of batches) {
       const t = e.times.get(b) as number[];
       const m = mean(t);
@@ -97,9 +103,12 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
         kind: 'bench', model: e.path, modelHash: e.info.hash, activation: e.info.activation, batch: b,
         imagesPerSecond: (b * 1000) / quantile(t, 0.5),
         latencyMs: { p50: quantile(t, 0.5), p90: quantile(t, 0.9), p99: quantile(t, 0.99), mean: m, cv: t.length > 1 ? sampleStandardDeviation(t) / m : 0 },
-        sessionCreateMs: e.s.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB, ...(e.gpuMiB !== undefined ? { gpuMemoryMiB: e.gpuMiB } : {}),
+        sessionCreateMs: e.s.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB,
+        ...(gpu ? { gpuMemoryMiB: gpu.memoryMiB, gpuName: gpu.name } : e.gpuMiB !== undefined ? { gpuMemoryMiB: e.gpuMiB } : {}),
+        ...(mem ? { peakRssMiB: mem.peakRssMiB, baseRssMiB: mem.baseRssMiB, arenaGrowthMiB: mem.arenaGrowthMiB, parameters: mem.parameters } : {}),
+        ...(mem?.gpu && 'error' in mem.gpu ? { gpuMemoryNote: mem.gpu.error } : {}),
         warmup, reps, provider: e.s.actualEp, requestedProvider: e.s.requestedEp, ...(e.s.fallbackReason ? { fallbackReason: e.s.fallbackReason } : {}),
-        optLevel: e.s.optLevel, ...(e.s.disabledOptimizers.length ? { disabledOptimizers: e.s.disabledOptimizers } : {}), ...(e.s.spinning !== undefined ? { spinning: e.s.spinning } : {}), ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}), onnxruntime: e.s.ortVersion, provenance: prov,
+        optLevel: e.s.optLevel, ...(e.s.disabledOptimizers.length ? { disabledOptimizers: e.s.disabledOptimizers } : {}), spinning: e.s.spinning, intraOpThreads: e.s.intraOpThreads, onnxruntime: e.s.ortVersion, provenance: prov,
       });
     }
     await e.s.session.release();

@@ -1,11 +1,13 @@
 /**
  * `npm run bench [suite…]`: benchmarks that write markdown to reports/. Speed is measured here, never
- * asserted in tests. Suites: activations, training, corruptions, pipeline, imagenet, distributed.
+ * asserted in tests. Suites: activations, training, corruptions, pipeline, imagenet, distributed, deploy.
  */
+import { spawnSync } from 'node:child_process';
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../util/atomic.js';
 import { activationBenchMarkdown, benchActivations } from './activations.js';
 import { benchCorruptions, corruptionBenchMarkdown } from './corruptions.js';
+import { benchDeploy, deployBenchMarkdown, deployProfilesMarkdown } from './deploy.js';
 import { benchDistributed, benchLocalPool, distributedBenchMarkdown, localPoolMarkdown } from './distributed.js';
 import { benchImagenet, imagenetBenchMarkdown } from './imagenet.js';
 import { benchPipeline, pipelineBenchMarkdown } from './pipeline.js';
@@ -42,6 +44,14 @@ const SUITES: Record<string, () => Promise<(command: string) => string>> = {
   pipeline: async () => {
     const r = await benchPipeline({ log });
     return (cmd) => pipelineBenchMarkdown(r, cmd);
+  },
+  deploy: async () => {
+    const r = await benchDeploy({ log });
+    // this run's profiles with the commit they measure: the "before" of a later lowering change once
+    // copied to reports/bench-deploy-profiles-before.md
+    const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
+    writeFileAtomic('reports/bench-deploy-profiles.md', deployProfilesMarkdown(r, commit));
+    return (cmd) => deployBenchMarkdown(r, cmd);
   },
   imagenet: async () => {
     const r = await benchImagenet({ log });

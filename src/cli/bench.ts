@@ -41,12 +41,12 @@ export function registerBench(program: Command): void {
       // with --json, stdout carries only the JSON; the human summary goes to stderr
       const say = f.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
       if (f.json) console.log(JSON.stringify({ results: f.results, records }, null, 2));
-      const t = table(['model', 'activation', 'batch', 'img/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CV', 'create ms', 'first run ms', 'RSS MiB', 'provider']);
+      const t = table(['model', 'activation', 'batch', 'img/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CV', 'create ms', 'first run ms', 'peak MiB', 'params', 'provider']);
       for (const r of records) {
-        t.push([r.model, r.activation ?? '–', r.batch, r.imagesPerSecond.toFixed(0), r.latencyMs.p50.toFixed(3), r.latencyMs.p90.toFixed(3), r.latencyMs.p99.toFixed(3), r.latencyMs.cv.toFixed(2), r.sessionCreateMs.toFixed(1), r.firstRunMs.toFixed(1), r.rssMiB.toFixed(1), r.provider + (r.fallbackReason ? ' (fallback)' : '')]);
+        t.push([r.model, r.activation ?? '–', r.batch, r.imagesPerSecond.toFixed(0), r.latencyMs.p50.toFixed(3), r.latencyMs.p90.toFixed(3), r.latencyMs.p99.toFixed(3), r.latencyMs.cv.toFixed(2), r.sessionCreateMs.toFixed(1), r.firstRunMs.toFixed(1), (r.peakRssMiB ?? r.rssMiB).toFixed(0), r.parameters?.toLocaleString('en') ?? '–', r.provider + (r.fallbackReason ? ' (fallback)' : '')]);
       }
       say(t.toString());
       if (records[0]?.fallbackReason) say(`requested ${records[0].requestedProvider}: ${records[0].fallbackReason}`);
-      say(`results: ${f.results} (graph optimisation ${f.optLevel}, onnxruntime ${records[0]?.onnxruntime})`);
+      say(`results: ${f.results} (graph optimisation ${f.optLevel}, ${records[0]?.intraOpThreads} intra-op threads, spinning ${records[0]?.spinning ? 'on' : 'off'}, onnxruntime ${records[0]?.onnxruntime}; peak MiB: a fresh process per model, session + largest batch)`);
     });
 }

@@ -9,5 +9,8 @@ import type { ArrayJob } from './worker.js';
 
 export function corruptArrayJob(job: ArrayJob): Uint8Array {
   const shape = { height: job.height, width: job.width, channels: job.channels };
-  return corruptMany(job.images, shape, job.corruption, job.severity, (k) => new NumpyRandomState(deriveSeed(job.seed, job.corruption, job.severity, job.indices ? job.indices[k] : job.start + k)), { preset: job.preset, frostDir: job.frostDir });
+  // one generator reseeded per image (seed() resets every bit of state: the same draws as a fresh one)
+  const rng = new NumpyRandomState();
+  const rngFor = (k: number) => (rng.seed(deriveSeed(job.seed, job.corruption, job.severity, job.indices ? job.indices[k] : job.start + k)), rng);
+  return corruptMany(job.images, shape, job.corruption, job.severity, rngFor, { preset: job.preset, frostDir: job.frostDir });
 }

@@ -9,6 +9,7 @@
  * and returns its luminance.
  */
 import { frostTexture } from './frost.js';
+import { corruptionAddon } from './native.js';
 import { jpegRoundTrip } from './jpeg.js';
 import {
   affineFromPoints, boxResize, clippedZoom, cvResizeLinear, diskKernel, filter2d, gaussianFilter, hsv2rgb, motionBlur, plasmaFractal,
@@ -42,6 +43,7 @@ export interface CorruptContext {
 export type CorruptResult = Float64Array | Float32Array | Uint8Array;
 type Fn = (img: ImageU8, ctx: CorruptContext) => CorruptResult;
 
+const addon = corruptionAddon();
 const LUMA = [0.299, 0.587, 0.114];
 const lumaOf = (rgb: readonly number[]) => rgb.reduce((a, v, k) => a + v * LUMA[k], 0);
 const sev = <T>(row: readonly T[], ctx: CorruptContext): T => row[ctx.severity - 1];
@@ -55,6 +57,10 @@ function scratch(slot: number, n: number): Float64Array {
 
 /** v / 255 for the 256 byte values (a table read is the same double as the division, and cheaper) */
 const UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
+/** the same rounded to float32 (np.array(x, dtype=float32) / 255) */
+const UNIT32 = Float32Array.from(UNIT);
+/** spatter's mud colour */
+const MUD = [63 / 255, 42 / 255, 20 / 255];
 /** (v / 255) · 255, which is not always v in floating point (and the reference truncates it) */
 const UNIT_255 = Float64Array.from(UNIT, (u) => u * 255);
 
@@ -86,11 +92,35 @@ function finish32(x: ArrayLike<number>, ctx: CorruptContext): Float32Array | Uin
   for (let k = 0; k < x.length; k++) out[k] = Math.fround(clip01(x[k]) * 255);
   return out;
 }
+/** loc + scale·N(0, 1) per element, in numpy's order (snow's and spatter's fields) */
+function normalField(ctx: CorruptContext, n: number, loc: number, scale: number): Float64Array {
+  const g = ctx.rng.standardNormalFill(new Float64Array(n), n);
+  for (let k = 0; k < n; k++) g[k] = loc + scale * g[k];
+  return g;
+}
+
+/** defocus kernels by (radius, alias blur): the same few for every image */
+const disks = new Map<string, { k: Float32Array; size: number }>();
+function diskFor(radius: number, alias: number): { k: Float32Array; size: number } {
+  const key = `${radius}:${alias}`;
+  let d = disks.get(key);
+  if (!d) {
+    if (disks.size >= 32) disks.clear();
+    disks.set(key, (d = diskKernel(radius, alias)));
+  }
+  return d;
+}
+
 const plane = (img: ImageU8, data: Plane['data']): Plane => ({ data, h: img.height, w: img.width, c: img.channels });
 
-function hsvMap(img: ImageU8, ctx: CorruptContext, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array | Uint8Array {
+/** brightness (mode 0) / saturate (mode 1) in the addon, else per pixel through f */
+function hsvMap(img: ImageU8, ctx: CorruptContext, mode: 0 | 1, a: number, b: number, f: (h: number, s: number, v: number) => [number, number, number]): Float64Array | Uint8Array {
+  const out = result(ctx, img.data.length);
+  if (addon) {
+    addon.hsvAdjust(img.data, out, img.channels, mode, a, b);
+    return out;
+  }
   const x = unit(img);
-  const out = result(ctx, x.length);
   const C = img.channels;
   for (let p = 0; p < img.height * img.width; p++) {
     const [r, g, b] = C === 3 ? [x[p * 3], x[p * 3 + 1], x[p * 3 + 2]] : [x[p], x[p], x[p]];
@@ -143,8 +173,9 @@ const FNS: Record<CorruptionName, Fn> = {
   gaussian_noise(img, ctx) {
     const c = sev(SEVERITY.gaussian_noise[ctx.preset], ctx);
     const d = img.data;
-    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     const out = result(ctx, d.length);
+    if (ctx.rng.noiseNative(d, out, c, 0)) return out;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     for (let k = 0; k < d.length; k++) {
       const v = UNIT[d[k]] + c * g[k];
       out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
@@ -156,6 +187,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const d = img.data;
     const rng = ctx.rng;
     const out = result(ctx, d.length);
+    if (rng.noiseNative(d, out, c, 2)) return out;
     for (let k = 0; k < d.length; k++) {
       const v = rng.poissonOfByte(d[k], c) / c;
       out[k] = (v > 1 ? 1 : v) * 255;
@@ -178,8 +210,9 @@ const FNS: Record<CorruptionName, Fn> = {
   speckle_noise(img, ctx) {
     const c = sev(SEVERITY.speckle_noise[ctx.preset], ctx);
     const d = img.data;
-    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     const out = result(ctx, d.length);
+    if (ctx.rng.noiseNative(d, out, c, 1)) return out;
+    const g = ctx.rng.standardNormalFill(scratch(0, d.length), d.length);
     for (let k = 0; k < d.length; k++) {
       const x = UNIT[d[k]];
       const v = x + x * (c * g[k]);
@@ -197,15 +230,17 @@ const FNS: Record<CorruptionName, Fn> = {
     const blurred = gaussianFilter(plane(img, unit(img)), sigma).data;
     const y = new Uint8Array(blurred.length);
     for (let k = 0; k < y.length; k++) y[k] = Math.trunc(blurred[k] * 255);
-    for (let it = 0; it < iterations; it++) {
-      for (let h = H - d; h > d; h--) {
-        for (let w = W - d; w > d; w--) {
-          const dx = ctx.rng.randint(-d, d);
-          const dy = ctx.rng.randint(-d, d);
-          // the reference's tuple "swap" is a one-way copy (numpy views alias)
-          const src = ((h + dy) * W + (w + dx)) * C;
-          const dst = (h * W + w) * C;
-          for (let c = 0; c < C; c++) y[dst + c] = y[src + c];
+    if (!ctx.rng.glassShuffleNative(y, H, W, C, d, iterations)) {
+      for (let it = 0; it < iterations; it++) {
+        for (let h = H - d; h > d; h--) {
+          for (let w = W - d; w > d; w--) {
+            const dx = ctx.rng.randint(-d, d);
+            const dy = ctx.rng.randint(-d, d);
+            // the reference's tuple "swap" is a one-way copy (numpy views alias)
+            const src = ((h + dy) * W + (w + dx)) * C;
+            const dst = (h * W + w) * C;
+            for (let c = 0; c < C; c++) y[dst + c] = y[src + c];
+          }
         }
       }
     }
@@ -215,7 +250,7 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   defocus_blur(img, ctx) {
     const [radius, alias] = sev(SEVERITY.defocus_blur[ctx.preset], ctx);
-    const { k, size } = diskKernel(radius, alias);
+    const { k, size } = diskFor(radius, alias);
     return finish(filter2d(plane(img, unit(img, 2)), k, size).data, ctx);
   },
   motion_blur(img, ctx) {
@@ -231,10 +266,13 @@ const FNS: Record<CorruptionName, Fn> = {
     // numpy arange: length ceil((stop − start)/step), values start + i·δ with δ = (start + step) − start
     const n = Math.ceil((stop - 1) / step);
     const delta = 1 + step - 1;
-    for (let i = 0; i < n; i++) {
-      const z = clippedZoom(p, 1 + i * delta).data;
-      for (let k = 0; k < out.length; k++) out[k] = Math.fround(out[k] + z[k]);
-    }
+    const zs = Float64Array.from({ length: n }, (_, i) => 1 + i * delta);
+    if (addon) addon.clippedZoom(x, out, img.height, img.width, img.channels, zs, true);
+    else
+      for (const zf of zs) {
+        const z = clippedZoom(p, zf).data;
+        for (let k = 0; k < out.length; k++) out[k] = Math.fround(out[k] + z[k]);
+      }
     const mixed = new Float32Array(x.length);
     for (let k = 0; k < x.length; k++) mixed[k] = Math.fround(Math.fround(x[k] + out[k]) / (n + 1));
     return finish32(mixed, ctx);
@@ -243,8 +281,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const [loc, scale, zoom, threshold, blurRadius, blurSigma, blend] = sev(SEVERITY.snow[ctx.preset], ctx);
     const { height: H, width: W, channels: C } = img;
     const x = unit32(img);
-    const layer = new Float64Array(H * W);
-    for (let k = 0; k < layer.length; k++) layer[k] = loc + scale * ctx.rng.standardNormal();
+    const layer = normalField(ctx, H * W, loc, scale);
     const zoomed = clippedZoom({ data: layer, h: H, w: W, c: 1 }, zoom).data;
     const l8 = new Uint8Array(H * W);
     for (let k = 0; k < l8.length; k++) l8[k] = Math.trunc(clip01(zoomed[k] < threshold ? 0 : zoomed[k]) * 255);
@@ -302,22 +339,33 @@ const FNS: Record<CorruptionName, Fn> = {
   },
   brightness(img, ctx) {
     const c = sev(SEVERITY.brightness[ctx.preset], ctx);
-    return hsvMap(img, ctx, (h, s, v) => [h, s, clip01(v + c)]);
+    return hsvMap(img, ctx, 0, c, 0, (h, s, v) => [h, s, clip01(v + c)]);
   },
   contrast(img, ctx) {
     const c = sev(SEVERITY.contrast[ctx.preset], ctx);
-    const x = unit(img);
+    const d = img.data;
     const C = img.channels;
     const n = img.height * img.width;
-    const mean = new Float64Array(C);
-    for (let p = 0; p < n; p++) for (let ch = 0; ch < C; ch++) mean[ch] += x[p * C + ch];
-    for (let ch = 0; ch < C; ch++) mean[ch] /= n;
-    for (let k = 0; k < x.length; k++) x[k] = (x[k] - mean[k % C]) * c + mean[k % C];
-    return finish(x, ctx);
+    const out = result(ctx, d.length);
+    if (addon) {
+      addon.contrast(d, out, C, c);
+      return out;
+    }
+    // per channel: the mean in pixel order, then clip((x − mean)·c + mean)·255 (no modulo, no float copy)
+    for (let ch = 0; ch < C; ch++) {
+      let m = 0;
+      for (let k = ch; k < d.length; k += C) m += UNIT[d[k]];
+      m /= n;
+      for (let k = ch; k < d.length; k += C) {
+        const v = (UNIT[d[k]] - m) * c + m;
+        out[k] = (v < 0 ? 0 : v > 1 ? 1 : v) * 255;
+      }
+    }
+    return out;
   },
   saturate(img, ctx) {
     const [mult, add] = sev(SEVERITY.saturate[ctx.preset], ctx);
-    return hsvMap(img, ctx, (h, s, v) => [h, clip01(s * mult + add), v]);
+    return hsvMap(img, ctx, 1, mult, add, (h, s, v) => [h, clip01(s * mult + add), v]);
   },
   elastic_transform(img, ctx) {
     const [fa, fs, fj] = sev(SEVERITY.elastic_transform[ctx.preset], ctx);
@@ -336,7 +384,9 @@ const FNS: Record<CorruptionName, Fn> = {
     const field = () => {
       const u = ctx.rng.uniformArray(H * W, -1, 1);
       const g = gaussianFilter({ data: u, h: H, w: W, c: 1 }, sigma, 'reflect', 3).data;
-      return Float32Array.from(g, (v) => v * alpha);
+      const f = new Float32Array(g.length);
+      for (let k = 0; k < g.length; k++) f[k] = g[k] * alpha;
+      return f;
     };
     const dx = field();
     const dy = field();
@@ -357,8 +407,7 @@ const FNS: Record<CorruptionName, Fn> = {
     const [loc, scale, sigma, threshold, intensity, mode] = sev(SEVERITY.spatter[ctx.preset], ctx);
     const { height: H, width: W, channels: C } = img;
     const x = unit32(img);
-    const raw = new Float64Array(H * W);
-    for (let k = 0; k < raw.length; k++) raw[k] = loc + scale * ctx.rng.standardNormal();
+    const raw = normalField(ctx, H * W, loc, scale);
     const liquid = gaussianFilter({ data: raw, h: H, w: W, c: 1 }, sigma).data;
     for (let k = 0; k < liquid.length; k++) if (liquid[k] < threshold) liquid[k] = 0;
     const out = result(ctx, x.length);
@@ -386,13 +435,27 @@ const FNS: Record<CorruptionName, Fn> = {
       }
     } else {
       // mud: opaque brown blotches
-      const mask = Float32Array.from(liquid, (v) => (v > threshold ? 1 : 0));
+      const mask = new Float32Array(H * W);
+      for (let k = 0; k < mask.length; k++) mask[k] = liquid[k] > threshold ? 1 : 0;
       const g = gaussianFilter({ data: mask, h: H, w: W, c: 1 }, intensity).data;
-      const colour = [63 / 255, 42 / 255, 20 / 255];
-      const col = C === 3 ? colour : [lumaOf(colour)];
-      for (let p = 0; p < H * W; p++) {
-        const l = g[p] < 0.8 ? 0 : g[p];
-        for (let c = 0; c < C; c++) out[p * C + c] = clip01(Math.fround(x[p * C + c] * Math.fround(1 - l)) + Math.fround(col[c] * l)) * 255;
+      const d = img.data;
+      if (C === 3) {
+        for (let p = 0, k = 0; p < H * W; p++, k += 3) {
+          const l = g[p] < 0.8 ? 0 : g[p];
+          const keep = Math.fround(1 - l);
+          const v0 = Math.fround(UNIT32[d[k]] * keep) + Math.fround(MUD[0] * l);
+          const v1 = Math.fround(UNIT32[d[k + 1]] * keep) + Math.fround(MUD[1] * l);
+          const v2 = Math.fround(UNIT32[d[k + 2]] * keep) + Math.fround(MUD[2] * l);
+          out[k] = (v0 < 0 ? 0 : v0 > 1 ? 1 : v0) * 255;
+          out[k + 1] = (v1 < 0 ? 0 : v1 > 1 ? 1 : v1) * 255;
+          out[k + 2] = (v2 < 0 ? 0 : v2 > 1 ? 1 : v2) * 255;
+        }
+      } else {
+        const grey = lumaOf(MUD);
+        for (let p = 0; p < H * W; p++) {
+          const l = g[p] < 0.8 ? 0 : g[p];
+          out[p] = clip01(Math.fround(x[p] * Math.fround(1 - l)) + Math.fround(grey * l)) * 255;
+        }
       }
     }
     return out;

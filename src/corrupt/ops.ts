@@ -3,9 +3,15 @@
  * makes (corruptions.md §2.3): scipy's Gaussian filter, clipped zoom (scipy zoom order 1), the defocus disk
  * kernel (OpenCV GaussianBlur + filter2D), the plasma fractal, ImageMagick's motion blur, Pillow's BOX resize,
  * OpenCV's bilinear resize and warpAffine, scipy's map_coordinates, and scikit-image's HSV conversions.
- * Images are HWC arrays with explicit height, width and channels.
+ * Images are HWC arrays with explicit height, width and channels. The Gaussian filter, clipped zoom,
+ * filter2D, motion blur, plasma fractal, BOX resize, warpAffine and map_coordinates run their loops in the corruption
+ * addon when it is loaded (native/kernels.cc: the same operations in the same order, so the same values);
+ * the loops here are the fallback.
  */
+import { corruptionAddon } from './native.js';
 import type { NumpyRandomState } from './rng.js';
+
+const addon = corruptionAddon();
 
 export type FloatArray = Float64Array | Float32Array;
 
@@ -59,7 +65,12 @@ export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
  */
 export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'reflect' = 'nearest', truncate = 4): Plane {
   if (sigma === 0) return { ...p, data: p.data.slice() };
-  const w = gaussianKernel1d(sigma, truncate);
+  const w = kernelFor(sigma, truncate);
+  if (addon) {
+    const out = p.data instanceof Float32Array ? new Float32Array(p.data.length) : new Float64Array(p.data.length);
+    addon.gaussFilter(p.data, out, p.h, p.w, p.c, w, mode === 'reflect');
+    return { ...p, data: out };
+  }
   const r = (w.length - 1) >> 1;
   const { h, w: W, c } = p;
   const f32 = p.data instanceof Float32Array;
@@ -106,6 +117,18 @@ export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'refle
     for (let i = 0; i < L; i++) out[row + i] = acc[i];
   }
   return { ...p, data: out };
+}
+
+/** the last few kernels (a corruption asks for the same σ image after image) */
+const kernels = new Map<string, Float64Array>();
+function kernelFor(sigma: number, truncate: number): Float64Array {
+  const key = `${sigma}:${truncate}`;
+  let w = kernels.get(key);
+  if (!w) {
+    if (kernels.size >= 16) kernels.clear();
+    kernels.set(key, (w = gaussianKernel1d(sigma, truncate)));
+  }
+  return w;
 }
 
 let gaussAcc = new Float64Array(0);
@@ -170,6 +193,11 @@ export function roundHalfEven(v: number): number {
  * with the same arithmetic (no intermediate arrays; zoom_blur calls it up to 26 times per image).
  */
 export function clippedZoom(p: Plane, z: number): Plane {
+  if (addon && z >= 1) {
+    const out = p.data instanceof Float32Array ? new Float32Array(p.data.length) : new Float64Array(p.data.length);
+    addon.clippedZoom(p.data, out, p.h, p.w, p.c, Float64Array.of(z), false);
+    return { data: out, h: p.h, w: p.w, c: p.c };
+  }
   const axis = (n: number) => {
     const c = Math.ceil(n / z);
     const top = Math.floor((n - c) / 2);
@@ -277,10 +305,14 @@ let padBuf = new Float64Array(0);
  * image is padded once; each non-zero tap is added over whole padded rows (taps in row-major order for
  * every sample, as a per-pixel loop over the taps would add them).
  */
-export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
+export function filter2d(p: Plane, k: Float32Array, size: number): Plane {
   const r = (size - 1) / 2;
   const { h, w, c: C } = p;
   const out = new Float64Array(p.data.length);
+  if (addon && p.data instanceof Float64Array) {
+    addon.filter2d(p.data, out, h, w, C, k, size);
+    return { ...p, data: out };
+  }
   const PW = w + 2 * r;
   const PH = h + 2 * r;
   if (padBuf.length < PH * PW * C) padBuf = new Float64Array(PH * PW * C);
@@ -312,6 +344,7 @@ export function filter2d(p: Plane, k: ArrayLike<number>, size: number): Plane {
 export function plasmaFractal(mapsize: number, wibbledecay: number, rng: NumpyRandomState): Float64Array {
   const n = mapsize;
   const m = new Float64Array(n * n);
+  if (rng.plasmaNative(m, n, wibbledecay)) return m;
   const at = (i: number, j: number) => (((i % n) + n) % n) * n + (((j % n) + n) % n);
   let step = n;
   let wibble = 100;
@@ -379,6 +412,10 @@ export function motionBlur(src: Uint8Array, h: number, w: number, c: number, rad
     offY[i] = Math.ceil((i * px) / hyp - 0.5);
   }
   const out = new Uint8Array(src.length);
+  if (addon && c <= 4) {
+    addon.motionBlur(src, out, h, w, c, kernel, offX, offY);
+    return out;
+  }
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
       for (let ch = 0; ch < c; ch++) {
@@ -516,19 +553,34 @@ function boxPassY(src: Uint8Array, out: Uint8Array, oh: number, rowLen: number, 
   }
 }
 
+const gatherMaps = new Map<string, Int32Array>();
 /** PIL.Image.resize(..., BOX): horizontal pass then vertical, each to uint8 in 22-bit fixed point. */
 export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: number, ow: number): Uint8Array {
+  if (addon) {
+    const [cx, cy] = [boxCoefficients(w, ow), boxCoefficients(h, oh)];
+    const out = new Uint8Array(oh * ow * c);
+    addon.boxResize(src, out, h, w, c, oh, ow, cx.start, cx.count, cx.weights, cx.ksize, cy.start, cy.count, cy.weights, cy.ksize);
+    return out;
+  }
   if (ow !== w && oh !== h) {
     const cx = boxCoefficients(w, ow);
     const cy = boxCoefficients(h, oh);
     if (cx.copy && cy.copy) {
-      // up-scaling: every output pixel is one input pixel, in one gather
-      const out = new Uint8Array(oh * ow * c);
-      let q = 0;
-      for (let y = 0; y < oh; y++) {
-        const row = cy.start[y] * w * c;
-        for (let x = 0; x < ow; x++) for (let ch = 0, at = row + cx.start[x] * c; ch < c; ch++) out[q++] = src[at + ch];
+      // up-scaling: every output pixel is one input pixel, in one gather through a memoised index map
+      const key = `${h}:${w}:${c}:${oh}:${ow}`;
+      let map = gatherMaps.get(key);
+      if (!map) {
+        map = new Int32Array(oh * ow * c);
+        let q = 0;
+        for (let y = 0; y < oh; y++) {
+          const row = cy.start[y] * w * c;
+          for (let x = 0; x < ow; x++) for (let ch = 0, at = row + cx.start[x] * c; ch < c; ch++) map[q++] = at + ch;
+        }
+        if (gatherMaps.size >= 16) gatherMaps.clear();
+        gatherMaps.set(key, map);
       }
+      const out = new Uint8Array(map.length);
+      for (let q = 0; q < map.length; q++) out[q] = src[map[q]];
       return out;
     }
   }
@@ -624,6 +676,10 @@ export function warpAffine(p: Plane, M: number[]): Plane {
   const b0 = -(A00 * m02 + A01 * m12);
   const b1 = -(A10 * m02 + A11 * m12);
   const out = new Float32Array(p.h * p.w * p.c);
+  if (addon && p.data instanceof Float32Array) {
+    addon.warpAffine(p.data, out, p.h, p.w, p.c, Float64Array.from(M));
+    return { data: out, h: p.h, w: p.w, c: p.c };
+  }
   for (let y = 0; y < p.h; y++) {
     const X0 = roundHalfEven((A01 * y + b0) * 1024);
     const Y0 = roundHalfEven((A11 * y + b1) * 1024);
@@ -651,6 +707,10 @@ export function warpAffine(p: Plane, M: number[]): Plane {
 /** scipy map_coordinates order 1, mode 'reflect', sampling every channel at (row + dy, col + dx). */
 export function remapReflect(p: Plane, dy: FloatArray, dx: FloatArray): Plane {
   const out = new Float32Array(p.data.length);
+  if (addon && p.data instanceof Float32Array && dy instanceof Float32Array && dx instanceof Float32Array) {
+    addon.remapReflect(p.data, out, p.h, p.w, p.c, dy, dx);
+    return { data: out, h: p.h, w: p.w, c: p.c };
+  }
   for (let y = 0; y < p.h; y++)
     for (let x = 0; x < p.w; x++) {
       const fy = y + dy[y * p.w + x];

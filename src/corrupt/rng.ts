@@ -7,10 +7,10 @@
 import { corruptionAddon } from './native.js';
 
 // the addon's twist (integer arithmetic: the same words) when it is built; else the loop below
-const nativeTwist = (() => {
-  const a = corruptionAddon();
-  return a ? a.twist.bind(a) : null;
-})();
+const addon = corruptionAddon();
+const nativeTwist = addon ? addon.twist.bind(addon) : null;
+/** [mti, hasGauss, gaussCache] handed to the addon's draws and read back (one thread per module instance) */
+const STATE = new Float64Array(3);
 
 const TWO_M53 = 1 / 9007199254740992;
 
@@ -23,10 +23,12 @@ function temper(x: number): number {
 const TWO_M52 = 2 / 9007199254740992;
 
 export class NumpyRandomState {
-  // Int32Array, not Uint32Array: the bit operations stay in int32 registers (words read back with >>> 0)
-  private readonly mt = new Int32Array(624);
+  // Int32Array, not Uint32Array: the bit operations stay in int32 registers (words read back with >>> 0);
+  // one allocation for both (a typed array's backing store costs microseconds, one generator per image)
+  private readonly words = new Int32Array(1248);
+  private readonly mt = this.words.subarray(0, 624);
   /** the 624 tempered outputs of the current state block (tempering done once per twist, in bulk) */
-  private readonly out = new Int32Array(624);
+  private readonly out = this.words.subarray(624);
   private mti = 625;
   private hasGauss = false;
   private gaussCache = 0;
@@ -128,11 +130,50 @@ export class NumpyRandomState {
     return f * x2;
   }
 
+  /** runs one of the addon's draws on this generator's state */
+  private native(a: NonNullable<typeof addon>, f: (a: NonNullable<typeof addon>, mt: Int32Array, words: Int32Array, st: Float64Array) => void): void {
+    STATE[0] = this.mti;
+    STATE[1] = this.hasGauss ? 1 : 0;
+    STATE[2] = this.gaussCache;
+    f(a, this.mt, this.out, STATE);
+    this.mti = STATE[0];
+    this.hasGauss = STATE[1] !== 0;
+    this.gaussCache = STATE[2];
+  }
+
+  /**
+   * A noise corruption's whole loop in the addon (kind 0 gaussian, 1 speckle, 2 shot; see native.ts):
+   * false when the addon is not loaded (the caller runs its TypeScript loop, which gives the same values).
+   */
+  noiseNative(src: Uint8Array, out: Uint8Array | Float64Array, c: number, kind: 0 | 1 | 2): boolean {
+    if (!addon) return false;
+    this.native(addon, (a, mt, words, st) => a.noise(mt, words, st, src, out, c, kind));
+    return true;
+  }
+
+  /** fog's plasma fractal in the addon (the draws of ops.ts's plasmaFractal); false without the addon */
+  plasmaNative(out: Float64Array, n: number, wibbledecay: number): boolean {
+    if (!addon) return false;
+    this.native(addon, (a, mt, words, st) => a.plasma(mt, words, st, out, n, wibbledecay));
+    return true;
+  }
+
+  /** glass_blur's pixel walk in the addon (randint(−d, d) for dx then dy per pixel); false without the addon */
+  glassShuffleNative(img: Uint8Array, h: number, w: number, c: number, d: number, iterations: number): boolean {
+    if (!addon) return false;
+    this.native(addon, (a, mt, words, st) => a.glassShuffle(mt, words, st, img, h, w, c, d, iterations));
+    return true;
+  }
+
   /**
    * out[0..n) = standard normals in numpy's order (the same values as n standardNormal() calls, the cache
-   * included): the polar loop with the generator's state in locals, for the noise corruptions' inner loops.
+   * included): in the addon, else the polar loop with the generator's state in locals.
    */
   standardNormalFill(out: Float64Array, n = out.length): Float64Array {
+    if (addon && n > 0) {
+      this.native(addon, (a, mt, words, st) => a.normalFill(mt, words, st, out, n));
+      return out;
+    }
     let k = 0;
     if (n > 0 && this.hasGauss) {
       this.hasGauss = false;
@@ -178,6 +219,10 @@ export class NumpyRandomState {
 
   /** out[0..n) = random() draws in order (uniform [0, 1), 53 bits) */
   randomFill(out: Float64Array, n = out.length): Float64Array {
+    if (addon && n > 0) {
+      this.native(addon, (a, mt, words, st) => a.randomFill(mt, words, st, out, n));
+      return out;
+    }
     const words = this.out;
     let k = 0;
     while (k < n) {
@@ -284,8 +329,8 @@ export class NumpyRandomState {
   }
 
   uniformArray(n: number, low = 0, high = 1): Float64Array {
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = low + (high - low) * this.random();
+    const out = this.randomFill(new Float64Array(n), n);
+    for (let i = 0; i < n; i++) out[i] = low + (high - low) * out[i];
     return out;
   }
 }

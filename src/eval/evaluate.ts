@@ -30,6 +30,7 @@ import { createSession, DEFAULT_OPT_LEVEL, type EpName, type OptLevel, type Sess
 import { loadModel } from '../train/io.js';
 import { selectBackend } from '../train/backend.js';
 import { WorkerPool } from '../util/pool.js';
+import { onTheFlyCoreSplit } from './cores.js';
 
 export interface OnnxModelInfo {
   path: string;
@@ -234,6 +235,8 @@ export interface EvalSource {
   /** cells asked for that the data does not hold (an ImageNet-C tree without some severity folders): reported, not evaluated */
   missing?: { corruption: CorruptionName; severity: number }[];
   close(): Promise<void>;
+  /** session threading the source asks for (on-the-fly corruption shares the cores: eval/cores.ts) */
+  session?: { intraOpThreads: number; spinning: boolean };
 }
 
 const sha = (...parts: (Uint8Array | string)[]) => {
@@ -270,8 +273,10 @@ export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: 
   const px = H * W * C;
   const n = clean.labels.length;
   let pool: WorkerPool<ArrayJob, Uint8Array> | null = null;
+  const cores = onTheFlyCoreSplit();
+  const nWorkers = o.workers ?? cores.workers;
   // created on the first corrupted batch, so a refused contract starts no threads
-  const workers = () => (pool ??= new WorkerPool<ArrayJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), o.workers ?? cpus().length));
+  const workers = () => (pool ??= new WorkerPool<ArrayJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), nWorkers));
   const cell = (corruption: CorruptionName, severity: number): EvalCellSpec => ({
     corruption,
     severity,
@@ -284,7 +289,7 @@ export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: 
       const split = (start: number) => {
         const end = Math.min(n, start + bs);
         const parts: Promise<Uint8Array>[] = [];
-        const step = Math.ceil((end - start) / Math.max(1, o.workers ?? cpus().length));
+        const step = Math.ceil((end - start) / nWorkers);
         for (let s = start; s < end; s += step) parts.push(job(s, Math.min(end, s + step)).then((x) => x.subarray(0, (Math.min(end, s + step) - s) * px)));
         return Promise.all(parts).then((xs) => {
           const all = new Uint8Array((end - start) * px);
@@ -313,6 +318,7 @@ export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: 
     close: async () => {
       await pool?.close();
     },
+    session: { intraOpThreads: cores.intraOpThreads, spinning: cores.spinning },
   };
 }
 
@@ -548,7 +554,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
   o.store.prepareAppend();
   const tfDir = dirname(modelPath);
   const seed = runSeed(tfDir);
-  const session = await createSession(modelPath, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL });
+  const session = await createSession(modelPath, { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, ...source.session });
   let tfModel: tf.LayersModel | null = null;
   const records: EvalRecord[] = [];
   try {
@@ -609,6 +615,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         provider: session.actualEp, requestedProvider: session.requestedEp, optLevel: session.optLevel,
         ...(session.disabledOptimizers.length ? { disabledOptimizers: session.disabledOptimizers } : {}),
         ...(compared ? { fidelity: agree / compared } : {}),
+        intraOpThreads: session.intraOpThreads, spinning: session.spinning,
         seconds: (performance.now() - t0) / 1000,
         provenance: { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() },
       };

@@ -23,7 +23,7 @@ export async function decisionView(runs: ModelRun[], bench: BenchRecord[], o: { 
   const decision = decide(rows, { preference: o.preference });
   const spec = paretoSpec(paretoPoints(decision));
   const batch = bench.length ? Math.max(...bench.map((b) => b.batch)) : undefined;
-  return { decision, markdown: decisionMarkdown(decision, { baseline: o.baseline, batch, figure: PARETO_FILE }), paretoSvg: await renderSvg(spec), paretoSpec: spec };
+  return { decision, markdown: decisionMarkdown(decision, { baseline: o.baseline, batch, figure: PARETO_FILE, memory: bench.length && bench.every((b) => b.peakRssMiB !== undefined) ? 'peak' : 'growth' }), paretoSvg: await renderSvg(spec), paretoSpec: spec };
 }
 
 /** The interactive figures of a study report, by the file names the markdown links. */

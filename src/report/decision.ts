@@ -76,8 +76,10 @@ const mean = (xs: number[]) => (xs.length ? meanStd(xs).mean : NaN);
 
 /**
  * Rows from the evaluation runs and bench records: bench records join runs by model hash; the throughput
- * is at the largest benchmarked batch, the latency p50 at batch 1, memory the session's RSS growth (the
- * largest over batch sizes); `paramsOf` gives a model's parameter count (null when unknown).
+ * is at the largest benchmarked batch, the latency p50 at batch 1, memory the peak RSS of the model's fresh
+ * process (bench records since issue 12; older records: the session's RSS growth in a shared process, the
+ * largest over batch sizes); `paramsOf` gives a model's parameter count (null when unknown: then the bench
+ * record's count of the exported model's initializers).
  */
 export function decisionRows(runs: ModelRun[], bench: BenchRecord[], o: { baseline?: string; paramsOf?: (model: string) => number | null } = {}): DecisionRow[] {
   const groups = new Map<string, ModelRun[]>();
@@ -100,8 +102,8 @@ export function decisionRows(runs: ModelRun[], bench: BenchRecord[], o: { baseli
       const at = (n: number) => bs.filter((b) => b.batch === n);
       if (at(big).length) row.throughput.push(mean(at(big).map((b) => b.imagesPerSecond)));
       if (at(1).length) row.latency.push(mean(at(1).map((b) => b.latencyMs.p50)));
-      if (bs.length) row.memory.push(Math.max(...bs.map((b) => b.rssMiB)));
-      const p = o.paramsOf?.(r.model) ?? null;
+      if (bs.length) row.memory.push(Math.max(...bs.map((b) => b.peakRssMiB ?? b.rssMiB)));
+      const p = o.paramsOf?.(r.model) ?? bs.find((b) => b.parameters !== undefined)?.parameters ?? null;
       if (p !== null) row.params.push(p);
     }
     return row;
@@ -241,11 +243,14 @@ export interface DecisionMarkdownOptions {
   batch?: number;
   /** the Pareto figure, relative to the markdown */
   figure?: string;
+  /** what the memory column holds: the fresh-process peak (default) or, for older records, shared-process RSS growth */
+  memory?: 'peak' | 'growth';
 }
 
 export function decisionMarkdown(d: Decision, o: DecisionMarkdownOptions = {}): string {
+  const memoryLabel = o.memory === 'growth' ? 'RSS growth MiB' : 'peak memory MiB';
   const header = ['activation', 'seeds', 'clean top-1 %', 'corruption top-1 % (mean of 15)', 'Total (19) %', `mCE %${o.baseline ? ` vs ${o.baseline}` : ''}`,
-    `throughput img/s${o.batch ? ` (batch ${o.batch})` : ''}`, 'latency p50 ms (batch 1)', 'RSS growth MiB', 'parameters', 'Pareto set'];
+    `throughput img/s${o.batch ? ` (batch ${o.batch})` : ''}`, 'latency p50 ms (batch 1)', memoryLabel, 'parameters', 'Pareto set'];
   const rows = d.rows.map((r) => [r.activation + (r.activation === o.baseline ? ' (baseline)' : ''), String(r.seeds), pct(r.clean), pct(r.robust), pct(r.total19), pct(r.mce, 1),
     fmt(r.throughput, 0), fmt(r.latency, 3), fmt(r.memory, 1), r.params.length ? Math.round(mean(r.params)).toLocaleString('en') : '–', status(d, r.activation)]);
   const out = ['## Decision: accuracy, robustness and speed', '',
@@ -267,7 +272,10 @@ export function decisionMarkdown(d: Decision, o: DecisionMarkdownOptions = {}): 
   else if (d.preference) out.push(`- The stated trade-off (${d.preference.kind === 'prefer' ? `--prefer ${d.preference.axis}` : '--weights'}) cannot be decided: an axis it weighs is missing for some activation (${d.missing.join('; ')}).`);
   else out.push('- No trade-off given: `--prefer robust|clean|speed` or `--weights clean=…,robust=…,latency=…` names the best activation for it.');
   out.push('');
-  out.push('Mean ± sample std across seeds. mCE per seed against the baseline\'s cell-wise mean over its seeds (as in the CE table); RSS growth is the resident memory added by creating and running the session (largest over batch sizes); parameters from each run\'s manifest.json.', '');
+  const memoryNote = o.memory === 'growth'
+    ? 'RSS growth is the resident memory added by creating and running the session in a process shared by all models (largest over batch sizes)'
+    : 'peak memory is the peak RSS of a fresh process that creates the session and runs the largest batch (Node and onnxruntime included)';
+  out.push(`Mean ± sample std across seeds. mCE per seed against the baseline's cell-wise mean over its seeds (as in the CE table); ${memoryNote}; parameters from each run's manifest.json.`, '');
   if (o.figure && d.rows.length) out.push(`![Pareto: clean vs corruption accuracy, latency as size](${o.figure})`, '');
   return out.join('\n');
 }

@@ -271,25 +271,40 @@ export function robustnessMarkdown(o: ReportInput): string {
     for (const b of o.bench) byAct.set(b.activation ?? b.model, [...(byAct.get(b.activation ?? b.model) ?? []), b]);
     const batches = [...new Set(o.bench.map((b) => b.batch))].sort((x, y) => x - y);
     const big = batches[batches.length - 1];
+    const peak = o.bench.every((b) => b.peakRssMiB !== undefined);
+    const gpu = o.bench.some((b) => b.gpuMemoryMiB !== undefined);
     const sp = [...byAct.entries()].map(([act, bs]) => {
       const at = (n: number) => bs.filter((b) => b.batch === n);
       const one = at(1);
       const fps = at(big).map((b) => b.imagesPerSecond);
+      const lat = one.length ? one : at(big);
       const train = o.trainSeconds?.[act];
+      const params = bs.find((b) => b.parameters !== undefined)?.parameters;
+      const gpuMiB = bs.filter((b) => b.gpuMemoryMiB !== undefined).map((b) => b.gpuMemoryMiB as number);
       return [
         act,
         fps.length ? meanStd(fps).mean.toFixed(0) : '–',
-        one.length ? meanStd(one.map((b) => b.latencyMs.p50)).mean.toFixed(3) : '–',
-        one.length ? meanStd(one.map((b) => b.latencyMs.p99)).mean.toFixed(3) : '–',
-        meanStd(bs.map((b) => b.rssMiB)).mean.toFixed(1),
+        lat.length ? meanStd(lat.map((b) => b.latencyMs.p50)).mean.toFixed(3) : '–',
+        lat.length ? meanStd(lat.map((b) => b.latencyMs.p99)).mean.toFixed(3) : '–',
+        // one fresh-process measurement per model: the largest over its records (older records: RSS growth)
+        peak ? Math.max(...bs.map((b) => b.peakRssMiB as number)).toFixed(0) : meanStd(bs.map((b) => b.rssMiB)).mean.toFixed(1),
+        ...(gpu ? [gpuMiB.length ? Math.max(...gpuMiB).toFixed(0) : '–'] : []),
+        params !== undefined ? params.toLocaleString('en') : '–',
         meanStd(bs.map((b) => b.sessionCreateMs)).mean.toFixed(1),
         train ? meanStd(train).mean.toFixed(0) : '–',
       ];
     });
     const p = o.bench[0];
+    const latBatch = o.bench.some((b) => b.batch === 1) ? 1 : big;
+    const gpuName = o.bench.find((b) => b.gpuName)?.gpuName;
+    const gpuNote = o.bench.find((b) => b.gpuMemoryNote)?.gpuMemoryNote;
     out.push('## Speed and memory (deployed, onnxruntime)', '');
-    out.push(md(['activation', `FPS (batch ${big})`, 'latency p50 ms (batch 1)', 'p99 ms', 'RSS growth MiB', 'session create ms', 'training s'], sp), '');
-    out.push(`Provider ${p.provider}${p.fallbackReason ? ` (requested ${p.requestedProvider}: ${p.fallbackReason})` : ''}, graph optimisation ${p.optLevel}, onnxruntime ${p.onnxruntime}, ${p.warmup} warm-up and ${p.reps} interleaved runs per batch size. RSS growth is the process's resident memory added by creating and running the session.`, '');
+    out.push(md(['activation', `FPS (batch ${big})`, `latency p50 ms (batch ${latBatch})`, 'p99 ms', peak ? 'peak memory MiB' : 'RSS growth MiB', ...(gpu ? [`GPU memory MiB${gpuName ? ` (${gpuName})` : ''}`] : []), 'parameters', 'session create ms', 'training s'], sp), '');
+    const threads = p.intraOpThreads !== undefined ? `, ${p.intraOpThreads} intra-op thread(s), spinning ${p.spinning === false ? 'off' : 'on'}` : '';
+    const memNote = peak
+      ? `Peak memory: peak RSS of a fresh process per model that creates the session and runs batch ${big} (Node and onnxruntime's library included${p.baseRssMiB !== undefined ? `, ${p.baseRssMiB.toFixed(0)} MiB before the session` : ''}).`
+      : 'RSS growth is the resident memory added by creating and running the session in a process shared by all models (records without a fresh-process measurement).';
+    out.push(`Provider ${p.provider}${p.fallbackReason ? ` (requested ${p.requestedProvider}: ${p.fallbackReason})` : ''}, graph optimisation ${p.optLevel}${threads}, onnxruntime ${p.onnxruntime}, ${p.warmup} warm-up and ${p.reps} interleaved runs per batch size. ${memNote} Parameters: float elements of the exported model's initializers.${gpuNote ? ` GPU memory not read: ${gpuNote}.` : ''}`, '');
   }
   if (o.plots.shapes) out.push('## The activations', '', `![activation shapes](${o.plots.shapes})`, '');
   out.push('## Machine and reproduction', '', `Machine: ${o.machine}.`, '', '```bash', ...o.reproduce, '```', '');

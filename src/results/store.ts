@@ -45,6 +45,9 @@ export interface EvalRecord {
   disabledOptimizers?: string[];
   /** TF.js vs ONNX top-1 agreement on the same inputs, when the TF.js model was available */
   fidelity?: number;
+  /** onnxruntime intra-op threads and spin-waiting the session ran with (absent in older records) */
+  intraOpThreads?: number;
+  spinning?: boolean;
   /** mean cross-entropy and 15-bin ECE over the images with finite logits (src/eval/calibration.ts); absent in older records */
   loss?: number;
   ece?: number;
@@ -93,11 +96,15 @@ export interface BenchRecord {
   spinning?: boolean;
   /** peak RSS of a fresh process: session creation + the largest batch (bench in its own process) */
   peakRssMiB?: number;
+  /** RSS of that fresh process before the session existed (Node and onnxruntime's library) */
+  baseRssMiB?: number;
   /** RSS growth from after session creation to after the largest batch (the CPU arena) */
   arenaGrowthMiB?: number;
   /** trainable parameters in the model's initializers (float tensors) */
   parameters?: number;
   gpuName?: string;
+  /** why GPU memory could not be read under CUDA (nvidia-smi's answer) */
+  gpuMemoryNote?: string;
   onnxruntime: string;
   provenance: Provenance;
 }
@@ -127,6 +134,7 @@ const SCHEMAS: Record<ResultRecord['kind'], Record<string, [Check, string]>> = {
     dataset: [str, 'a string'], corruption: [nullable(str), 'a corruption name or null'], severity: [nullable(pos), 'a severity or null'],
     top1: [frac, 'a number in [0, 1]'], top5: [frac, 'a number in [0, 1]'], n: [pos, 'a positive integer'], nonFinite: [optional(count), 'a count ≥ 0'],
     provider: [str, 'a string'], requestedProvider: [str, 'a string'], optLevel: [str, 'a string'], disabledOptimizers: [optional(strs), 'a list of strings'], fidelity: [optional(frac), 'a number in [0, 1]'],
+    intraOpThreads: [optional(pos), 'a positive integer'], spinning: [optional((v) => typeof v === 'boolean'), 'true or false'],
     loss: [optional((v) => num(v) && (v as number) >= 0), 'a number ≥ 0'], ece: [optional(frac), 'a number in [0, 1]'],
     preprocess: [optional((v) => typeof v === 'object' && v !== null && Array.isArray((v as EvalPreprocess).mean) && Array.isArray((v as EvalPreprocess).std) && num((v as EvalPreprocess).scale)), '{ mean, std, scale, layout, channelOrder, … } (docs/preprocessing.md)'],
     seconds: [num, 'a number'], provenance: [provenance, '{ actbench, machine, time }'],
@@ -138,7 +146,7 @@ const SCHEMAS: Record<ResultRecord['kind'], Record<string, [Check, string]>> = {
     warmup: [count, 'a count'], reps: [pos, 'a positive integer'], provider: [str, 'a string'], requestedProvider: [str, 'a string'],
     fallbackReason: [optional(str), 'a string'], optLevel: [str, 'a string'], intraOpThreads: [optional(pos), 'a positive integer'],
     disabledOptimizers: [optional(strs), 'a list of strings'], spinning: [optional((v) => typeof v === 'boolean'), 'true or false'],
-    peakRssMiB: [optional(num), 'a number'], arenaGrowthMiB: [optional(num), 'a number'], parameters: [optional(count), 'a count'], gpuName: [optional(str), 'a string'],
+    peakRssMiB: [optional(num), 'a number'], baseRssMiB: [optional(num), 'a number'], arenaGrowthMiB: [optional(num), 'a number'], parameters: [optional(count), 'a count'], gpuName: [optional(str), 'a string'], gpuMemoryNote: [optional(str), 'a string'],
     onnxruntime: [str, 'a string'], provenance: [provenance, '{ actbench, machine, time }'],
   },
 };

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ActbenchError } from '../errors.js';
@@ -25,10 +26,12 @@ export interface SessionOptions {
    * ResNet-20; it also fuses some activation patterns (x·σ(x) → QuickGelu), so 'basic' stays available
    */
   optLevel?: OptLevel;
-  /** spin-waiting intra-op threads (onnxruntime's default: on); recorded with every result */
+  /** spin-waiting intra-op threads (default DEFAULT_SPINNING; onnxruntime's own default is on); recorded with every result */
   spinning?: boolean;
   /** fail instead of placing any node on the CPU under a GPU provider */
   disableCpuFallback?: boolean;
+  /** write onnxruntime's per-node trace to `<prefix>_<timestamp>.json` at `session.endProfiling()` */
+  profileFilePrefix?: string;
 }
 
 export interface SessionInfo {
@@ -40,8 +43,9 @@ export interface SessionInfo {
   optLevel: OptLevel;
   /** optimizers switched off for this model (SkipLayerNormFusion where the model has the crash pattern) */
   disabledOptimizers: string[];
-  spinning?: boolean;
-  intraOpThreads?: number;
+  /** the settings the session runs with (the defaults filled in) */
+  spinning: boolean;
+  intraOpThreads: number;
   interOpThreads?: number;
   createMs: number;
   ortVersion: string;
@@ -60,6 +64,22 @@ export function parseEp(v: string): EpName {
 }
 
 export const DEFAULT_OPT_LEVEL: OptLevel = 'all';
+
+/**
+ * Thread defaults: one intra-op thread per available core, spin-waiting on (onnxruntime's own defaults,
+ * now explicit and recorded in every bench and eval record). Measured with `npm run bench -- deploy`
+ * ("Thread and spinning settings", ResNet-20 ReLU and LayerAct, 2-core VM shared by other jobs): at load
+ * ~5 (first sweep) 2 spinning threads were fastest at batch 128 (0.67× the time of 1 thread, spinning off
+ * 1.5×); at load ~9 (reports/bench-deploy.md) 2 spinning threads were slowest and 1 spinning thread fastest,
+ * because two spinning threads fight the other jobs for both cores. No setting won both; on a machine not
+ * oversubscribed one thread per core and spinning is onnxruntime's fastest, so that stays. Spinning costs
+ * CPU per image (+18 % to +50 % in the sweeps): a process that shares its cores with CPU-heavy work
+ * (corruption workers) should pass `spinning: false` or fewer threads.
+ */
+export const DEFAULT_SPINNING = true;
+export function defaultIntraOpThreads(): number {
+  return Math.max(1, availableParallelism());
+}
 
 /**
  * onnxruntime 1.30 segfaults while creating a session at 'extended'/'all' when a LayerNormalization with
@@ -83,13 +103,16 @@ export function hasSkipLayerNormCrashPattern(model: string | Uint8Array): boolea
 
 function baseOptions(o: SessionOptions, disabledOptimizers: string[]): ort.InferenceSession.SessionOptions {
   // onnxruntime-node throws on keys whose value is undefined: only set what was given
-  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: o.optLevel ?? DEFAULT_OPT_LEVEL };
-  if (o.intraOpThreads !== undefined) opts.intraOpNumThreads = o.intraOpThreads;
+  const opts: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, intraOpNumThreads: o.intraOpThreads ?? defaultIntraOpThreads() };
   if (o.interOpThreads !== undefined) opts.interOpNumThreads = o.interOpThreads;
+  if (o.profileFilePrefix !== undefined) {
+    opts.enableProfiling = true;
+    opts.profileFilePrefix = o.profileFilePrefix;
+  }
   // `extra` becomes onnxruntime session config entries ('session.…', 'optimization.…')
   const session: Record<string, string> = {};
   if (o.disableCpuFallback) session.disable_cpu_ep_fallback = '1';
-  if (o.spinning !== undefined) session['intra_op.allow_spinning'] = o.spinning ? '1' : '0';
+  session['intra_op.allow_spinning'] = (o.spinning ?? DEFAULT_SPINNING) ? '1' : '0';
   const extra: Record<string, Record<string, string>> = {};
   if (Object.keys(session).length) extra.session = session;
   if (disabledOptimizers.length) extra.optimization = { disable_specified_optimizers: disabledOptimizers.join(',') };
@@ -143,8 +166,8 @@ export async function createSession(model: string | Uint8Array, o: SessionOption
     fallbackReason,
     optLevel: level,
     disabledOptimizers,
-    ...(o.spinning !== undefined ? { spinning: o.spinning } : {}),
-    intraOpThreads: o.intraOpThreads,
+    spinning: o.spinning ?? DEFAULT_SPINNING,
+    intraOpThreads: o.intraOpThreads ?? defaultIntraOpThreads(),
     interOpThreads: o.interOpThreads,
     createMs: performance.now() - t0,
     ortVersion: ort.env.versions.node ?? ort.env.versions.common,

@@ -1,0 +1,99 @@
+/**
+ * Per-node time from onnxruntime's own profiler (session option enableProfiling; the trace is Chrome
+ * trace-event JSON written by `endProfiling()`): where a model's time goes, by op type.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ActbenchError } from '../errors.js';
+import { createSession, type SessionOptions } from '../runtime/session.js';
+
+export interface OpTime {
+  /** op type as onnxruntime ran it (after fusion: e.g. FusedConv, com.microsoft LayerNormalization kernels) */
+  op: string;
+  provider: string;
+  /** kernel time per model run, ms */
+  ms: number;
+  /** fraction of all kernel time */
+  share: number;
+  /** kernel invocations per model run */
+  nodes: number;
+}
+
+export interface OrtProfile {
+  /** model runs in the trace */
+  runs: number;
+  /** kernel time per run, ms (sum over nodes) */
+  kernelMs: number;
+  /** wall time per run as onnxruntime measured it, ms */
+  runMs: number;
+  ops: OpTime[];
+  /** largest CPU arena held during the runs, MiB (from the node events) */
+  arenaHeldMiB: number | null;
+}
+
+interface TraceEvent {
+  cat?: string;
+  name?: string;
+  dur?: number;
+  args?: { op_name?: string; provider?: string; mem_arena_held?: string };
+}
+
+/** Parse a trace `endProfiling()` wrote. `skipRuns` leading model runs are left out (warm-up). */
+export function parseOrtProfile(text: string, o: { skipRuns?: number; file?: string } = {}): OrtProfile {
+  let events: TraceEvent[];
+  try {
+    events = JSON.parse(text) as TraceEvent[];
+  } catch (e) {
+    throw new ActbenchError('BENCH_BAD_PROFILE', `${o.file ?? 'the profile'} is not JSON: ${(e as Error).message}`, { ...(o.file ? { file: o.file } : {}) });
+  }
+  if (!Array.isArray(events)) throw new ActbenchError('BENCH_BAD_PROFILE', `${o.file ?? 'the profile'} is not an onnxruntime trace (expected a JSON array of events)`, { ...(o.file ? { file: o.file } : {}) });
+  const skip = o.skipRuns ?? 0;
+  // node events follow their run's model_run event in time order; attribute each to the run it belongs to
+  let run = -1;
+  const byOp = new Map<string, { provider: string; us: number; nodes: number }>();
+  let runUs = 0;
+  let arena = -1;
+  const sorted = events.filter((e) => e && typeof e === 'object').sort((a, b) => ((a as { ts?: number }).ts ?? 0) - ((b as { ts?: number }).ts ?? 0));
+  // model_run events are emitted at the end of each run (ts = its start), so sort by start time
+  for (const e of sorted) {
+    if (e.cat === 'Session' && e.name === 'model_run') {
+      run++;
+      if (run >= skip) runUs += e.dur ?? 0;
+      continue;
+    }
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || run + 1 <= skip) continue;
+    const op = e.args?.op_name ?? '?';
+    const cur = byOp.get(op) ?? { provider: e.args?.provider ?? '?', us: 0, nodes: 0 };
+    cur.us += e.dur ?? 0;
+    cur.nodes++;
+    byOp.set(op, cur);
+    const held = Number(e.args?.mem_arena_held);
+    if (Number.isFinite(held)) arena = Math.max(arena, held);
+  }
+  const runs = run + 1 - skip;
+  if (runs <= 0) throw new ActbenchError('BENCH_BAD_PROFILE', `${o.file ?? 'the profile'} has ${run + 1} model run(s), fewer than the ${skip + 1} needed`, { ...(o.file ? { file: o.file } : {}) });
+  const totalUs = [...byOp.values()].reduce((a, v) => a + v.us, 0);
+  const ops = [...byOp.entries()]
+    .map(([op, v]) => ({ op, provider: v.provider, ms: v.us / 1000 / runs, share: totalUs > 0 ? v.us / totalUs : 0, nodes: v.nodes / runs }))
+    .sort((a, b) => b.ms - a.ms);
+  return { runs, kernelMs: totalUs / 1000 / runs, runMs: runUs / 1000 / runs, ops, arenaHeldMiB: arena >= 0 ? arena / 2 ** 20 : null };
+}
+
+/** Profile `runs` runs of one input (after `warmup` unprofiled-in-the-result runs) and parse the trace. */
+export async function profileModel(path: string, feed: Record<string, ort.Tensor>, o: { runs?: number; warmup?: number; session?: SessionOptions } = {}): Promise<OrtProfile> {
+  const dir = mkdtempSync(join(tmpdir(), 'actbench-profile-'));
+  try {
+    const s = await createSession(path, { ...o.session, profileFilePrefix: join(dir, 'ort') });
+    const warmup = o.warmup ?? 2;
+    for (let k = 0; k < warmup + (o.runs ?? 5); k++) await s.session.run(feed);
+    s.session.endProfiling();
+    await s.session.release();
+    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new ActbenchError('BENCH_BAD_PROFILE', `onnxruntime wrote no profile for ${path}`, { file: path });
+    return parseOrtProfile(readFileSync(join(dir, file), 'utf8'), { skipRuns: warmup, file: path });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,64 @@
+/** The onnxruntime profile parser (src/bench/ort-profile.ts) on a real trace of a tiny model and on a hand-made one. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { parseOrtProfile, profileModel } from '../../src/bench/ort-profile.js';
+import { peakFlops } from '../../src/bench/machine.js';
+import { tinyModel } from '../runtime/tiny-onnx.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'actbench-prof-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('onnxruntime profiles', () => {
+  it('a real trace: every node of the tiny model, per run, shares summing to 1', async () => {
+    const path = join(dir, 'tiny.onnx');
+    writeFileSync(path, tinyModel({ c: 3, h: 16, w: 16, classes: 8 }));
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 4 * 3 * 16 * 16 }, (_, k) => Math.sin(k)), [4, 3, 16, 16]);
+    const p = await profileModel(path, { X: x }, { runs: 3, warmup: 1, session: { ep: 'cpu', optLevel: 'basic' } });
+    assert.equal(p.runs, 3);
+    assert.deepEqual(p.ops.map((o) => o.op).sort(), ['Flatten', 'MatMul']);
+    for (const o of p.ops) {
+      assert.equal(o.nodes, 1, `${o.op}: one node per run`);
+      assert.equal(o.provider, 'CPUExecutionProvider');
+      assert.ok(o.ms >= 0);
+    }
+    assert.ok(Math.abs(p.ops.reduce((a, o) => a + o.share, 0) - 1) < 1e-9);
+    assert.ok(p.ops[0].ms >= p.ops[1].ms, 'sorted by time');
+    assert.ok(p.kernelMs > 0 && p.runMs >= p.kernelMs * 0.5, `kernel ${p.kernelMs} ms, run ${p.runMs} ms`);
+    assert.ok(p.arenaHeldMiB !== null && p.arenaHeldMiB > 0);
+  });
+
+  it('a hand-made trace: warm-up runs left out, times per run', () => {
+    const ev = (name: string, ts: number, dur: number, op?: string) =>
+      op ? { cat: 'Node', name: `${name}_kernel_time`, ts, dur, args: { op_name: op, provider: 'CPUExecutionProvider', mem_arena_held: '2097152' } } : { cat: 'Session', name, ts, dur, args: {} };
+    const trace = [
+      ev('session_initialization', 0, 50),
+      // run 0 (warm-up): 1000 µs of Conv
+      ev('model_run', 100, 1100), ev('c', 110, 1000, 'Conv'),
+      // runs 1 and 2
+      ev('model_run', 2000, 400), ev('c', 2010, 300, 'Conv'), ev('r', 2310, 100, 'Relu'),
+      ev('model_run', 3000, 600), ev('c', 3010, 500, 'Conv'), ev('r', 3510, 100, 'Relu'),
+    ];
+    const p = parseOrtProfile(JSON.stringify(trace), { skipRuns: 1 });
+    assert.equal(p.runs, 2);
+    assert.deepEqual(p.ops.map((o) => [o.op, o.ms, o.nodes]), [['Conv', 0.4, 1], ['Relu', 0.1, 1]]);
+    assert.ok(Math.abs(p.ops[0].share - 0.8) < 1e-12);
+    assert.equal(p.kernelMs, 0.5);
+    assert.equal(p.runMs, 0.5);
+    assert.equal(p.arenaHeldMiB, 2);
+    assert.throws(() => parseOrtProfile(JSON.stringify(trace), { skipRuns: 3 }), (e: Error & { code?: string }) => e.code === 'BENCH_BAD_PROFILE');
+    assert.throws(() => parseOrtProfile('{"not":', { file: 'p.json' }), (e: Error & { code?: string }) => e.code === 'BENCH_BAD_PROFILE' && e.message.includes('p.json'));
+  });
+
+  it('peak FLOP/s from cpuinfo: cores × GHz × lanes × FMA pipes × 2', () => {
+    const cpu = (n: number, flags: string, family: number) =>
+      Array.from({ length: n }, (_, k) => `processor\t: ${k}\nvendor_id\t: AuthenticAMD\ncpu family\t: ${family}\ncpu MHz\t\t: 2500.000\nflags\t\t: fpu sse ${flags}\n`).join('\n');
+    assert.equal(peakFlops(cpu(2, 'avx2 fma', 25))?.gflops, 2 * 2.5 * 8 * 2 * 2);
+    assert.equal(peakFlops(cpu(4, 'avx2 fma avx512f', 26))?.gflops, 4 * 2.5 * 16 * 2 * 2);
+    assert.equal(peakFlops(cpu(1, 'avx2 fma avx512f', 25))?.gflops, 2.5 * 16 * 1 * 2);
+    assert.equal(peakFlops('garbage'), null);
+  });
+});
