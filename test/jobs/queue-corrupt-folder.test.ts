@@ -19,11 +19,12 @@ import { sha256 } from '../../src/jobs/kinds/corrupt-shard.js';
 import { rng } from '../helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { alive } from './wait.js';
+import { cliProcs } from './procs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-corrupt-folder-'));
 const data = join(dir, 'data');
 let redis: TestRedis;
-const procs: ChildProcess[] = [];
+const { cli, exited, killAll } = cliProcs();
 before(async () => {
   redis = await startRedis();
   ['cat', 'dog', 'eel'].forEach((c, ci) => {
@@ -37,18 +38,11 @@ before(async () => {
   });
 });
 after(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killAll();
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (args: string[], log: string[]) => {
-  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-  procs.push(p);
-  return p;
-};
-const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 /** Every file under root (relative paths, sorted). */
 function tree(root: string): string[] {

@@ -12,27 +12,21 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { alive, waitFor } from './wait.js';
+import { cliProcs } from './procs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-corrupt-'));
 let redis: TestRedis;
-const procs: ChildProcess[] = [];
+const { cli, exited, worker: startWorker, killAll } = cliProcs();
 before(async () => {
   redis = await startRedis();
 });
 after(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killAll();
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (args: string[], log: string[]) => {
-  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-  procs.push(p);
-  return p;
-};
-const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
-const worker = (log: string[]) => cli(['worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir, '--lock-ms', '1500'], log);
+const worker = (log: string[]) => startWorker(redis.url, dir, log);
 
 const starts = (line: string) => line.startsWith('start ');
 const blobKeys = async () => {

@@ -19,10 +19,11 @@ import type { EvalRecord } from '../../src/results/store.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { alive, waitFor } from './wait.js';
+import { cliProcs } from './procs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-eval-'));
 let redis: TestRedis;
-const procs: ChildProcess[] = [];
+const { cli, exited, worker: startWorker, killAll } = cliProcs();
 const model = join(dir, 'models', 'tiny.onnx');
 before(async () => {
   redis = await startRedis();
@@ -30,19 +31,12 @@ before(async () => {
   writeFileSync(model, tinyModel({ c: 1, h: 28, w: 28, classes: 10, weight: (p, k) => Math.cos(p * 0.11 + k * 0.7) / 50 }));
 });
 after(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killAll();
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (args: string[], log: string[]) => {
-  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-  procs.push(p);
-  return p;
-};
-const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
-const worker = (log: string[]) => cli(['worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir, '--lock-ms', '1500'], log);
+const worker = (log: string[]) => startWorker(redis.url, dir, log);
 
 /** What must not depend on where and when a cell ran. */
 const outcome = (file: string) =>

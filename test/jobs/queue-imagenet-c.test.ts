@@ -19,10 +19,11 @@ import { rng } from '../helpers.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { alive } from './wait.js';
+import { cliProcs } from './procs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-imagenet-c-'));
 let redis: TestRedis;
-const procs: ChildProcess[] = [];
+const { cli, exited, killAll } = cliProcs();
 const H = 8;
 const W = 8;
 const CLASSES = ['n01443537', 'n01491361', 'n01494475'];
@@ -55,18 +56,11 @@ before(async () => {
   writeFileSync(model, tinyModel({ c: 3, h: H, w: W, classes: 3, weight: (p, k) => Math.sin(p * 0.37 + k * 1.3) }));
 });
 after(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killAll();
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cli = (args: string[], log: string[]) => {
-  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-  procs.push(p);
-  return p;
-};
-const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 const outcome = (f: string) =>
   readFileSync(f, 'utf8').trim().split('\n').map((l) => {

@@ -19,16 +19,17 @@ import { parseQueueUrl, redact } from '../../src/jobs/queue/url.js';
 import type { SearchState } from '../../src/search/evolution.js';
 import { freePort, startRedis, type TestRedis } from './redis-server.js';
 import { alive, waitFor } from './wait.js';
+import { cliProcs } from './procs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-'));
 let redis: TestRedis;
 let locked: TestRedis;
-const procs: ChildProcess[] = [];
+const { cli, exited, killAll } = cliProcs();
 before(async () => {
   [redis, locked] = await Promise.all([startRedis(), startRedis({ password: 's3cr:et' })]);
 });
 after(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killAll();
   await Promise.all([redis?.stop(), locked?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -103,13 +104,6 @@ const FLAGS = ['--model', 'mlp', '--data', 'mnist', '--budget', '4', '--populati
 /** What must not depend on where and when a candidate ran (its seconds do). */
 const outcome = (s: SearchState) => s.history.map(({ seconds: _s, ...c }) => c);
 
-const cli = (args: string[], log: string[]) => {
-  const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-  procs.push(p);
-  return p;
-};
-const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 describe('search through the queue (2 workers)', () => {
   it('a worker killed -9 mid-job and the coordinator killed -9 and resumed: the same candidates and fitness as the local search', async () => {

@@ -3,19 +3,12 @@
  * workers' logs, and "kill -9 the coordinator mid-run, let a job finish while it is down, restart it".
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { cliProcs } from './procs.js';
 import { waitFor } from './wait.js';
 
 export function harness(url: () => string, artifacts: string) {
-  const procs: ChildProcess[] = [];
-  const cli = (args: string[], log: string[]) => {
-    const p: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr?.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
-    procs.push(p);
-    return p;
-  };
-  const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
-  const worker = (log: string[]) => cli(['worker', '--queue', url(), '--concurrency', '1', '--artifacts', artifacts, '--lock-ms', '1500'], log);
+  const { cli, exited, worker: startWorker, killAll } = cliProcs();
+  const worker = (log: string[]) => startWorker(url(), artifacts, log);
   const doneCount = (logs: string[][]) => logs.flat().filter((l) => l.startsWith('done ')).length;
 
   /**
@@ -34,10 +27,6 @@ export function harness(url: () => string, artifacts: string) {
     return [first, second];
   }
 
-  /** Kill what is still running (after the file's tests). */
-  const killAll = () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  };
   return { cli, exited, worker, killAndRestart, killAll };
 }
 
