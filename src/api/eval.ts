@@ -128,6 +128,14 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
     image = undefined;
   }
   for (const p of pre) log(`preprocessing ${p.model}: ${describePreprocess(p.preprocess)}`);
+  for (const m of o.models) {
+    // a model from elsewhere fed raw [0, 1] pixels: right only if it was trained that way (a silent 30-point loss otherwise)
+    const info = readModelInfo(m, request);
+    const float = info.desc.inputs[0]?.elemType === 1;
+    if (float && info.activation === undefined && info.preprocess.origin.mean === 'default' && info.preprocess.origin.std === 'default') {
+      log(`warning: ${m} has no actbench metadata and no --mean/--std/--preprocess was given: it is fed pixels in [0, 1] without normalisation; if it was trained with normalisation (torchvision, timm: --preprocess imagenet) its numbers will be wrong`);
+    }
+  }
 
   const store = new ResultsStore(o.results, log);
   store.prepareAppend();

@@ -50,6 +50,10 @@ const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 let stores = 0;
 const store = () => join(dir, `r${stores++}.jsonl`);
 
+/** what each evalClean call printed on stderr */
+const stderrOf = new WeakMap<EvalRecord, string>();
+const WARNED = /warning: .* no actbench metadata and no --mean\/--std\/--preprocess/;
+
 /** `actbench eval --clean --json`: the one clean record of the document on stdout. */
 function evalClean(model: string, data: string, ...flags: string[]): EvalRecord {
   const r = cli('eval', model, '--data', `folder:${data}`, '--clean', '--json', '--ep', 'cpu', '--results', store(), ...flags);
@@ -58,6 +62,7 @@ function evalClean(model: string, data: string, ...flags: string[]): EvalRecord 
   assert.equal(doc.records.length, 1, `one record: ${r.stdout}`);
   assert.equal(doc.records[0].dataset, doc.dataset);
   assert.match(r.stderr, /preprocessing .*mean/, 'what was used is printed (on stderr with --json)');
+  stderrOf.set(doc.records[0], r.stderr);
   return doc.records[0];
 }
 
@@ -81,6 +86,7 @@ describe(`actbench eval on PyTorch exports (${source})`, () => {
     const none = evalClean(join(dir, 'norm.onnx'), set);
     assert.notEqual(none.top1, expected.top1, 'without mean/std the model is evaluated wrong');
     assert.deepEqual(none.preprocess?.origin.mean, 'default');
+    assert.match(stderrOf.get(none) ?? '', WARNED, 'a foreign model fed without normalisation is warned about');
   });
 
   it('--mean/--std, --preprocess imagenet and the metadata give PyTorch’s top-1, loss and ECE', () => {
@@ -95,6 +101,7 @@ describe(`actbench eval on PyTorch exports (${source})`, () => {
       assert.ok(Math.abs((r.ece as number) - expected.ece) < 1e-5, `${what}: ECE ${r.ece} vs numpy ${expected.ece}`);
       assert.deepEqual(r.preprocess?.mean, IMAGENET.mean, what);
       assert.deepEqual(r.preprocess?.std, IMAGENET.std, what);
+      assert.doesNotMatch(stderrOf.get(r) ?? '', WARNED, `${what}: no warning once mean/std are given`);
     }
     assert.equal(flags.preprocess?.origin.mean, 'flag');
     assert.equal(preset.preprocess?.origin.mean, 'preset');
