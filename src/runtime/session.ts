@@ -66,15 +66,15 @@ export function parseEp(v: string): EpName {
 export const DEFAULT_OPT_LEVEL: OptLevel = 'all';
 
 /**
- * Thread defaults: one intra-op thread per available core, spin-waiting on (onnxruntime's own defaults,
- * now explicit and recorded in every bench and eval record). Measured with `npm run bench -- deploy`
- * ("Thread and spinning settings", ResNet-20 ReLU and LayerAct, 2-core VM shared by other jobs): at load
- * ~5 (first sweep) 2 spinning threads were fastest at batch 128 (0.67× the time of 1 thread, spinning off
- * 1.5×); at load ~9 (reports/bench-deploy.md) 2 spinning threads were slowest and 1 spinning thread fastest,
- * because two spinning threads fight the other jobs for both cores. No setting won both; on a machine not
- * oversubscribed one thread per core and spinning is onnxruntime's fastest, so that stays. Spinning costs
- * CPU per image (+18 % to +50 % in the sweeps): a process that shares its cores with CPU-heavy work
- * (corruption workers) should pass `spinning: false` or fewer threads.
+ * Thread defaults: one intra-op thread per available core, spin-waiting on (onnxruntime's own default,
+ * explicit and recorded in every bench and eval record). Measured with `npm run bench -- deploy` on the
+ * 2-core VM when it was quiet (load 2–3, 2026-12-03), the whole interleaved run (8 models, batch 128, 30
+ * timed runs each) once with spinning and once without: ReLU gains 2 % without spinning (1413 vs 1389
+ * img/s) but every other activation loses 10–15 % (la_silu 945 vs 1107, velu 504 vs 574, mish 856 vs 958,
+ * pangaea_p5 870 vs 983): their many small element-wise nodes pay a thread wake-up each. The short
+ * settings sweep in that report (3 rounds) favours no spinning at batch 128 and shows spinning's batch-1
+ * p99 tail (6.3 vs 2.1 ms); a process sharing its cores with CPU-heavy work (corruption workers, see
+ * eval/cores.ts) passes `spinning: false`.
  */
 export const DEFAULT_SPINNING = true;
 export function defaultIntraOpThreads(): number {
