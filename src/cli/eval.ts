@@ -15,7 +15,8 @@ import { choice, positiveInt, seed } from './parse-flags.js';
 
 const usage = (message: string, field: string) => new ActbenchError('CLI_CONFLICTING_FLAGS', message, { field, exit: 2 });
 
-interface EvalFlags {
+/** the preprocessing flags are PreprocessRequest's fields (the preset comes as --preprocess) */
+interface EvalFlags extends Omit<PreprocessRequest, 'preset' | 'image'> {
   data: string;
   corrupted?: string;
   imagenetC?: string;
@@ -32,15 +33,6 @@ interface EvalFlags {
   alexnet?: boolean;
   json?: boolean;
   preprocess?: string;
-  mean?: number[];
-  std?: number[];
-  scale?: number;
-  layout?: Layout;
-  channelOrder?: ChannelOrder;
-  inputShape?: [number, number, number];
-  resize?: number;
-  centerCrop?: number;
-  interpolation?: Interpolation;
   queue?: string;
   artifacts?: string;
 }

@@ -6,17 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { corruptFilesJob } from '../../corrupt/files-job.js';
-import type { Preset } from '../../corrupt/index.js';
+import type { FileJob } from '../../corrupt/worker.js';
 import { ActbenchError, fsError } from '../../errors.js';
 import { sha256 } from './corrupt-shard.js';
 
-export interface CorruptFilesInput {
-  corruption: string;
-  severity: number;
-  seed: number;
-  preset?: Preset;
-  frostDir?: string;
-  quality: number;
+/** the worker thread's file job (corrupt/worker.ts), with each source's hash so a worker can check it reads the same file */
+export interface CorruptFilesInput extends Omit<FileJob, 'kind' | 'files'> {
   /** each source (absolute), its sha256 on the coordinator, where its JPEG goes, its index in the folder's listing (its seed) */
   files: { src: string; sha256: string; dst: string; index: number }[];
 }
