@@ -15,7 +15,7 @@ import { cifarCSource, classify, evaluateModel, onTheFlySource, prepareModel, re
 import { createModel } from '../models/registry.js';
 import { exportLayersModel } from '../onnx/export.js';
 import { ResultsStore } from '../results/store.js';
-import { createSession } from '../runtime/session.js';
+import { createSession, DEFAULT_OPT_LEVEL } from '../runtime/session.js';
 import { selectBackend } from '../train/backend.js';
 import { benchImages } from './corruptions.js';
 import { machineInfo, machineLine } from './machine.js';
@@ -124,7 +124,7 @@ export function pipelineBenchMarkdown(r: PipelineBench, command: string): string
   return [
     '# Evaluation pipeline speed',
     '',
-    `resnet20 (ReLU, exported with uint8 input), ${r.images} CIFAR-sized images, batch ${r.batch}, onnxruntime CPU provider (all cores), graph optimisation basic.`,
+    `resnet20 (ReLU, exported with uint8 input), ${r.images} CIFAR-sized images, batch ${r.batch}, onnxruntime CPU provider (all cores), graph optimisation ${DEFAULT_OPT_LEVEL} (the session default).`,
     '',
     `- machine: ${r.machine}`,
     `- load average (1 min) before / after: ${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}`,
