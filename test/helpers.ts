@@ -202,3 +202,21 @@ export function trainingStepStats(model: tf.LayersModel, shape: [number, number,
     };
   });
 }
+
+/** The CLI in this process (no tsx start-up per call): exit status and what it printed on stdout and stderr. */
+export async function runMain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import('../src/cli/main.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  process.exitCode = undefined; // node:test sets it to 1 when an earlier test failed; main() returns it
+  try {
+    const code = await main(['node', 'actbench', ...args]);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    [console.log, console.error] = [log, error];
+    process.exitCode = undefined;
+  }
+}

@@ -115,7 +115,9 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
   ]);
   // each model's preprocessing (flags over its metadata), read before the data: resize/crop decide how folders decode
   let request: PreprocessRequest | undefined = o.preprocess;
-  let pre = o.models.map((m) => ({ model: m, preprocess: readModelInfo(m, request).preprocess }));
+  // each model read once here (its preprocessing, inputs, metadata); `pre` is what the result reports
+  let infos = o.models.map((m) => readModelInfo(m, request));
+  let pre = infos.map((info, k) => ({ model: o.models[k], preprocess: info.preprocess }));
   let image = imageTransform(o.models, pre);
   if (image && !isFolder) {
     // a preset's or the metadata's resize is for image files; array data is already sized
@@ -124,13 +126,14 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
     log(`preprocessing: the ${pre[0].preprocess.origin.image}'s resize/crop is not applied: ${o.imagenetC && o.data === undefined ? `the ${o.imagenetC} tree's images are used at their size` : `--data ${data} is not a folder of image files`}`);
     // what the records say is what was done: no resize/crop
     request = { ...o.preprocess, image: false };
-    pre = o.models.map((m) => ({ model: m, preprocess: readModelInfo(m, request).preprocess }));
+    infos = o.models.map((m) => readModelInfo(m, request));
+    pre = infos.map((info, k) => ({ model: o.models[k], preprocess: info.preprocess }));
     image = undefined;
   }
   for (const p of pre) log(`preprocessing ${p.model}: ${describePreprocess(p.preprocess)}`);
-  for (const m of o.models) {
+  for (const info of infos) {
+    const m = info.path;
     // a model from elsewhere fed raw [0, 1] pixels: right only if it was trained that way (a silent 30-point loss otherwise)
-    const info = readModelInfo(m, request);
     const float = info.desc.inputs[0]?.elemType === 1;
     if (float && info.activation === undefined && info.preprocess.origin.mean === 'default' && info.preprocess.origin.std === 'default') {
       log(`warning: ${m} has no actbench metadata and no --mean/--std/--preprocess was given: it is fed pixels in [0, 1] without normalisation; if it was trained with normalisation (torchvision, timm: --preprocess imagenet) its numbers will be wrong`);

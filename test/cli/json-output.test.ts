@@ -8,33 +8,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
 import { CSV_COLUMNS } from '../../src/report/csv.js';
 import { CORRUPTIONS } from '../../src/corrupt/presets.js';
 import { ResultsStore, type EvalRecord } from '../../src/results/store.js';
-import { cli } from '../helpers.js';
+import { cli, runMain } from '../helpers.js';
 import { records } from '../report/records.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-json-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The CLI in this process: exit status and what it printed on stdout and stderr. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  process.exitCode = undefined; // node:test sets it to 1 when an earlier test failed; main() returns it
-  try {
-    const code = await main(['node', 'actbench', ...args]);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    [console.log, console.error] = [log, error];
-    process.exitCode = undefined;
-  }
-}
+const run = runMain;
 
 /** A store written through the store (so every record carries its schemaVersion), with a dataset key that needs CSV quoting. */
 function storeOf(name: string, models: Parameters<typeof records>[0]): string {

@@ -7,28 +7,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { parseCorruptionList, parseSeverities } from '../../src/cli/corrupt.js';
-import { main } from '../../src/cli/main.js';
 import { readCorruptionManifest } from '../../src/corrupt/manifest.js';
 import { encodeNpy, readNpy } from '../../src/data/npy.js';
+import { runMain } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-corrupt-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The CLI in this process (no tsx start-up per call): exit status and what it printed. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await main(['node', 'actbench', 'corrupt', ...args]);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    [console.log, console.error] = [log, error];
-    process.exitCode = undefined;
-  }
-}
+const run = (...args: string[]) => runMain('corrupt', ...args);
 const hash = (files: string[]) => createHash('sha256').update(Buffer.concat(files.map((f) => readFileSync(f)))).digest('hex');
 
 describe('actbench corrupt: flag domains', () => {
