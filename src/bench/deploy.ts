@@ -19,7 +19,7 @@ import type { BenchRecord } from '../results/store.js';
 import { createSession, DEFAULT_OPT_LEVEL, DEFAULT_SPINNING, defaultIntraOpThreads } from '../runtime/session.js';
 import { machineInfo, machineLine, peakFlops, type MachineInfo, type PeakFlops } from './machine.js';
 import { benchModels } from './models.js';
-import { profileModel, type OrtProfile } from './ort-profile.js';
+import { profileFloor, profileModel, type OrtProfile } from './ort-profile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -29,6 +29,19 @@ export const DEPLOY_ACTS = ['relu', 'silu', 'la_silu', 'la_hardsilu', 'velu', 'm
 export const PROFILED_ACTS = ['relu', 'la_silu', 'velu'] as const;
 const BATCH = 128;
 const TORCH = 'torch:relu';
+
+/**
+ * The nodes each goal's function cannot do without on onnxruntime's CPU provider (profileFloor): what any
+ * standard-op lowering of it runs, whatever else is made cheaper.
+ */
+export const FLOOR_OPS: Record<string, { needed: readonly string[]; reorders: boolean; why: string }> = {
+  la_silu: {
+    needed: ['LayerNormalization', 'Sigmoid', 'Mul'],
+    reorders: true,
+    why: "the per-sample normalisation, the gate and its product, and the NCHWc layout reorders around LayerNormalization (onnxruntime's NCHWc transformer keeps only Conv, pools, Relu/Sigmoid/Tanh and same-shape Add/Mul in the blocked layout)",
+  },
+  velu: { needed: ['Asin', 'Atan'], reorders: false, why: 'the two inverse trigonometric functions alone (onnxruntime 1.30 runs them as scalar loops)' },
+};
 
 export interface SettingsRow {
   threads: number;
@@ -330,6 +343,19 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
     }
   }
   lines.push('', 'Time ratios are p50 latency at batch 128 over actbench ReLU\'s, from the same interleaved run.', '');
+  const prof = (a: string) => r.profiles.find((p) => p.activation === a && p.target === r.target)?.profile;
+  const reluProf = prof('relu');
+  const floors = Object.entries(FLOOR_OPS).flatMap(([a, spec]) => {
+    const p = prof(a);
+    return p && reluProf ? [{ a, spec, f: profileFloor(p, reluProf, { ...spec, baselineActivation: ['Relu'] }) }] : [];
+  });
+  if (floors.length) {
+    lines.push('### What bounds the rest', '');
+    lines.push(`From this run's per-node profiles (target ${r.target}, below): the profiled kernel time over ReLU's, and the floor — ReLU's kernel time less its Relu nodes, plus the time of the nodes the function cannot do without on this runtime. A lowering can only win the difference between the two. Profiled ratios run higher than the bench's (the profiler adds a cost per node, and these models have more nodes).`, '');
+    lines.push('| model | needed nodes | their ms / run | profiled ratio | floor | left above the floor |', '|---|---|---:|---:|---:|---:|');
+    for (const { a, spec, f } of floors) lines.push(`| ${a} | ${spec.needed.join(', ')}${spec.reorders ? ', extra reorders' : ''} | ${fx(f.neededMs)} | ${fx(f.ratio)}× | ${fx(f.floor)}× | ${fx(f.ratio - f.floor)}× |`);
+    lines.push('', ...floors.map(({ a, spec }) => `- ${a}: ${spec.why}.`), '');
+  }
   lines.push('## The CPU lowerings measured', '');
   lines.push(
     '- LayerAct: one `LayerNormalization`-17 over the sample (axis 1) and the gate (`Sigmoid`/`HardSigmoid`, `Mul`); the unbiased-variance correction sits in the scale and ε, no Mul/Div chain. The scale has the normalised shape, made by `Expand` of a scalar (onnxruntime folds it at session creation): with a `[1]` scale onnxruntime\'s CPU kernel takes its per-element broadcast path, several times slower. No bias input (an explicit empty one after an Add is the SkipLayerNormFusion crash pattern).',

@@ -97,3 +97,31 @@ export async function profileModel(path: string, feed: Record<string, ort.Tensor
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface ProfileFloor {
+  /** the model's kernel time over the baseline's, from the two profiles */
+  ratio: number;
+  /**
+   * the least ratio a lowering could reach with these kernels: the baseline's kernel time, less its own
+   * activation nodes, plus the time of the nodes the function needs (and, with `reorders`, the NCHWc
+   * layout reorders the model runs beyond the baseline's)
+   */
+  floor: number;
+  /** time of the needed nodes (and extra reorders), ms per run */
+  neededMs: number;
+}
+
+const msOf = (p: OrtProfile, ops: readonly string[]) => p.ops.filter((o) => ops.includes(o.op)).reduce((a, o) => a + o.ms, 0);
+const REORDERS = ['ReorderInput', 'ReorderOutput'];
+
+/**
+ * How far a model's profiled time is from the floor its function sets on this runtime. `needed` are the op
+ * types the function cannot do without; `baselineActivation` the baseline's activation op types, whose time
+ * the function's nodes replace.
+ */
+export function profileFloor(model: OrtProfile, baseline: OrtProfile, o: { needed: readonly string[]; reorders: boolean; baselineActivation: readonly string[] }): ProfileFloor {
+  const extraReorders = o.reorders ? Math.max(0, msOf(model, REORDERS) - msOf(baseline, REORDERS)) : 0;
+  const neededMs = msOf(model, o.needed) + extraReorders;
+  const base = baseline.kernelMs;
+  return { ratio: model.kernelMs / base, floor: (base - msOf(baseline, o.baselineActivation) + neededMs) / base, neededMs };
+}

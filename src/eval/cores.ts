@@ -1,11 +1,14 @@
 /**
  * How evaluation with on-the-fly corruption shares the cores between the corruption worker threads and
  * onnxruntime's intra-op threads. The batches are sequential (the next one is corrupted while the session
- * runs this one), so the session should own every core and the workers should only fill the gaps: with the
- * native corruption kernels a CIFAR image costs 10–300 µs of one core to corrupt against ~500 µs·core for
- * ResNet-20, so one worker per 4 cores keeps up, and intra-op threads must not spin-wait (a spinning
- * thread takes the core a worker needs between two operators). Measured in reports/bench-pipeline.md
- * (`npm run bench -- pipeline`, which times the alternatives against this choice).
+ * runs this one), so the session owns every core and one worker per 4 cores fills the gaps: with the
+ * native corruption kernels a CIFAR image costs 10–400 µs of one core to corrupt against ~1.3 ms·core for
+ * ResNet-20 at batch 256. Measured on the 2-core VM (`npm run bench -- pipeline`, reports/bench-pipeline.md,
+ * four runs on a quiet machine, 2026-12-03): one worker beat two (1028 against 823 images/s in the last
+ * run), two intra-op threads beat one by ~45 %, overlapping beat corrupting while the session waits (950
+ * against 817), and spinning on beat spinning off in three of the four runs by 8–12 % (it lost the fourth
+ * by 7 %); on a loaded machine spinning off had won (570 against 455). The bench times every alternative
+ * against this choice and reports the share of the bound the sharing of the cores allows.
  */
 import { availableParallelism } from 'node:os';
 
@@ -16,10 +19,15 @@ export interface CoreSplit {
   intraOpThreads: number;
   /** session.intra_op.allow_spinning */
   spinning: boolean;
+  /**
+   * corrupt the next batch while the session runs this one (true), or corrupt each batch with every
+   * worker while the session waits (false): overlapping puts worker and intra-op threads on the same cores
+   */
+  overlap: boolean;
 }
 
 /** The split for `cores` cores (default: the cores this process may use). */
 export function onTheFlyCoreSplit(cores = availableParallelism()): CoreSplit {
   const n = Math.max(1, Math.floor(cores));
-  return { workers: Math.max(1, Math.floor(n / 4)), intraOpThreads: n, spinning: false };
+  return { workers: Math.max(1, Math.floor(n / 4)), intraOpThreads: n, spinning: true, overlap: true };
 }

@@ -267,7 +267,7 @@ const cleanCell = (clean: ImageSet, bs: number): EvalCellSpec => ({
  * On-the-fly: clean images, corrupted in a worker pool with per-image seeds; one batch prefetched.
  * `selection` says how `clean` was chosen (e.g. 'stratified:SPLIT_SEED'); it is part of the store key.
  */
-export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch?: number; workers?: number; includeClean?: boolean; selection?: string; indices?: number[] }): EvalSource {
+export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch?: number; workers?: number; overlap?: boolean; includeClean?: boolean; selection?: string; indices?: number[] }): EvalSource {
   const bs = o.batch ?? 256;
   const { height: H, width: W, channels: C } = clean;
   const px = H * W * C;
@@ -275,6 +275,7 @@ export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: 
   let pool: WorkerPool<ArrayJob, Uint8Array> | null = null;
   const cores = onTheFlyCoreSplit();
   const nWorkers = o.workers ?? cores.workers;
+  const overlap = o.overlap ?? cores.overlap;
   // created on the first corrupted batch, so a refused contract starts no threads
   const workers = () => (pool ??= new WorkerPool<ArrayJob, Uint8Array>(new URL(import.meta.url.endsWith('.ts') ? '../corrupt/worker.ts' : '../corrupt/worker.js', import.meta.url), nWorkers));
   const cell = (corruption: CorruptionName, severity: number): EvalCellSpec => ({
@@ -301,10 +302,10 @@ export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: 
           return all;
         });
       };
-      let next = split(0);
+      let next: Promise<Uint8Array> | null = overlap ? split(0) : null;
       for (let start = 0; start < n; start += bs) {
-        const images = await next;
-        if (start + bs < n) next = split(start + bs);
+        const images = await (next ?? split(start));
+        if (overlap && start + bs < n) next = split(start + bs);
         yield { images, labels: clean.labels.slice(start, Math.min(n, start + bs)), height: H, width: W, channels: C };
       }
     },

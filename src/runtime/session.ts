@@ -73,8 +73,8 @@ export const DEFAULT_OPT_LEVEL: OptLevel = 'all';
  * img/s) but every other activation loses 10–15 % (la_silu 945 vs 1107, velu 504 vs 574, mish 856 vs 958,
  * pangaea_p5 870 vs 983): their many small element-wise nodes pay a thread wake-up each. The short
  * settings sweep in that report (3 rounds) favours no spinning at batch 128 and shows spinning's batch-1
- * p99 tail (6.3 vs 2.1 ms); a process sharing its cores with CPU-heavy work (corruption workers, see
- * eval/cores.ts) passes `spinning: false`.
+ * p99 tail (6.3 vs 2.1 ms). Eval with on-the-fly corruption keeps spinning on too, from its own
+ * measurements (eval/cores.ts).
  */
 export const DEFAULT_SPINNING = true;
 export function defaultIntraOpThreads(): number {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { parseOrtProfile, profileModel } from '../../src/bench/ort-profile.js';
+import { parseOrtProfile, profileFloor, profileModel, type OrtProfile } from '../../src/bench/ort-profile.js';
 import { peakFlops } from '../../src/bench/machine.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 
@@ -51,6 +51,19 @@ describe('onnxruntime profiles', () => {
     assert.equal(p.arenaHeldMiB, 2);
     assert.throws(() => parseOrtProfile(JSON.stringify(trace), { skipRuns: 3 }), (e: Error & { code?: string }) => e.code === 'BENCH_BAD_PROFILE');
     assert.throws(() => parseOrtProfile('{"not":', { file: 'p.json' }), (e: Error & { code?: string }) => e.code === 'BENCH_BAD_PROFILE' && e.message.includes('p.json'));
+  });
+
+  it('the floor a function sets: baseline less its activation nodes, plus the needed nodes and extra reorders', () => {
+    const prof = (ops: [string, number][]): OrtProfile => ({ runs: 1, runMs: 0, arenaHeldMiB: null, kernelMs: ops.reduce((a, [, ms]) => a + ms, 0), ops: ops.map(([op, ms]) => ({ op, ms, provider: 'CPUExecutionProvider', share: 0, nodes: 1 })) });
+    const relu = prof([['Conv', 80], ['Relu', 2], ['ReorderOutput', 3], ['ReorderInput', 1]]);
+    const act = prof([['Conv', 80], ['LayerNormalization', 10], ['Sigmoid', 5], ['Mul', 6], ['Add', 4], ['ReorderOutput', 8], ['ReorderInput', 5]]);
+    const f = profileFloor(act, relu, { needed: ['LayerNormalization', 'Sigmoid', 'Mul'], reorders: true, baselineActivation: ['Relu'] });
+    assert.equal(f.neededMs, 10 + 5 + 6 + (13 - 4));
+    assert.equal(f.ratio, 118 / 86);
+    assert.equal(f.floor, (86 - 2 + 30) / 86);
+    // without reorders, and reorders the model has fewer of than the baseline count as none
+    assert.equal(profileFloor(act, relu, { needed: ['Sigmoid'], reorders: false, baselineActivation: [] }).floor, (86 + 5) / 86);
+    assert.equal(profileFloor(relu, act, { needed: [], reorders: true, baselineActivation: [] }).neededMs, 0);
   });
 
   it('peak FLOP/s from cpuinfo: cores × GHz × lanes × FMA pipes × 2', () => {

@@ -16,9 +16,9 @@ async function cellBytes(src: EvalSource, k: number): Promise<number[]> {
 }
 
 describe('on-the-fly core split', () => {
-  it('gives the session every core without spin-waiting and one corruption worker per 4 cores (at least one)', () => {
+  it('gives the session every core, spin-waiting, overlapped with one corruption worker per 4 cores (at least one)', () => {
     const want: [number, number][] = [[1, 1], [2, 1], [3, 1], [4, 1], [8, 2], [16, 4], [0, 1]];
-    for (const [cores, workers] of want) assert.deepEqual(onTheFlyCoreSplit(cores), { workers, intraOpThreads: Math.max(1, cores), spinning: false }, `${cores} cores`);
+    for (const [cores, workers] of want) assert.deepEqual(onTheFlyCoreSplit(cores), { workers, intraOpThreads: Math.max(1, cores), spinning: true, overlap: true }, `${cores} cores`);
   });
   it('an on-the-fly source asks for that threading, and any number of workers corrupts the same bytes', async () => {
     const r = new NumpyRandomState(3);
@@ -27,18 +27,21 @@ describe('on-the-fly core split', () => {
     const o = { name: 't', corruptions: ['gaussian_noise' as const, 'zoom_blur' as const], severities: [4], seed: 9, batch: 7, includeClean: false };
     const byDefault = onTheFlySource(set, o);
     const three = onTheFlySource(set, { ...o, workers: 3 });
+    const waiting = onTheFlySource(set, { ...o, workers: 2, overlap: false });
     try {
       const split = onTheFlyCoreSplit();
-      assert.deepEqual(byDefault.session, { intraOpThreads: split.intraOpThreads, spinning: false });
+      assert.deepEqual(byDefault.session, { intraOpThreads: split.intraOpThreads, spinning: split.spinning });
       for (const k of [0, 1]) {
-        const [a, b] = [await cellBytes(byDefault, k), await cellBytes(three, k)];
+        const [a, b, c] = [await cellBytes(byDefault, k), await cellBytes(three, k), await cellBytes(waiting, k)];
         assert.equal(a.length, n * 3072);
         assert.deepEqual(a, b);
+        assert.deepEqual(a, c, 'corrupting while the session waits');
         assert.ok(a.some((v, i) => v !== set.images[i]), 'corrupted');
       }
     } finally {
       await byDefault.close();
       await three.close();
+      await waiting.close();
     }
   });
 });
