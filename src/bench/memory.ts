@@ -14,11 +14,21 @@ import type { MemoryChildRequest, MemoryChildResult } from './memory-child.js';
 
 export type { MemoryChildResult } from './memory-child.js';
 
-/** Float elements in a model's initializers: its weights (BN folded in) and the activations' constants. */
+/**
+ * Float elements in a model's initializers: its weights (BN folded in) and the activations' constants,
+ * less the initializers an actbench export lists as structural (a lowering's fixed filters, not weights).
+ */
 export function countParameters(model: string | Uint8Array): number {
   const m = decodeModel(typeof model === 'string' ? readFileSync(model) : model);
+  let skip = new Set<string>();
+  const listed = m.metadataProps?.find((p) => p.key === 'actbench.structural_initializers')?.value;
+  try {
+    if (listed) skip = new Set((JSON.parse(listed) as unknown[]).filter((x): x is string => typeof x === 'string'));
+  } catch {
+    // a foreign or damaged entry: count every initializer
+  }
   let n = 0;
-  for (const t of m.graph?.initializer ?? []) if (t.dataType === 1) n += (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
+  for (const t of m.graph?.initializer ?? []) if (t.dataType === 1 && !skip.has(t.name ?? '')) n += (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
   return n;
 }
 

@@ -162,6 +162,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
   }
 
   const folded = new Set<string>();
+  const structural: string[] = []; // lowering constants that are not weights (the CPU shortcut filter)
   const activations: Record<string, ActivationDef> = {};
   // where each activation subgraph starts and ends (its input and output tensors), for `actbench analyze`
   const activationIo: Record<string, { input: string; output: string }> = {};
@@ -349,6 +350,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
           const filter = new Float32Array(sc.outChannels * c);
           for (let k = 0; k < c; k++) filter[k * c + k] = 1;
           const wName = g.tensor(`${layer.name}/W`, [sc.outChannels, c, 1, 1], filter);
+          structural.push(wName);
           v = g.node('Conv', [v, wName], { kernel_shape: ints([1, 1]), strides: ints([sc.stride, sc.stride]) }, `${layer.name}/subsample`);
           set({ name: v, shape: [sc.outChannels, Math.ceil(h / sc.stride), Math.ceil(w / sc.stride)] });
           break;
@@ -380,6 +382,8 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
     'actbench.activation_io': JSON.stringify(activationIo),
     'actbench.layout': 'NCHW',
     'actbench.target': o.target ?? 'any',
+    // initializers that are part of a lowering, not weights: parameter counts leave them out (bench/memory.ts)
+    ...(structural.length ? { 'actbench.structural_initializers': JSON.stringify(structural) } : {}),
     'actbench.input': o.preprocess ? 'uint8 NHWC, normalised inside the graph' : 'float32 NCHW, normalised',
     ...(o.preprocess ? { 'actbench.normalisation': JSON.stringify(o.preprocess) } : {}),
     ...(o.metadata ?? {}),
