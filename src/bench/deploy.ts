@@ -19,7 +19,7 @@ import type { BenchRecord } from '../results/store.js';
 import { createSession, DEFAULT_OPT_LEVEL, DEFAULT_SPINNING, defaultIntraOpThreads } from '../runtime/session.js';
 import { machineInfo, machineLine, peakFlops, type MachineInfo, type PeakFlops } from './machine.js';
 import { benchModels } from './models.js';
-import { profileFloor, profileModel, type OrtProfile } from './ort-profile.js';
+import { profileFloor, profileModels, type OrtProfile } from './ort-profile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -257,15 +257,15 @@ export async function benchDeploy(o: { log?: (l: string) => void; target?: Expor
     const settings = await benchSettings({ relu: byAct.relu, la_silu: byAct.la_silu }, log);
 
     // 4. per-node profiles, batch 128: this target, and the portable graph for reference
-    const profiles: ProfileEntry[] = [];
+    // all interleaved, so the floors computed from them (ReLU's against each activation's) share machine state
+    const toProfile: { activation: string; target: ExportTarget; path: string }[] = [];
     for (const act of PROFILED_ACTS) {
-      const paths: [ExportTarget, string][] = [[target, byAct[act]]];
-      if (target !== 'any') paths.push(['any', exportResnet20(act, 'any', dir).path]);
-      for (const [t, p] of paths) {
-        profiles.push({ activation: act, target: t, profile: await profileModel(p, { input: images(BATCH) }, { runs: 5, warmup: 2, session: { ep: 'cpu' } }) });
-        log(`profiled ${act} (target ${t})`);
-      }
+      toProfile.push({ activation: act, target, path: byAct[act] });
+      if (target !== 'any') toProfile.push({ activation: act, target: 'any', path: exportResnet20(act, 'any', dir).path });
     }
+    const traced = await profileModels(toProfile.map((x) => x.path), { input: images(BATCH) }, { runs: 10, warmup: 2, session: { ep: 'cpu' } });
+    const profiles: ProfileEntry[] = toProfile.map((x, k) => ({ activation: x.activation, target: x.target, profile: traced[k] }));
+    log(`profiled ${toProfile.length} models (interleaved)`);
 
     // 5. the interleaved run, session defaults, CPU provider
     const paths = Object.keys(labels);
@@ -396,7 +396,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
 
   // profiles
   lines.push('## Per-node profiles (onnxruntime profiler, batch 128)', '');
-  lines.push('Kernel time by op type as onnxruntime ran the optimised graph (after fusion: `FusedConv` is Conv with its activation fused, `com.microsoft` kernels appear under their op names), mean over the profiled runs after 2 warm-up runs, one session per model.', '');
+  lines.push('Kernel time by op type as onnxruntime ran the optimised graph (after fusion: `FusedConv` is Conv with its activation fused, `com.microsoft` kernels appear under their op names), mean over 10 profiled runs after 2 warm-up runs, one session per model, the runs of all profiled models interleaved.', '');
   if (r.profilesBefore) lines.push(`### Before (${BEFORE_FILE}, an earlier run)`, '', ...r.profilesBefore.split('\n').filter((l) => !l.startsWith('# ')).map((l) => l.replace(/^### /, '#### ').replace(/^## /, '#### ')), '');
   lines.push(...profileSection(`### After: this commit's lowering (this run)`, r.profiles));
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');

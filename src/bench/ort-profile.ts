@@ -83,16 +83,29 @@ export function parseOrtProfile(text: string, o: { skipRuns?: number; file?: str
 
 /** Profile `runs` runs of one input (after `warmup` unprofiled-in-the-result runs) and parse the trace. */
 export async function profileModel(path: string, feed: Record<string, ort.Tensor>, o: { runs?: number; warmup?: number; session?: SessionOptions } = {}): Promise<OrtProfile> {
+  return (await profileModels([path], feed, o))[0];
+}
+
+/**
+ * Profile several models on one input, their runs interleaved (one run of each in turn), so profiles that
+ * are compared with each other see the same machine state; one trace per model.
+ */
+export async function profileModels(paths: readonly string[], feed: Record<string, ort.Tensor>, o: { runs?: number; warmup?: number; session?: SessionOptions } = {}): Promise<OrtProfile[]> {
   const dir = mkdtempSync(join(tmpdir(), 'actbench-profile-'));
   try {
-    const s = await createSession(path, { ...o.session, profileFilePrefix: join(dir, 'ort') });
+    const sessions = [];
+    for (const [k, path] of paths.entries()) sessions.push(await createSession(path, { ...o.session, profileFilePrefix: join(dir, `m${k}`) }));
     const warmup = o.warmup ?? 2;
-    for (let k = 0; k < warmup + (o.runs ?? 5); k++) await s.session.run(feed);
-    s.session.endProfiling();
-    await s.session.release();
-    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
-    if (!file) throw new ActbenchError('BENCH_BAD_PROFILE', `onnxruntime wrote no profile for ${path}`, { file: path });
-    return parseOrtProfile(readFileSync(join(dir, file), 'utf8'), { skipRuns: warmup, file: path });
+    for (let r = 0; r < warmup + (o.runs ?? 5); r++) for (const s of sessions) await s.session.run(feed);
+    const out: OrtProfile[] = [];
+    for (const [k, s] of sessions.entries()) {
+      s.session.endProfiling();
+      await s.session.release();
+      const file = readdirSync(dir).find((f) => f.startsWith(`m${k}_`) && f.endsWith('.json'));
+      if (!file) throw new ActbenchError('BENCH_BAD_PROFILE', `onnxruntime wrote no profile for ${paths[k]}`, { file: paths[k] });
+      out.push(parseOrtProfile(readFileSync(join(dir, file), 'utf8'), { skipRuns: warmup, file: paths[k] }));
+    }
+    return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

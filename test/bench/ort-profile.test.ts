@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { parseOrtProfile, profileFloor, profileModel, type OrtProfile } from '../../src/bench/ort-profile.js';
+import { parseOrtProfile, profileFloor, profileModel, profileModels, type OrtProfile } from '../../src/bench/ort-profile.js';
 import { peakFlops } from '../../src/bench/machine.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 
@@ -31,6 +31,20 @@ describe('onnxruntime profiles', () => {
     assert.ok(p.arenaHeldMiB !== null && p.arenaHeldMiB > 0);
   });
 
+  it('several models interleaved: one trace each, every node of each model per run', async () => {
+    const paths = [8, 4].map((classes) => {
+      const path = join(dir, `tiny-${classes}.onnx`);
+      writeFileSync(path, tinyModel({ c: 3, h: 8, w: 8, classes }));
+      return path;
+    });
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 2 * 3 * 8 * 8 }, (_, k) => Math.cos(k)), [2, 3, 8, 8]);
+    const ps = await profileModels(paths, { X: x }, { runs: 4, warmup: 1, session: { ep: 'cpu', optLevel: 'basic' } });
+    assert.equal(ps.length, 2);
+    for (const p of ps) {
+      assert.equal(p.runs, 4);
+      assert.deepEqual(p.ops.map((o) => [o.op, o.nodes]).sort(), [['Flatten', 1], ['MatMul', 1]]);
+    }
+  });
   it('a hand-made trace: warm-up runs left out, times per run', () => {
     const ev = (name: string, ts: number, dur: number, op?: string) =>
       op ? { cat: 'Node', name: `${name}_kernel_time`, ts, dur, args: { op_name: op, provider: 'CPUExecutionProvider', mem_arena_held: '2097152' } } : { cat: 'Session', name, ts, dur, args: {} };
