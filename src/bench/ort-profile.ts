@@ -115,13 +115,16 @@ export interface ProfileFloor {
   /** the model's kernel time over the baseline's, from the two profiles */
   ratio: number;
   /**
-   * the least ratio a lowering could reach with these kernels: the baseline's kernel time, less its own
-   * activation nodes, plus the time of the nodes the function needs (and, with `reorders`, the NCHWc
-   * layout reorders the model runs beyond the baseline's)
+   * the least ratio a lowering could reach with these kernels: the model's own time in the op types it
+   * shares with the baseline (convolutions, pools, the head) and in the nodes the function needs (with
+   * `reorders`, all its NCHWc layout reorders; else no more reorder time than the baseline's), over the
+   * baseline's kernel time — what is left if every other node of the model cost nothing
    */
   floor: number;
-  /** time of the needed nodes (and extra reorders), ms per run */
+  /** time of the needed nodes (and the reorders counted as needed), ms per run */
   neededMs: number;
+  /** time of the model's other nodes, ms per run: all a better lowering could win */
+  reducibleMs: number;
 }
 
 const msOf = (p: OrtProfile, ops: readonly string[]) => p.ops.filter((o) => ops.includes(o.op)).reduce((a, o) => a + o.ms, 0);
@@ -129,12 +132,13 @@ const REORDERS = ['ReorderInput', 'ReorderOutput'];
 
 /**
  * How far a model's profiled time is from the floor its function sets on this runtime. `needed` are the op
- * types the function cannot do without; `baselineActivation` the baseline's activation op types, whose time
- * the function's nodes replace.
+ * types the function cannot do without; `baselineActivation` the baseline's activation op types (not shared
+ * work). Both profiles should come from one interleaved profiling run (profileModels).
  */
 export function profileFloor(model: OrtProfile, baseline: OrtProfile, o: { needed: readonly string[]; reorders: boolean; baselineActivation: readonly string[] }): ProfileFloor {
-  const extraReorders = o.reorders ? Math.max(0, msOf(model, REORDERS) - msOf(baseline, REORDERS)) : 0;
-  const neededMs = msOf(model, o.needed) + extraReorders;
-  const base = baseline.kernelMs;
-  return { ratio: model.kernelMs / base, floor: (base - msOf(baseline, o.baselineActivation) + neededMs) / base, neededMs };
+  const shared = baseline.ops.map((x) => x.op).filter((op) => !REORDERS.includes(op) && !o.baselineActivation.includes(op) && !o.needed.includes(op));
+  const reorders = msOf(model, REORDERS);
+  const neededMs = msOf(model, o.needed) + (o.reorders ? reorders : 0);
+  const kept = msOf(model, shared) + neededMs + (o.reorders ? 0 : Math.min(reorders, msOf(baseline, REORDERS)));
+  return { ratio: model.kernelMs / baseline.kernelMs, floor: kept / baseline.kernelMs, neededMs, reducibleMs: model.kernelMs - kept };
 }

@@ -67,17 +67,21 @@ describe('onnxruntime profiles', () => {
     assert.throws(() => parseOrtProfile('{"not":', { file: 'p.json' }), (e: Error & { code?: string }) => e.code === 'BENCH_BAD_PROFILE' && e.message.includes('p.json'));
   });
 
-  it('the floor a function sets: baseline less its activation nodes, plus the needed nodes and extra reorders', () => {
+  it('the floor a function sets: the model\'s shared and needed nodes over the baseline, the rest reducible', () => {
     const prof = (ops: [string, number][]): OrtProfile => ({ runs: 1, runMs: 0, arenaHeldMiB: null, kernelMs: ops.reduce((a, [, ms]) => a + ms, 0), ops: ops.map(([op, ms]) => ({ op, ms, provider: 'CPUExecutionProvider', share: 0, nodes: 1 })) });
-    const relu = prof([['Conv', 80], ['Relu', 2], ['ReorderOutput', 3], ['ReorderInput', 1]]);
-    const act = prof([['Conv', 80], ['LayerNormalization', 10], ['Sigmoid', 5], ['Mul', 6], ['Add', 4], ['ReorderOutput', 8], ['ReorderInput', 5]]);
+    const relu = prof([['Conv', 80], ['Relu', 2], ['Gemm', 1], ['ReorderOutput', 3], ['ReorderInput', 1]]);
+    const act = prof([['Conv', 70], ['Gemm', 1], ['LayerNormalization', 10], ['Sigmoid', 5], ['Mul', 6], ['Add', 4], ['ReorderOutput', 8], ['ReorderInput', 5]]);
     const f = profileFloor(act, relu, { needed: ['LayerNormalization', 'Sigmoid', 'Mul'], reorders: true, baselineActivation: ['Relu'] });
-    assert.equal(f.neededMs, 10 + 5 + 6 + (13 - 4));
-    assert.equal(f.ratio, 118 / 86);
-    assert.equal(f.floor, (86 - 2 + 30) / 86);
-    // without reorders, and reorders the model has fewer of than the baseline count as none
-    assert.equal(profileFloor(act, relu, { needed: ['Sigmoid'], reorders: false, baselineActivation: [] }).floor, (86 + 5) / 86);
-    assert.equal(profileFloor(relu, act, { needed: [], reorders: true, baselineActivation: [] }).neededMs, 0);
+    assert.equal(f.neededMs, 10 + 5 + 6 + 13);
+    assert.equal(f.ratio, 109 / 87);
+    assert.equal(f.floor, (70 + 1 + 34) / 87);
+    assert.equal(f.reducibleMs, 4, 'the Add');
+    // reorders not needed: only as much reorder time as the baseline's is kept
+    const g = profileFloor(act, relu, { needed: ['Sigmoid'], reorders: false, baselineActivation: ['Relu'] });
+    assert.equal(g.floor, (70 + 1 + 5 + 4) / 87);
+    assert.equal(g.reducibleMs, 109 - 80);
+    // the baseline's activation type is not shared work: a model running it keeps it only when needed
+    assert.equal(profileFloor(prof([['Conv', 80], ['Relu', 9]]), relu, { needed: [], reorders: false, baselineActivation: ['Relu'] }).reducibleMs, 9);
   });
 
   it('peak FLOP/s from cpuinfo: cores × GHz × lanes × FMA pipes × 2', () => {
