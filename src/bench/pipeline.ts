@@ -114,12 +114,18 @@ export async function benchPipeline(o: { images?: number; batch?: number; log?: 
       await src.close();
       return n / ((performance.now() - t) / 1000);
     };
-    const onTheFly = await onTheFlyRun();
-    o.log?.(`eval with on-the-fly corruption: ${onTheFly.toFixed(0)} img/s`);
-    const splits = candidateSplits(availableParallelism()).map((split) => ({ split, imagesPerSecond: 0 }));
+    // one unrecorded run first (worker start-up, first-touch of the model), then every split twice, the default
+    // (as eval picks it, no split given) among them
+    await onTheFlyRun();
+    const chosen = onTheFlyCoreSplit();
+    const candidates = candidateSplits(availableParallelism());
+    if (!candidates.some((c) => sameSplit(c, chosen))) candidates.unshift(chosen);
+    const splits = candidates.map((split) => ({ split, imagesPerSecond: 0 }));
     for (let pass = 0; pass < 2; pass++)
-      for (const r of splits) r.imagesPerSecond = Math.max(r.imagesPerSecond, await onTheFlyRun(r.split));
+      for (const r of splits) r.imagesPerSecond = Math.max(r.imagesPerSecond, await onTheFlyRun(sameSplit(r.split, chosen) ? undefined : r.split));
     for (const r of splits) o.log?.(`  ${splitLabel(r.split)}: ${r.imagesPerSecond.toFixed(0)} img/s`);
+    const onTheFly = splits.find((r) => sameSplit(r.split, chosen))?.imagesPerSecond ?? 0;
+    o.log?.(`eval with on-the-fly corruption (default split): ${onTheFly.toFixed(0)} img/s`);
 
     // TF.js inference of the same model, batch 128
     const x = tf.tensor4d(Float32Array.from(set.images.subarray(0, 128 * 3072), (v) => v / 255), [128, 32, 32, 3]);
@@ -132,7 +138,7 @@ export async function benchPipeline(o: { images?: number; batch?: number; log?: 
     o.log?.(`TF.js (${backend.name}) resnet20 inference: ${tfjsResnet20.toFixed(0)} img/s`);
     return {
       images: n, batch, runAlone, corruptAlone, bound, cores, fromNpy, onTheFly, ortResnet20: runAlone, tfjsResnet20, tfjsBackend: backend.name, machine: machineLine(machineInfo()),
-      split: onTheFlyCoreSplit(), splits, load: [load0, loadavg()[0]],
+      split: chosen, splits, load: [load0, loadavg()[0]],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -156,7 +162,7 @@ export function pipelineBenchMarkdown(r: PipelineBench, command: string): string
     '|---|---:|---:|',
     `| session.run alone (in-memory batches) | ${r.runAlone.toFixed(0)} | 100 % |`,
     `| actbench eval from a CIFAR-C .npy (range reads) | ${r.fromNpy.toFixed(0)} | ${((100 * r.fromNpy) / r.runAlone).toFixed(0)} % |`,
-    `| actbench eval with on-the-fly corruption (worker threads; default split: ${splitLabel(r.split)}) | ${r.onTheFly.toFixed(0)} | ${((100 * r.onTheFly) / r.runAlone).toFixed(0)} % |`,
+    `| actbench eval with on-the-fly corruption (worker threads; default split: ${splitLabel(r.split)}; its entry in the table below) | ${r.onTheFly.toFixed(0)} | ${((100 * r.onTheFly) / r.runAlone).toFixed(0)} % |`,
     '',
     `session.run alone is the best of three passes. On-the-fly corruption has more work to do than the session alone: corrupting the images (gaussian_noise, severity 3) in one worker thread with nothing else running takes ${r.corruptAlone.toFixed(0)} images/s, so on ${r.cores} cores shared by both the pipeline cannot beat cores / (cores / ${r.runAlone.toFixed(0)} + 1 / ${r.corruptAlone.toFixed(0)}) = **${r.bound.toFixed(0)} images/s** (${((100 * r.bound) / r.runAlone).toFixed(0)} % of session.run alone); the default split reaches **${((100 * r.onTheFly) / r.bound).toFixed(0)} %** of that bound.`,
     '',
