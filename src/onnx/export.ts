@@ -346,7 +346,7 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
         if (o.target === 'cpu' && (sc.stride > 1 || sc.outChannels > c)) {
           // one 1×1 convolution with an identity-and-zeros filter: onnxruntime's CPU provider runs the strided
           // Slice as a scalar gather (~1.6 ms per ResNet-20 shortcut at batch 128) and Pad outside the NCHWc
-          // layout; the convolution stays blocked and the residual Add fuses into it. Same values for finite inputs.
+          // layout; the convolution stays blocked and the residual Add fuses into it. Exact for finite inputs (0·inf is NaN).
           const filter = new Float32Array(sc.outChannels * c);
           for (let k = 0; k < c; k++) filter[k * c + k] = 1;
           const wName = g.tensor(`${layer.name}/W`, [sc.outChannels, c, 1, 1], filter);
