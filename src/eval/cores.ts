@@ -4,10 +4,10 @@
  * runs this one), so the session owns every core and one worker per 4 cores fills the gaps: with the
  * native corruption kernels a CIFAR image costs 10–400 µs of one core to corrupt against ~1.3 ms·core for
  * ResNet-20 at batch 256. Measured on the 2-core VM (`npm run bench -- pipeline`, reports/bench-pipeline.md,
- * four runs on a quiet machine, 2026-12-03): one worker beat two (1028 against 823 images/s in the last
- * run), two intra-op threads beat one by ~45 %, overlapping beat corrupting while the session waits (950
- * against 817), and spinning on beat spinning off in three of the four runs by 8–12 % (it lost the fourth
- * by 7 %); on a loaded machine spinning off had won (570 against 455). The bench times every alternative
+ * six runs on a quiet machine, 2026-12-03): one worker beat two (1028 against 823 images/s), two intra-op
+ * threads beat one by ~45 %, overlapping beat corrupting while the session waits (950 against 817), and
+ * spinning on beat spinning off in four of the six runs by 6–13 % (it lost two, by 7 % and 2 %); on a loaded
+ * machine spinning off had won (570 against 455). The bench times every alternative
  * against this choice and reports the share of the bound the sharing of the cores allows.
  */
 import { availableParallelism } from 'node:os';
