@@ -9,6 +9,7 @@
  * and returns its luminance.
  */
 import { frostTexture } from './frost.js';
+import { BoundedMemo } from '../util/memo.js';
 import { corruptionAddon } from './native.js';
 import { jpegRoundTrip } from './jpeg.js';
 import {
@@ -100,16 +101,8 @@ function normalField(ctx: CorruptContext, n: number, loc: number, scale: number)
 }
 
 /** defocus kernels by (radius, alias blur): the same few for every image */
-const disks = new Map<string, { k: Float32Array; size: number }>();
-function diskFor(radius: number, alias: number): { k: Float32Array; size: number } {
-  const key = `${radius}:${alias}`;
-  let d = disks.get(key);
-  if (!d) {
-    if (disks.size >= 32) disks.clear();
-    disks.set(key, (d = diskKernel(radius, alias)));
-  }
-  return d;
-}
+const disks = new BoundedMemo<string, { k: Float32Array; size: number }>(32);
+const diskFor = (radius: number, alias: number) => disks.get(`${radius}:${alias}`, () => diskKernel(radius, alias));
 
 const plane = (img: ImageU8, data: Plane['data']): Plane => ({ data, h: img.height, w: img.width, c: img.channels });
 

@@ -8,6 +8,7 @@
  * addon when it is loaded (native/kernels.cc: the same operations in the same order, so the same values);
  * the loops here are the fallback.
  */
+import { BoundedMemo } from '../util/memo.js';
 import { corruptionAddon } from './native.js';
 import type { NumpyRandomState } from './rng.js';
 
@@ -120,16 +121,8 @@ export function gaussianFilter(p: Plane, sigma: number, mode: 'nearest' | 'refle
 }
 
 /** the last few kernels (a corruption asks for the same σ image after image) */
-const kernels = new Map<string, Float64Array>();
-function kernelFor(sigma: number, truncate: number): Float64Array {
-  const key = `${sigma}:${truncate}`;
-  let w = kernels.get(key);
-  if (!w) {
-    if (kernels.size >= 16) kernels.clear();
-    kernels.set(key, (w = gaussianKernel1d(sigma, truncate)));
-  }
-  return w;
-}
+const kernels = new BoundedMemo<string, Float64Array>(16);
+const kernelFor = (sigma: number, truncate: number) => kernels.get(`${sigma}:${truncate}`, () => gaussianKernel1d(sigma, truncate));
 
 let gaussAcc = new Float64Array(0);
 let midF32 = new Float32Array(0);
@@ -439,12 +432,10 @@ interface BoxCoefficients {
   copy: boolean;
 }
 
-const boxCache = new Map<number, BoxCoefficients>();
+const boxCache = new BoundedMemo<number, BoxCoefficients>(64);
 /** Pillow's BOX filter coefficients for inSize → outSize in 22-bit fixed point (memoised: pixelate reuses a few sizes). */
-function boxCoefficients(inSize: number, outSize: number): BoxCoefficients {
-  const key = inSize * 1048576 + outSize;
-  const hit = boxCache.get(key);
-  if (hit) return hit;
+const boxCoefficients = (inSize: number, outSize: number) => boxCache.get(inSize * 1048576 + outSize, () => makeBoxCoefficients(inSize, outSize));
+function makeBoxCoefficients(inSize: number, outSize: number): BoxCoefficients {
   const scale = inSize / outSize;
   const filterscale = Math.max(scale, 1);
   const support = 0.5 * filterscale;
@@ -475,10 +466,7 @@ function boxCoefficients(inSize: number, outSize: number): BoxCoefficients {
   }
   let copy = true;
   for (let o = 0; o < outSize; o++) if (count[o] !== 1 || weights[o * ksize] !== 1 << 22) copy = false;
-  const c = { start, count, weights, ksize, copy };
-  if (boxCache.size >= 64) boxCache.clear();
-  boxCache.set(key, c);
-  return c;
+  return { start, count, weights, ksize, copy };
 }
 
 /** Pillow's horizontal pass: each output pixel sums count taps of its row, all channels at once. */
@@ -553,7 +541,7 @@ function boxPassY(src: Uint8Array, out: Uint8Array, oh: number, rowLen: number, 
   }
 }
 
-const gatherMaps = new Map<string, Int32Array>();
+const gatherMaps = new BoundedMemo<string, Int32Array>(16);
 /** PIL.Image.resize(..., BOX): horizontal pass then vertical, each to uint8 in 22-bit fixed point. */
 export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: number, ow: number): Uint8Array {
   if (addon) {
@@ -567,18 +555,15 @@ export function boxResize(src: Uint8Array, h: number, w: number, c: number, oh: 
     const cy = boxCoefficients(h, oh);
     if (cx.copy && cy.copy) {
       // up-scaling: every output pixel is one input pixel, in one gather through a memoised index map
-      const key = `${h}:${w}:${c}:${oh}:${ow}`;
-      let map = gatherMaps.get(key);
-      if (!map) {
-        map = new Int32Array(oh * ow * c);
+      const map = gatherMaps.get(`${h}:${w}:${c}:${oh}:${ow}`, () => {
+        const m = new Int32Array(oh * ow * c);
         let q = 0;
         for (let y = 0; y < oh; y++) {
           const row = cy.start[y] * w * c;
-          for (let x = 0; x < ow; x++) for (let ch = 0, at = row + cx.start[x] * c; ch < c; ch++) map[q++] = at + ch;
+          for (let x = 0; x < ow; x++) for (let ch = 0, at = row + cx.start[x] * c; ch < c; ch++) m[q++] = at + ch;
         }
-        if (gatherMaps.size >= 16) gatherMaps.clear();
-        gatherMaps.set(key, map);
-      }
+        return m;
+      });
       const out = new Uint8Array(map.length);
       for (let q = 0; q < map.length; q++) out[q] = src[map[q]];
       return out;

@@ -4,6 +4,7 @@
  * take 53 bits from two words, Gaussians use the Marsaglia polar method with the cached second value,
  * randint is masked rejection, Poisson is multiplication below λ = 10 and Hörmann's PTRS above.
  */
+import { BoundedMemo } from '../util/memo.js';
 import { corruptionAddon } from './native.js';
 
 // the addon's twist (integer arithmetic: the same words) when it is built; else the loop below
@@ -347,23 +348,22 @@ interface PoissonTable {
   slam: Float64Array;
   loglam: Float64Array;
 }
-const poissonTables = new Map<number, PoissonTable>();
+const poissonTables = new BoundedMemo<number, PoissonTable>(16);
+// the table of the last c: asked for again and again in a row, checked before the memo's Map
 let lastTable: { c: number; t: PoissonTable } | undefined;
 function poissonTable(c: number): PoissonTable {
   if (lastTable?.c === c) return lastTable.t;
-  let t = poissonTables.get(c);
-  if (!t) {
-    t = { lam: new Float64Array(256), enlam: new Float64Array(256), slam: new Float64Array(256), loglam: new Float64Array(256) };
+  const t = poissonTables.get(c, () => {
+    const n = { lam: new Float64Array(256), enlam: new Float64Array(256), slam: new Float64Array(256), loglam: new Float64Array(256) };
     for (let v = 0; v < 256; v++) {
       const lam = (v / 255) * c;
-      t.lam[v] = lam;
-      t.enlam[v] = Math.exp(-lam);
-      t.slam[v] = Math.sqrt(lam);
-      t.loglam[v] = Math.log(lam);
+      n.lam[v] = lam;
+      n.enlam[v] = Math.exp(-lam);
+      n.slam[v] = Math.sqrt(lam);
+      n.loglam[v] = Math.log(lam);
     }
-    if (poissonTables.size >= 16) poissonTables.clear();
-    poissonTables.set(c, t);
-  }
+    return n;
+  });
   lastTable = { c, t };
   return t;
 }
