@@ -92,21 +92,21 @@ export async function profileModel(path: string, feed: Record<string, ort.Tensor
  */
 export async function profileModels(paths: readonly string[], feed: Record<string, ort.Tensor>, o: { runs?: number; warmup?: number; session?: SessionOptions } = {}): Promise<OrtProfile[]> {
   const dir = mkdtempSync(join(tmpdir(), 'actbench-profile-'));
+  const sessions: ort.InferenceSession[] = [];
   try {
-    const sessions = [];
-    for (const [k, path] of paths.entries()) sessions.push(await createSession(path, { ...o.session, profileFilePrefix: join(dir, `m${k}`) }));
+    for (const [k, path] of paths.entries()) sessions.push((await createSession(path, { ...o.session, profileFilePrefix: join(dir, `m${k}`) })).session);
     const warmup = o.warmup ?? 2;
-    for (let r = 0; r < warmup + (o.runs ?? 5); r++) for (const s of sessions) await s.session.run(feed);
+    for (let r = 0; r < warmup + (o.runs ?? 5); r++) for (const s of sessions) await s.run(feed);
     const out: OrtProfile[] = [];
     for (const [k, s] of sessions.entries()) {
-      s.session.endProfiling();
-      await s.session.release();
+      s.endProfiling();
       const file = readdirSync(dir).find((f) => f.startsWith(`m${k}_`) && f.endsWith('.json'));
       if (!file) throw new ActbenchError('BENCH_BAD_PROFILE', `onnxruntime wrote no profile for ${paths[k]}`, { file: paths[k] });
       out.push(parseOrtProfile(readFileSync(join(dir, file), 'utf8'), { skipRuns: warmup, file: paths[k] }));
     }
     return out;
   } finally {
+    for (const s of sessions) await s.release();
     rmSync(dir, { recursive: true, force: true });
   }
 }

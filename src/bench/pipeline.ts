@@ -90,8 +90,7 @@ export async function benchPipeline(o: { images?: number; batch?: number; log?: 
     await s.session.release();
     o.log?.(`session.run alone: ${runAlone.toFixed(0)} img/s`);
 
-    // end to end from a CIFAR-C directory (reads by ranges)
-    // written by one worker, timed: the corruption's own cost per image
+    // the CIFAR-C directory for the next row, written by one worker and timed: the corruption's own cost per image
     const cdir = join(dir, 'c');
     let t0 = performance.now();
     await corruptArraySet(set, { corruptions: ['gaussian_noise'], severities: [3], seed: 0, out: cdir, workers: 1 }, 'bench');
@@ -99,12 +98,13 @@ export async function benchPipeline(o: { images?: number; batch?: number; log?: 
     const cores = availableParallelism();
     const bound = cores / (cores / runAlone + 1 / corruptAlone);
     o.log?.(`corruption alone (one worker): ${corruptAlone.toFixed(0)} img/s; on-the-fly bound ${bound.toFixed(0)} img/s`);
+    // end to end from that directory (reads by ranges)
     t0 = performance.now();
     await evaluateModel(modelPath, cifarCSource(cdir, { batch }), { ep: 'cpu', store: new ResultsStore(join(dir, 'a.jsonl')) });
     const fromNpy = n / ((performance.now() - t0) / 1000);
     o.log?.(`eval from .npy: ${fromNpy.toFixed(0)} img/s`);
 
-    // end to end with on-the-fly corruption in worker threads: the default split, then each candidate
+    // end to end with on-the-fly corruption in worker threads, under each candidate split of the cores
     let runs = 0;
     const onTheFlyRun = async (split?: CoreSplit) => {
       const src = onTheFlySource(set, { name: 'bench', corruptions: ['gaussian_noise'], severities: [3], seed: 0, batch, includeClean: false, ...(split ? { workers: split.workers, overlap: split.overlap } : {}) });

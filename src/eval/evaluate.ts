@@ -264,7 +264,8 @@ const cleanCell = (clean: ImageSet, bs: number): EvalCellSpec => ({
 });
 
 /**
- * On-the-fly: clean images, corrupted in a worker pool with per-image seeds; one batch prefetched.
+ * On-the-fly: clean images, corrupted in a worker pool with per-image seeds; one batch prefetched while the
+ * session runs the current one, unless `overlap` is false (the split of the cores: eval/cores.ts).
  * `selection` says how `clean` was chosen (e.g. 'stratified:SPLIT_SEED'); it is part of the store key.
  */
 export function onTheFlySource(clean: ImageSet, o: { name: string; corruptions: CorruptionName[]; severities: number[]; seed: number; batch?: number; workers?: number; overlap?: boolean; includeClean?: boolean; selection?: string; indices?: number[] }): EvalSource {

@@ -352,13 +352,12 @@ export function exportLayersModel(model: tf.LayersModel, o: ExportOptions = {}):
           const wName = g.tensor(`${layer.name}/W`, [sc.outChannels, c, 1, 1], filter);
           structural.push(wName);
           v = g.node('Conv', [v, wName], { kernel_shape: ints([1, 1]), strides: ints([sc.stride, sc.stride]) }, `${layer.name}/subsample`);
-          set({ name: v, shape: [sc.outChannels, Math.ceil(h / sc.stride), Math.ceil(w / sc.stride)] });
-          break;
+        } else {
+          if (sc.stride > 1) {
+            v = g.node('Slice', [v, g.int64s([0, 0], `${layer.name}/starts`), g.int64s([h, w], `${layer.name}/ends`), g.int64s([2, 3], `${layer.name}/axes`), g.int64s([sc.stride, sc.stride], `${layer.name}/steps`)], {}, `${layer.name}/subsample`);
+          }
+          if (sc.outChannels > c) v = g.zeroPad(v, [0, 0, 0, 0, 0, sc.outChannels - c, 0, 0], `${layer.name}/pads`, `${layer.name}/pad`);
         }
-        if (sc.stride > 1) {
-          v = g.node('Slice', [v, g.int64s([0, 0], `${layer.name}/starts`), g.int64s([h, w], `${layer.name}/ends`), g.int64s([2, 3], `${layer.name}/axes`), g.int64s([sc.stride, sc.stride], `${layer.name}/steps`)], {}, `${layer.name}/subsample`);
-        }
-        if (sc.outChannels > c) v = g.zeroPad(v, [0, 0, 0, 0, 0, sc.outChannels - c, 0, 0], `${layer.name}/pads`, `${layer.name}/pad`);
         set({ name: v, shape: [sc.outChannels, Math.ceil(h / sc.stride), Math.ceil(w / sc.stride)] });
         break;
       }
