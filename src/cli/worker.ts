@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { parseQueueUrl } from '../jobs/queue/url.js';
-import { startWorker } from '../jobs/queue/worker.js';
+import { startWorker, type RunningWorker } from '../jobs/queue/worker.js';
 import { queueStatus } from '../jobs/queue/status.js';
 import { parseBackend, type BackendRequest } from '../train/backend.js';
 import { deferFirstSignal } from '../util/signals.js';
@@ -19,12 +19,17 @@ export function registerWorker(program: Command): void {
     .option('--lock-ms <ms>', "how long a job's lock lasts; a dead worker's jobs are retried after this", positiveInt('--lock-ms'), 30000)
     .action(async (f: { queue: string; concurrency?: number; artifacts?: string; backend?: BackendRequest; lockMs: number }) => {
       const url = parseQueueUrl(f.queue);
-      const w = await startWorker({ url, concurrency: f.concurrency ?? cpus().length, artifacts: f.artifacts, backend: f.backend, lockMs: f.lockMs, log: (l) => console.error(l) });
-      // first SIGINT/SIGTERM: take no new job, finish those in hand; a second: stop them (they return to the queue)
+      // first SIGINT/SIGTERM: take no new job, finish those in hand; a second: stop them (they return to the queue).
+      // Installed before the worker starts: it may take a job before startWorker returns.
+      let w: RunningWorker | undefined;
+      let stopping = false;
       deferFirstSignal((sig) => {
         console.error(`${sig}: finishing the jobs in hand (${sig} again stops them; the queue gives them to another worker)`);
-        void w.close();
+        stopping = true;
+        void w?.close();
       });
+      w = await startWorker({ url, concurrency: f.concurrency ?? cpus().length, artifacts: f.artifacts, backend: f.backend, lockMs: f.lockMs, log: (l) => console.error(l) });
+      if (stopping) void w.close();
       await w.closed;
     });
   program

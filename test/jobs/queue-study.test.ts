@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { runStudy } from '../../src/api/study.js';
 import { readManifest } from '../../src/api/train.js';
 import { localExecutor } from '../../src/jobs/executor.js';
+import { queueStatus } from '../../src/jobs/queue/status.js';
+import { parseQueueUrl } from '../../src/jobs/queue/url.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-study-'));
@@ -27,6 +29,19 @@ after(async () => {
 
 describe('study through the queue (2 workers)', () => {
   it('trains the same models as the local executor; every result cell once; SIGTERM lets a worker finish its job', async () => {
+    const acts = ['relu', 'silu'];
+    const study = runStudy({
+      data: 'mnist', model: 'mlp', acts, seeds: [1], epochs: 1, limitTrain: 200, testImages: 20,
+      out: join(dir, 'queued', 'report'), modelsDir: join(dir, 'queued', 'models'), queue: redis.url, artifacts: dir,
+    });
+    study.catch(() => {}); // awaited below; this only keeps an early rejection from being reported as unhandled
+    // the workers start with the trainings already waiting, so each takes one at once: a SIGTERM at its first
+    // job must be handled however early the job starts (a worker once took a job before its handler was in)
+    const url = parseQueueUrl(redis.url);
+    const waiting = async () => (await queueStatus(url)).runs.reduce((n, x) => n + x.counts.waiting, 0);
+    for (let t = Date.now(); (await waiting()) < acts.length; await new Promise((r) => setTimeout(r, 100))) {
+      assert.ok(Date.now() - t < 120_000, 'the study queued no trainings within 2 minutes');
+    }
     const logs: string[][] = [[], []];
     for (let k = 0; k < 2; k++) {
       const w: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -41,11 +56,7 @@ describe('study through the queue (2 workers)', () => {
       stopped = logs.findIndex((l) => l.some((x) => x.startsWith('start ')));
       if (stopped >= 0) workers[stopped].kill('SIGTERM');
     }, 50);
-    const acts = ['relu', 'silu'];
-    const r = await runStudy({
-      data: 'mnist', model: 'mlp', acts, seeds: [1], epochs: 1, limitTrain: 200, testImages: 20,
-      out: join(dir, 'queued', 'report'), modelsDir: join(dir, 'queued', 'models'), queue: redis.url, artifacts: dir,
-    });
+    const r = await study;
     const local = localExecutor(2);
     await Promise.all(acts.map((act) => local.run('train-run', {
       train: { model: 'mlp', act, data: 'mnist', seed: 1, out: join(dir, 'local', `${act}-s1`), limitTrain: 200, limitTest: 20, recipe: { epochs: 1, lr: 0.05, augment: 'none' } },
@@ -66,6 +77,7 @@ describe('study through the queue (2 workers)', () => {
     assert.ok(stopped >= 0);
     assert.equal(await exits[stopped], 0, logs[stopped].join('\n'));
     const own = logs[stopped];
+    assert.match(own[0] ?? '', /^worker on /, 'a job was taken before the worker was ready and had its SIGTERM handler');
     assert.equal(own.filter((x) => x.startsWith('start ')).length, 1, own.join('\n'));
     assert.equal(own.filter((x) => x.startsWith('done ')).length, 1, own.join('\n'));
     for (const w of workers) w.kill('SIGTERM');

@@ -68,12 +68,14 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       }
     },
     // a stalled job (its worker died) goes back to the queue up to 3 times before it fails
-    { connection: bullConnection(o.url), concurrency: o.concurrency, lockDuration, stalledInterval: lockDuration, maxStalledCount: 3 },
+    // autorun off: no job is taken before the worker is ready and has said where it runs
+    { connection: bullConnection(o.url), concurrency: o.concurrency, lockDuration, stalledInterval: lockDuration, maxStalledCount: 3, autorun: false },
   );
   worker.on('error', (e) => log(`queue connection: ${redact(e.message)}`));
   const closed = new Promise<void>((r) => worker.once('closed', () => r()));
   await worker.waitUntilReady();
   log(`worker on ${o.url.display}: ${o.concurrency} at a time, artifacts in ${cwd}`);
+  worker.run().catch((e: Error) => worker.emit('error', e));
   void closed.then(() => blobs.close());
   return { close: () => worker.close(), closed };
 }
