@@ -81,7 +81,7 @@ function ranges(todo: number[], width: number, n: number): [number, number][] {
 export async function evaluateModelAsJobs(executor: Executor, modelPath: string, source: EvalSource, spec: EvalSourceSpec, o: EvalJobsOptions): Promise<EvalRecord[]> {
   const model = checkEvalContract(modelPath, source);
   o.store.prepareAppend();
-  const finished = o.store.evalCells(model.hash, source.key, fedAlike(model));
+  const finished = o.store.evalCells(model.hash, source.key, fedAlike(model, source));
   const seed = runSeed(dirname(modelPath));
   const todo = source.cells.map((_, i) => i).filter((i) => !finished.has(cellKey(source.cells[i].corruption, source.cells[i].severity)));
   const n = source.cells.length;

@@ -131,6 +131,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalRun> {
     image = undefined;
   }
   for (const p of pre) log(`preprocessing ${p.model}: ${describePreprocess(p.preprocess)}`);
+  if (image && o.imagenetC) log(`preprocessing: the resize/crop applies to the clean set; the ${o.imagenetC} tree's images are fed at their stored size (resized and cropped when the tree was made), and their records say so`);
   for (const info of infos) {
     const m = info.path;
     // a model from elsewhere fed raw [0, 1] pixels: right only if it was trained that way (a silent 30-point loss otherwise)

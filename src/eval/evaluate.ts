@@ -220,6 +220,16 @@ export interface EvalCellSpec {
   batches: () => AsyncGenerator<Batch>;
   /** the image files the cell decodes, in order (a folder tree's cells: what a queue worker checks it has too) */
   files?: readonly string[];
+  /** fed at the size its files are stored: the models' resize/crop is not applied (an ImageNet-C tree's images were resized and cropped when it was made) */
+  storedSize?: boolean;
+}
+
+/** What a cell's images are fed: the model's preprocessing, less the resize/crop when the cell uses its images at their stored size. */
+export function cellFeed(p: ResolvedPreprocess, cell: Pick<EvalCellSpec, 'storedSize'>): ResolvedPreprocess {
+  if (!cell.storedSize || !p.image) return p;
+  const { image: _image, ...rest } = p;
+  const { image: _origin, ...origin } = p.origin;
+  return { ...rest, origin };
 }
 
 export interface EvalSource {
@@ -466,6 +476,7 @@ export function imagenetCSource(root: string, o: { corruptions?: CorruptionName[
         corruption,
         severity,
         files: entries.map((e) => e.file),
+        storedSize: true,
         async *batches() {
           const load = (k: number) => workers().run({ kind: 'decode', files: entries.slice(k, k + bs).map((e) => e.file), channels });
           const probe = decodeImage(entries[0].file, channels);
@@ -536,8 +547,19 @@ export async function probeClasses(s: SessionInfo, c: ModelContract): Promise<nu
   return checkOutputDims(c, out[c.outputName].dims, n);
 }
 
-/** A stored cell counts as done for this model only when it was fed the same way. */
-export const fedAlike = (model: OnnxModelInfo) => (r: EvalRecord): boolean => (r.preprocess ? samePreprocess(r.preprocess, model.preprocess) : isLegacyFeed(model.preprocess));
+/**
+ * A stored cell counts as done for this model only when it was fed the same way. A stored-size cell is
+ * compared with its feed (no resize/crop); records written before that was recorded carry the model's
+ * resize/crop, but their images were used at their stored size too, so they count as well.
+ */
+export const fedAlike = (model: OnnxModelInfo, source: Pick<EvalSource, 'cells'>) => {
+  const stored = new Set(source.cells.filter((c) => c.storedSize).map((c) => cellKey(c.corruption, c.severity)));
+  return (r: EvalRecord): boolean => {
+    if (!r.preprocess) return isLegacyFeed(model.preprocess);
+    if (samePreprocess(r.preprocess, model.preprocess)) return true;
+    return stored.has(cellKey(r.corruption, r.severity)) && samePreprocess(r.preprocess, cellFeed(model.preprocess, { storedSize: true }));
+  };
+};
 
 /** Records from before preprocessing was stored were fed mean/std from the metadata (or none), nothing else. */
 function isLegacyFeed(p: ResolvedPreprocess): boolean {
@@ -569,7 +591,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
     }
     // finished cells of this model and dataset, read once rather than per cell
     // finished cells of this model and dataset, fed the same way (a cell with other mean/std is not done), read once
-    const finished = o.store.evalCells(model.hash, source.key, fedAlike(model));
+    const finished = o.store.evalCells(model.hash, source.key, fedAlike(model, source));
     for (const cell of source.cells) {
       const done = finished.get(cellKey(cell.corruption, cell.severity));
       if (done) {
@@ -613,7 +635,7 @@ export async function evaluateModel(modelPath: string, source: EvalSource, o: Ev
         kind: 'eval', model: modelPath, modelHash: model.hash, activation: model.activation, seed, dataset: source.key,
         corruption: cell.corruption, severity: cell.severity, top1: top1 / n, top5: top5 / n, n, nonFinite,
         ...(cal ? { loss: cal.loss, ece: cal.ece } : {}),
-        preprocess: preprocessRecord(model.preprocess),
+        preprocess: preprocessRecord(cellFeed(model.preprocess, cell)),
         provider: session.actualEp, requestedProvider: session.requestedEp, optLevel: session.optLevel,
         ...(session.disabledOptimizers.length ? { disabledOptimizers: session.disabledOptimizers } : {}),
         ...(compared ? { fidelity: agree / compared } : {}),

@@ -122,6 +122,23 @@ describe('eval --imagenet-c (CLI)', () => {
     assert.deepEqual(recs.map((x) => `${x.corruption ?? 'clean'}/${x.n}`), ['clean/9', 'gaussian_noise/9', 'fog/9']);
     const labels = ids.map((_, i) => USED.indexOf(synsetOf(i)));
     assert.equal(recs[0].top1, expectedTop1(ids.map((id, i) => join(folder, synsetOf(i), `${id}.JPEG`)), labels, 3));
+    // a resize/crop applies to the clean set; the tree's images are fed (and recorded) at their stored size
+    const sized = join(dir, 'r3-sized.jsonl');
+    const args = ['eval', model, '--imagenet-c', tree, '--data', `folder:${folder}`, '--severity', '1', '--resize', '10', '--center-crop', '8', '--results', sized];
+    const s1 = cli(...args);
+    assert.equal(s1.code, 0, s1.stderr);
+    assert.match(s1.stderr + s1.stdout, /tree's images are fed at their stored size/);
+    type Rec = { corruption: string | null; top1: number; preprocess: { image?: { resize?: number; centerCrop?: number } } };
+    const read = () => readFileSync(sized, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+    const sr = read();
+    assert.deepEqual(sr.map((x) => [x.corruption ?? 'clean', x.preprocess.image ?? null]), [['clean', { resize: 10, centerCrop: 8, interpolation: 'bilinear' }], ['gaussian_noise', null], ['fog', null]]);
+    assert.equal(sr[1].top1, expectedTop1(ids.map((id, i) => join(tree, 'gaussian_noise', '1', synsetOf(i), `${id}.JPEG`)), labels, 3), 'the tree cell is the unresized images\' accuracy');
+    // a rerun reuses every cell, also tree records written before their feed was recorded without the resize/crop
+    const legacy = sr.map((x) => JSON.stringify(x.corruption ? { ...x, preprocess: sr[0].preprocess } : x)).join('\n') + '\n';
+    writeFileSync(sized, legacy);
+    const s2 = cli(...args);
+    assert.equal(s2.code, 0, s2.stderr);
+    assert.equal(readFileSync(sized, 'utf8'), legacy, 'nothing re-evaluated');
     // a clean set without one of the tree's classes
     rmSync(join(folder, USED[2]), { recursive: true });
     const bad = cli('eval', model, '--imagenet-c', tree, '--data', `folder:${folder}`, '--results', join(dir, 'bad.jsonl'));
