@@ -9,6 +9,7 @@ import { ActbenchError } from '../../src/errors.js';
 import { resolveActivation } from '../../src/acts/define.js';
 import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
 import { cli } from '../helpers.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-study-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,12 +17,6 @@ const opts = (name: string, o: StudyOptions = {}): StudyOptions => ({
   data: 'mnist', model: 'cnn_small', acts: ['relu'], seeds: [1], epochs: 1, limitTrain: 200, testImages: 20, parallel: 1,
   out: join(dir, name, 'report'), modelsDir: join(dir, name, 'models'), ...o,
 });
-const coded = (code: string, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof ActbenchError, String(e));
-  assert.equal(e.code, code, e.message);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 /** A run directory as a finished (or stopped) training leaves it, without training. */
 function fakeRun(modelsDir: string, run: string, act: string, o: { epochs?: number; stopped?: boolean } = {}): string {

@@ -16,6 +16,7 @@ import type { ImageSet } from '../../src/data/dataset.js';
 import { ActbenchError } from '../../src/errors.js';
 import { LOCK_FILE } from '../../src/util/lock.js';
 import { rng } from '../helpers.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-corrupt-out-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,12 +27,6 @@ const toySet = (n: number, seed = 4): ImageSet => {
 };
 const set = toySet(6);
 const base = { corruptions: ['contrast', 'brightness'], severities: [1, 5], seed: 3, workers: 1, chunk: 3 } as Omit<CorruptRunOptions, 'out'>;
-const coded = (code: string, msg?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof ActbenchError, `not an ActbenchError: ${String(e)}`);
-  assert.equal(e.code, code, e.message);
-  if (msg) assert.match(e.message, msg);
-  return true;
-};
 /** sha256 of every file under a path, with their relative names */
 function treeHash(p: string): string {
   const h = createHash('sha256');

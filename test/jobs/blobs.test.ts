@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { ActbenchError } from '../../src/errors.js';
 import { BLOB_LIMIT_BYTES, BLOB_TTL_SECONDS, blobKey, BlobStore } from '../../src/jobs/queue/blobs.js';
 import { queueExecutor } from '../../src/jobs/queue/executor.js';
 import { queueStatus } from '../../src/jobs/queue/status.js';
 import { parseQueueUrl } from '../../src/jobs/queue/url.js';
 import { startRedis, type TestRedis } from './redis-server.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-blobs-'));
 let redis: TestRedis;
@@ -30,12 +30,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const coded = (code: string, check?: (e: ActbenchError) => void) => (e: unknown) => {
-  assert.ok(e instanceof ActbenchError, String(e));
-  assert.equal(e.code, code, e.message);
-  check?.(e);
-  return true;
-};
 
 describe('blobs through Redis', () => {
   it('a file round-trips under its sha256 with a TTL; damaged or gone is QUEUE_ARTIFACT_MISSING; drop deletes', async () => {
@@ -51,10 +45,10 @@ describe('blobs through Redis', () => {
     // the same content again: the same key
     assert.equal(await blobs.put(Uint8Array.from(bytes), 'again'), sha);
     await client.set(blobKey(sha), Buffer.from('tampered'));
-    await assert.rejects(blobs.get(sha, 'm.onnx'), coded('QUEUE_ARTIFACT_MISSING', (e) => assert.match(e.message, /damaged/)));
+    await assert.rejects(blobs.get(sha, 'm.onnx'), coded('QUEUE_ARTIFACT_MISSING', /damaged/));
     await blobs.drop([sha]);
     assert.equal(await client.exists(blobKey(sha)), 0);
-    await assert.rejects(blobs.get(sha, 'm.onnx'), coded('QUEUE_ARTIFACT_MISSING', (e) => assert.match(e.message, /no longer/)));
+    await assert.rejects(blobs.get(sha, 'm.onnx'), coded('QUEUE_ARTIFACT_MISSING', /no longer/));
     await blobs.close();
   });
   it('over 16 MiB: QUEUE_ARTIFACT_TOO_BIG naming the file, the limit and --artifacts; on the executor nothing is queued', async () => {
@@ -63,10 +57,7 @@ describe('blobs through Redis', () => {
     writeFileSync(big, '');
     truncateSync(big, BLOB_LIMIT_BYTES + 1);
     const blobs = new BlobStore(new Redis(redis.port, '127.0.0.1'));
-    const tooBig = coded('QUEUE_ARTIFACT_TOO_BIG', (e) => {
-      assert.equal(e.field, '--artifacts');
-      assert.match(e.message, /big\.onnx is 16\.0 MiB: without --artifacts only files up to 16\.0 MiB travel through Redis/);
-    });
+    const tooBig = coded('QUEUE_ARTIFACT_TOO_BIG', { field: '--artifacts', message: /big\.onnx is 16\.0 MiB: without --artifacts only files up to 16\.0 MiB travel through Redis/ });
     await assert.rejects(blobs.putFile(big), tooBig);
     await assert.rejects(blobs.put(new Uint8Array(BLOB_LIMIT_BYTES + 1), big), tooBig);
     await blobs.close();

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runSearch } from '../../src/api/search.js';
-import { ActbenchError } from '../../src/errors.js';
 import { canonicalJson, jobKey } from '../../src/jobs/key.js';
 import { checkQueue } from '../../src/jobs/queue/connection.js';
 import { queueExecutor } from '../../src/jobs/queue/executor.js';
@@ -20,6 +19,7 @@ import type { SearchState } from '../../src/search/evolution.js';
 import { freePort, startRedis, type TestRedis } from './redis-server.js';
 import { alive, waitFor } from './wait.js';
 import { cliProcs } from './procs.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-'));
 let redis: TestRedis;
@@ -34,12 +34,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const coded = (code: string, check?: (e: ActbenchError) => void) => (e: unknown) => {
-  assert.ok(e instanceof ActbenchError, String(e));
-  assert.equal(e.code, code, e.message);
-  check?.(e);
-  return true;
-};
 
 describe('queue URLs', () => {
   it('redis:// and rediss:// with user, password and database; the display form has no password', () => {
@@ -53,10 +47,7 @@ describe('queue URLs', () => {
   });
   it('bad URLs are QUEUE_BAD_URL naming the field, never echoing the password', () => {
     for (const u of ['http://h:1', 'redis://', 'redis://u:hunter2@h:99999', 'redis://u:hunter2@h:1/abc', 'not a url', 'redis://h:1/0?x=1']) {
-      assert.throws(() => parseQueueUrl(u), coded('QUEUE_BAD_URL', (e) => {
-        assert.equal(e.field, '--queue');
-        assert.doesNotMatch(e.message, /hunter2/);
-      }), u);
+      assert.throws(() => parseQueueUrl(u), coded('QUEUE_BAD_URL', { field: '--queue', check: (e) => assert.doesNotMatch(e.message, /hunter2/) }), u);
     }
     assert.equal(redact('failed: redis://bob:hunter2@h:1/0 and rediss://:x@y'), 'failed: redis://bob:***@h:1/0 and rediss://***@y');
   });
@@ -76,9 +67,9 @@ describe('job keys', () => {
 describe('connection errors', () => {
   it('a wrong password is QUEUE_AUTH_FAILED naming the URL without the password; the right one connects', async () => {
     const wrong = parseQueueUrl(`redis://:wr0ngpass@127.0.0.1:${locked.port}`);
-    await assert.rejects(checkQueue(wrong), coded('QUEUE_AUTH_FAILED', (e) => {
-      assert.match(e.message, new RegExp(`redis://\\*\\*\\*@127\\.0\\.0\\.1:${locked.port}`));
-      assert.doesNotMatch(e.message, /wr0ngpass|s3cr/);
+    await assert.rejects(checkQueue(wrong), coded('QUEUE_AUTH_FAILED', {
+      message: new RegExp(`redis://\\*\\*\\*@127\\.0\\.0\\.1:${locked.port}`),
+      check: (e) => assert.doesNotMatch(e.message, /wr0ngpass|s3cr/),
     }));
     const none = parseQueueUrl(`redis://127.0.0.1:${locked.port}`);
     await assert.rejects(checkQueue(none), coded('QUEUE_AUTH_FAILED'));
@@ -88,7 +79,7 @@ describe('connection errors', () => {
   });
   it('an unreachable Redis is QUEUE_UNREACHABLE; the CLI exits 1 with the code and no password', async () => {
     const port = await freePort();
-    await assert.rejects(checkQueue(parseQueueUrl(`redis://127.0.0.1:${port}`)), coded('QUEUE_UNREACHABLE', (e) => assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${port}`))));
+    await assert.rejects(checkQueue(parseQueueUrl(`redis://127.0.0.1:${port}`)), coded('QUEUE_UNREACHABLE', new RegExp(`127\\.0\\.0\\.1:${port}`)));
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'queue', 'status', `redis://u:t0psecret@127.0.0.1:${port}`], { encoding: 'utf8' });
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /\[QUEUE_UNREACHABLE\]/);
@@ -164,7 +155,7 @@ describe('search through the queue (2 workers)', () => {
     // a deterministic failure is final after one attempt and keeps its code, through the queue and in its status
     const ex = await queueExecutor({ url: parseQueueUrl(redis.url), run: join(dir, 'bad'), artifacts: dir });
     const bad = { model: 'no_such_model', act: 'relu', data: 'mnist', seed: 1, out: join(dir, 'bad', 'run'), recipe: { epochs: 1 } };
-    await assert.rejects(ex.run('train-run', { train: bad }, { label: 'bad model' }), coded('MODEL_UNKNOWN', (e) => assert.match(e.message, /^bad model: /)));
+    await assert.rejects(ex.run('train-run', { train: bad }, { label: 'bad model' }), coded('MODEL_UNKNOWN', /^bad model: /));
     await ex.close();
     const badRun = (await queueStatus(parseQueueUrl(redis.url))).runs.find((r) => r.run === join(dir, 'bad'));
     assert.deepEqual(badRun?.failed, [{ label: 'bad model', code: 'MODEL_UNKNOWN', attempts: 1 }]);

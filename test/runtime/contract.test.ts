@@ -12,17 +12,13 @@ import { ResultsStore } from '../../src/results/store.js';
 import { checkBatches, checkModelContract, ELEM, type DataDesc, type Dim, type ModelDesc, type TensorDesc } from '../../src/runtime/contract.js';
 import { rng } from '../helpers.js';
 import { tinyModel } from './tiny-onnx.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-contract-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const coded = (code: string, file = 'm.onnx') => (e: unknown) => {
-  assert.ok(e instanceof ActbenchError, `expected ActbenchError, got ${String(e)}`);
-  assert.equal(e.code, code, e.message);
-  assert.ok(e.message.includes(file), `names the model: ${e.message}`);
-  assert.ok(e.field, 'names the tensor');
-  return true;
-};
+/** a model-contract error: the code, naming the model file and the tensor (field) */
+const contractError = (code: string, file = 'm.onnx') => coded(code, { names: file, check: (e) => assert.ok(e.field, 'names the tensor') });
 
 const data = (h: number, w: number, c: number, labels: number[], numClasses?: number): DataDesc => ({ height: h, width: w, channels: c, numClasses, labelSets: [{ what: 'clean', labels }] });
 const input = (elemType: number, dims: Dim[] | null, name = 'X'): TensorDesc => ({ name, elemType, dims });
@@ -61,7 +57,7 @@ describe('model contract: properties', () => {
         const dims = [c, h, w];
         dims[which] += delta;
         const m = model([input(kind === 'float' ? ELEM.float32 : ELEM.uint8, inputDims(kind, dims[0], dims[1], dims[2]))], [logits(10)]);
-        assert.throws(() => checkModelContract(m, data(h, w, c, [1])), coded('MODEL_INPUT_SHAPE'));
+        assert.throws(() => checkModelContract(m, data(h, w, c, [1])), contractError('MODEL_INPUT_SHAPE'));
       }),
       { numRuns: 100 },
     );
@@ -70,7 +66,7 @@ describe('model contract: properties', () => {
   it('any input type but float32 / uint8 is refused (MODEL_INPUT_TYPE)', () => {
     fc.assert(
       fc.property(fc.constantFrom(...NOT_IMAGE_TYPES), side, (t, h) => {
-        assert.throws(() => checkModelContract(model([input(t, ['N', 1, h, h])], [logits(10)]), data(h, h, 1, [1])), coded('MODEL_INPUT_TYPE'));
+        assert.throws(() => checkModelContract(model([input(t, ['N', 1, h, h])], [logits(10)]), data(h, h, 1, [1])), contractError('MODEL_INPUT_TYPE'));
       }),
     );
   });
@@ -78,7 +74,7 @@ describe('model contract: properties', () => {
   it('an input of rank ≠ 4 (or no declared shape) is refused (MODEL_INPUT_RANK)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.constant(null), fc.array(fc.oneof(side, fc.constant<Dim>('N')), { minLength: 0, maxLength: 7 }).filter((d) => d.length !== 4)), (dims) => {
-        assert.throws(() => checkModelContract(model([input(ELEM.float32, dims)], [logits(10)]), data(8, 8, 1, [1])), coded('MODEL_INPUT_RANK'));
+        assert.throws(() => checkModelContract(model([input(ELEM.float32, dims)], [logits(10)]), data(8, 8, 1, [1])), contractError('MODEL_INPUT_RANK'));
       }),
     );
   });
@@ -87,8 +83,8 @@ describe('model contract: properties', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 4 }).filter((n) => n !== 1), fc.integer({ min: 0, max: 4 }).filter((n) => n !== 1), (ni, no) => {
         const x = input(ELEM.float32, ['N', 1, 8, 8]);
-        assert.throws(() => checkModelContract(model(Array.from({ length: ni }, (_, k) => ({ ...x, name: `X${k}` })), [logits(10)]), data(8, 8, 1, [1])), coded('MODEL_INPUT_COUNT'));
-        assert.throws(() => checkModelContract(model([x], Array.from({ length: no }, (_, k) => ({ ...logits(10), name: `Y${k}` }))), data(8, 8, 1, [1])), coded('MODEL_OUTPUT_COUNT'));
+        assert.throws(() => checkModelContract(model(Array.from({ length: ni }, (_, k) => ({ ...x, name: `X${k}` })), [logits(10)]), data(8, 8, 1, [1])), contractError('MODEL_INPUT_COUNT'));
+        assert.throws(() => checkModelContract(model([x], Array.from({ length: no }, (_, k) => ({ ...logits(10), name: `Y${k}` }))), data(8, 8, 1, [1])), contractError('MODEL_OUTPUT_COUNT'));
       }),
     );
   });
@@ -97,9 +93,9 @@ describe('model contract: properties', () => {
     fc.assert(
       fc.property(layout, side, side, chans, (kind, h, w, c) => {
         const m = model([input(kind === 'float' ? ELEM.float32 : ELEM.uint8, inputDims(kind, c, 'H', 'W'))], [logits(10)]);
-        assert.throws(() => checkModelContract(m), coded('MODEL_DYNAMIC_INPUT'));
+        assert.throws(() => checkModelContract(m), contractError('MODEL_DYNAMIC_INPUT'));
         assert.deepEqual(checkModelContract(m, undefined, [c, h, w]).shape, [c, h, w]);
-        assert.throws(() => checkModelContract(m, undefined, [c + 1, h, w]), coded('MODEL_INPUT_SHAPE'));
+        assert.throws(() => checkModelContract(m, undefined, [c + 1, h, w]), contractError('MODEL_INPUT_SHAPE'));
       }),
     );
   });
@@ -116,14 +112,14 @@ describe('model contract: properties', () => {
           assert.equal(c.squeezed, dims.length === 4);
           assert.equal(c.classes, typeof dims[1] === 'number' ? k : null);
         } else {
-          assert.throws(() => checkModelContract(m, d), coded('MODEL_OUTPUT_SHAPE'));
+          assert.throws(() => checkModelContract(m, d), contractError('MODEL_OUTPUT_SHAPE'));
         }
       }),
       { numRuns: 200 },
     );
     fc.assert(
       fc.property(fc.constantFrom(...NOT_IMAGE_TYPES.filter((t) => t !== ELEM.float64), 2), (t) => {
-        assert.throws(() => checkModelContract(model([input(ELEM.float32, ['N', 1, 4, 4])], [{ name: 'Y', elemType: t, dims: ['N', 10] }]), data(4, 4, 1, [0])), coded('MODEL_OUTPUT_TYPE'));
+        assert.throws(() => checkModelContract(model([input(ELEM.float32, ['N', 1, 4, 4])], [{ name: 'Y', elemType: t, dims: ['N', 10] }]), data(4, 4, 1, [0])), contractError('MODEL_OUTPUT_TYPE'));
       }),
     );
   });
@@ -134,7 +130,7 @@ describe('model contract: properties', () => {
         const m = model([input(ELEM.float32, ['N', 1, 4, 4])], [logits(k)]);
         const d: DataDesc = { height: 4, width: 4, channels: 1, numClasses: classes, labelSets: [{ what: 'clean', labels: clean }, { what: 'corrupted', file: 'c/labels.npy', labels: corrupted }] };
         const bad = [...clean, ...corrupted].some((l) => l < 0 || l >= k);
-        if (k < classes) assert.throws(() => checkModelContract(m, d), coded('MODEL_TOO_FEW_CLASSES'));
+        if (k < classes) assert.throws(() => checkModelContract(m, d), contractError('MODEL_TOO_FEW_CLASSES'));
         else if (bad) assert.throws(() => checkModelContract(m, d), (e: unknown) => e instanceof ActbenchError && e.code === 'MODEL_LABEL_RANGE' && e.message.includes('m.onnx') && e.message.includes(`[0, ${k})`));
         else assert.equal(checkModelContract(m, d).classes, k);
       }),
@@ -147,7 +143,7 @@ describe('model contract: properties', () => {
       fc.property(fc.integer({ min: 1, max: 64 }), fc.uniqueArray(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 5 }), (b, batches) => {
         const c = checkModelContract(model([input(ELEM.float32, [b, 1, 4, 4])], [{ name: 'Y', elemType: ELEM.float32, dims: [b, 10] }]), data(4, 4, 1, [0]));
         if (batches.every((x) => x === b)) checkBatches(c, batches);
-        else assert.throws(() => checkBatches(c, batches), coded('MODEL_STATIC_BATCH'));
+        else assert.throws(() => checkBatches(c, batches), contractError('MODEL_STATIC_BATCH'));
       }),
     );
   });
@@ -182,19 +178,19 @@ describe('model contract: real ONNX files through eval and bench', () => {
     ];
     for (const [name, bytes, code] of cases) {
       const store = join(dir, `${name}.jsonl`);
-      await assert.rejects(evalOf(file(name, bytes), store), coded(code, name), name);
+      await assert.rejects(evalOf(file(name, bytes), store), contractError(code, name), name);
       assert.equal(new ResultsStore(store).read().length, 0, `${name}: no record`);
     }
     // an int64 input: the description says so before onnxruntime is asked
     const info = readModelInfo(file('f.onnx', tinyModel({ c: 1, h: 28, w: 28, classes: 4 })));
-    assert.throws(() => checkModelContract({ ...info.desc, inputs: [{ ...info.desc.inputs[0], elemType: 7 }] }, data(28, 28, 1, [0])), coded('MODEL_INPUT_TYPE', 'f.onnx'));
+    assert.throws(() => checkModelContract({ ...info.desc, inputs: [{ ...info.desc.inputs[0], elemType: 7 }] }, data(28, 28, 1, [0])), contractError('MODEL_INPUT_TYPE', 'f.onnx'));
   });
 
   it('labels ≥ K (a 4-class model on 6-class labels) are refused naming the set', async () => {
     const p = file('k4.onnx', tinyModel({ c: 1, h: 28, w: 28, classes: 4 }));
     const six = { ...clean, labels: Int32Array.from({ length: 12 }, (_, k) => k % 6), numClasses: 6 };
     const s = onTheFlySource(six, { name: 'six', corruptions: ['contrast'], severities: [3], seed: 1, workers: 1 });
-    await assert.rejects(evaluateModel(p, s, { ep: 'cpu', store: new ResultsStore(join(dir, 'six.jsonl')) }), coded('MODEL_TOO_FEW_CLASSES', 'k4.onnx'));
+    await assert.rejects(evaluateModel(p, s, { ep: 'cpu', store: new ResultsStore(join(dir, 'six.jsonl')) }), contractError('MODEL_TOO_FEW_CLASSES', 'k4.onnx'));
     const noCount = { ...six, numClasses: undefined as unknown as number };
     const s2 = onTheFlySource(noCount, { name: 'six', corruptions: [], severities: [], seed: 1, workers: 1 });
     await assert.rejects(evaluateModel(p, s2, { ep: 'cpu', store: new ResultsStore(join(dir, 'six2.jsonl')) }), (e: unknown) => e instanceof ActbenchError && e.code === 'MODEL_LABEL_RANGE' && /label 4 \(row 4 of the clean set/.test(e.message));
@@ -215,13 +211,13 @@ describe('model contract: real ONNX files through eval and bench', () => {
 
   it('bench: a dynamic H/W needs --input-shape (no crash on 0-sized dims); a static batch refuses other batch sizes', async () => {
     const dyn = file('bdyn.onnx', tinyModel({ c: 1, h: 28, w: 28, classes: 4, inputDims: ['N', 1, 'H', 'W'] }));
-    await assert.rejects(benchModels([dyn], { ep: 'cpu', batches: [1], warmup: 1, reps: 1 }), coded('MODEL_DYNAMIC_INPUT', 'bdyn.onnx'));
+    await assert.rejects(benchModels([dyn], { ep: 'cpu', batches: [1], warmup: 1, reps: 1 }), contractError('MODEL_DYNAMIC_INPUT', 'bdyn.onnx'));
     const [rec] = await benchModels([dyn], { ep: 'cpu', batches: [2], warmup: 1, reps: 2, inputShape: [1, 28, 28] });
     assert.ok(rec.imagesPerSecond > 0);
     const b4 = file('b4.onnx', tinyModel({ c: 1, h: 28, w: 28, classes: 4, inputDims: [4, 1, 28, 28], outputDims: [4, 4] }));
-    await assert.rejects(benchModels([b4], { ep: 'cpu', batches: [1, 4], warmup: 1, reps: 1 }), coded('MODEL_STATIC_BATCH', 'b4.onnx'));
+    await assert.rejects(benchModels([b4], { ep: 'cpu', batches: [1, 4], warmup: 1, reps: 1 }), contractError('MODEL_STATIC_BATCH', 'b4.onnx'));
     assert.equal((await benchModels([b4], { ep: 'cpu', batches: [4], warmup: 1, reps: 1 })).length, 1);
     const few = file('bflat.onnx', tinyModel({ c: 1, h: 28, w: 28, classes: 4, reshape: 'flat' }));
-    await assert.rejects(benchModels([few], { ep: 'cpu', batches: [1], warmup: 1, reps: 1 }), coded('MODEL_OUTPUT_SHAPE', 'bflat.onnx'));
+    await assert.rejects(benchModels([few], { ep: 'cpu', batches: [1], warmup: 1, reps: 1 }), contractError('MODEL_OUTPUT_SHAPE', 'bflat.onnx'));
   });
 });

@@ -11,6 +11,7 @@ import type { Gene } from '../../src/search/genome.js';
 import { toExpression } from '../../src/search/genome.js';
 import { searchRecipe } from '../../src/search/options.js';
 import { LOCK_FILE } from '../../src/util/lock.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-search-opts-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,30 +20,23 @@ const base: SearchOptions = {
   model: 'cnn_small', data: 'mnist', budget: 2, population: 2, sample: 2, threshold: 0, seed: 0, workers: 1, out: '', epochs: 1,
   limitTrain: 200, limitTest: 100, lr: 0.05, fitness: 'accuracy', latencyWeight: 0.02,
 };
-const coded = (code: string, field?: string, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof ActbenchError, String(e));
-  assert.equal(e.code, code, e.message);
-  if (field !== undefined) assert.equal(e.field, field);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 describe('search options', () => {
   it('refuses a tournament sample larger than the population, out-of-range seeds and unknown fitness kinds', () => {
-    assert.throws(() => searchRecipe({ ...base, sample: 3 }), coded('SEARCH_BAD_OPTION', 'sample', /must not exceed population/));
-    for (const seed of [2.5, -1, 2 ** 32, Number.NaN]) assert.throws(() => searchRecipe({ ...base, seed }), coded('SEARCH_BAD_OPTION', 'seed'));
+    assert.throws(() => searchRecipe({ ...base, sample: 3 }), coded('SEARCH_BAD_OPTION', { field: 'sample', message: /must not exceed population/ }));
+    for (const seed of [2.5, -1, 2 ** 32, Number.NaN]) assert.throws(() => searchRecipe({ ...base, seed }), coded('SEARCH_BAD_OPTION', { field: 'seed' }));
     assert.equal(searchRecipe({ ...base, seed: 0 }).seed, 0);
     assert.equal(searchRecipe({ ...base, seed: 2 ** 32 - 1 }).seed, 2 ** 32 - 1);
-    assert.throws(() => searchRecipe({ ...base, fitness: 'speed' as SearchOptions['fitness'] }), coded('SEARCH_BAD_OPTION', 'fitness'));
+    assert.throws(() => searchRecipe({ ...base, fitness: 'speed' as SearchOptions['fitness'] }), coded('SEARCH_BAD_OPTION', { field: 'fitness' }));
     for (const [k, v] of [['population', 0], ['budget', 1.5], ['workers', 0], ['lr', 0], ['epochs', -1], ['limitTrain', Number.POSITIVE_INFINITY]] as const) {
-      assert.throws(() => searchRecipe({ ...base, [k]: v }), coded('SEARCH_BAD_OPTION', k));
+      assert.throws(() => searchRecipe({ ...base, [k]: v }), coded('SEARCH_BAD_OPTION', { field: k }));
     }
   });
   it('refuses an unknown model or data spec before creating anything', async () => {
     const out = join(dir, 'nothing');
-    await assert.rejects(runSearch({ ...base, out, model: 'cnn_smal' }), coded('MODEL_UNKNOWN', 'model', /cnn_small/));
+    await assert.rejects(runSearch({ ...base, out, model: 'cnn_smal' }), coded('MODEL_UNKNOWN', { field: 'model', message: /cnn_small/ }));
     await assert.rejects(runSearch({ ...base, out, data: 'mnistt' }), coded('DATA_UNKNOWN'));
-    await assert.rejects(runSearch({ ...base, out, resume: true, force: true }), coded('SEARCH_BAD_OPTION', 'force'));
+    await assert.rejects(runSearch({ ...base, out, resume: true, force: true }), coded('SEARCH_BAD_OPTION', { field: 'force' }));
     assert.equal(existsSync(out), false);
   });
 });
@@ -61,7 +55,7 @@ describe('resume only the same search (issue 19 #3)', () => {
   };
   it('refuses an existing search without --resume (OUTPUT_EXISTS), and --resume with another recipe names the fields', async () => {
     const out = made('s1');
-    await assert.rejects(runSearch({ ...base, out }), coded('OUTPUT_EXISTS', undefined, /--resume.*--force/));
+    await assert.rejects(runSearch({ ...base, out }), coded('OUTPUT_EXISTS', /--resume.*--force/));
     await assert.rejects(runSearch({ ...base, out, resume: true, lr: 0.1, limitTrain: 300, seed: 0 }), (e: unknown) => {
       coded('RESUME_MISMATCH')(e);
       const m = (e as Error).message;
@@ -70,15 +64,15 @@ describe('resume only the same search (issue 19 #3)', () => {
       assert.doesNotMatch(m, /budget: stored/);
       return true;
     });
-    await assert.rejects(runSearch({ ...base, out, resume: true, seed: 1 }), coded('RESUME_MISMATCH', 'seed', /seed: stored 0, requested 1/));
-    await assert.rejects(runSearch({ ...base, out, resume: true, fitness: 'robust' }), coded('RESUME_MISMATCH', 'fitness'));
+    await assert.rejects(runSearch({ ...base, out, resume: true, seed: 1 }), coded('RESUME_MISMATCH', { field: 'seed', message: /seed: stored 0, requested 1/ }));
+    await assert.rejects(runSearch({ ...base, out, resume: true, fitness: 'robust' }), coded('RESUME_MISMATCH', { field: 'fitness' }));
     assert.equal(existsSync(join(out, 'baseline-relu.json')), false, 'nothing was trained');
   });
   it('refuses a state whose evolution config differs from its recipe (a state copied in from another search)', async () => {
     const out = made('s2');
     const other = initialState({ population: 5, sample: 2, threshold: 0, seed: 0, batch: 1, layerOps: false, budget: 2 });
     writeFileSync(join(out, 'state.json'), JSON.stringify(other));
-    await assert.rejects(runSearch({ ...base, out, resume: true }), coded('RESUME_MISMATCH', 'population'));
+    await assert.rejects(runSearch({ ...base, out, resume: true }), coded('RESUME_MISMATCH', { field: 'population' }));
   });
   it('refuses a corrupted state with a coded error naming the file', async () => {
     const out = made('s3');
@@ -88,7 +82,7 @@ describe('resume only the same search (issue 19 #3)', () => {
   it('refuses a search directory in use by another live process (OUTPUT_LOCKED)', async () => {
     const out = made('s4');
     writeFileSync(join(out, LOCK_FILE), `${process.ppid}\n`);
-    await assert.rejects(runSearch({ ...base, out, resume: true }), coded('OUTPUT_LOCKED', undefined, new RegExp(`process ${process.ppid}`)));
+    await assert.rejects(runSearch({ ...base, out, resume: true }), coded('OUTPUT_LOCKED', new RegExp(`process ${process.ppid}`)));
     rmSync(join(out, LOCK_FILE));
   });
   it('--resume without a state is refused (SEARCH_NO_STATE)', async () => {

@@ -13,10 +13,10 @@ import { setupTensorflow } from '../../src/setup/install.js';
 import { installDir, tensorflowRoot } from '../../src/setup/paths.js';
 import { readRecord, staleReason, writeRecord, type SetupRecord } from '../../src/setup/record.js';
 import { fakePython, makeZip } from './fixtures.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-setup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const coded = (code: string, re?: RegExp) => (e: Error & { code?: string }) => e.code === code && (!re || re.test(e.message));
 const home = (name: string) => ({ ...process.env, ACTBENCH_HOME: join(dir, name) });
 /** what is left in the tensorflow folder of a home (leftover temp dirs, locks, installs) */
 const leftovers = (env: NodeJS.ProcessEnv) => (existsSync(tensorflowRoot(env)) ? readdirSync(tensorflowRoot(env)).sort() : []);

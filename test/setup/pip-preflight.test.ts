@@ -7,10 +7,10 @@ import { after, describe, it } from 'node:test';
 import { downloadWheel, findPython, platformTags, pythonVersions } from '../../src/setup/pip.js';
 import { ensureDisk, findCompiler, findNodeGyp, findNodeHeaders } from '../../src/setup/preflight.js';
 import { fakePython } from './fixtures.js';
+import { coded } from '../coded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-pip-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const coded = (code: string, re?: RegExp) => (e: Error & { code?: string }) => e.code === code && (!re || re.test(e.message));
 
 describe('python and pip', () => {
   it('no python at all: TF_NO_PYTHON, saying what was tried and the --wheel way out', () => {
