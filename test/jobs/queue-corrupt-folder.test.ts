@@ -5,28 +5,21 @@
  * differs refuses with JOB_DATA_MISMATCH.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { before, describe, it } from 'node:test';
 import jpeg from 'jpeg-js';
 import { ActbenchError } from '../../src/errors.js';
 import { queueExecutor } from '../../src/jobs/queue/executor.js';
 import { parseQueueUrl } from '../../src/jobs/queue/url.js';
 import { sha256 } from '../../src/jobs/kinds/corrupt-shard.js';
 import { rng } from '../helpers.js';
-import { startRedis, type TestRedis } from './redis-server.js';
 import { alive } from './wait.js';
-import { cliProcs } from './procs.js';
+import { queueTestbed } from './testbed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-corrupt-folder-'));
+const { dir, redis, blobKeys, cli, exited } = queueTestbed('queue-corrupt-folder');
 const data = join(dir, 'data');
-let redis: TestRedis;
-const { cli, exited, killAll } = cliProcs();
-before(async () => {
-  redis = await startRedis();
+before(() => {
   ['cat', 'dog', 'eel'].forEach((c, ci) => {
     mkdirSync(join(data, c), { recursive: true });
     for (let k = 0; k < 3; k++) {
@@ -36,11 +29,6 @@ before(async () => {
       writeFileSync(join(data, c, `${c}${k}.jpg`), jpeg.encode({ data: px, width: 32, height: 32 }, 90).data);
     }
   });
-});
-after(async () => {
-  killAll();
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 
@@ -61,9 +49,9 @@ function tree(root: string): string[] {
 describe('corrupt --data folder: through the queue', () => {
   it('locally, through --artifacts and through Redis: the same bytes; another source image is refused', async () => {
     const wlog: string[] = [];
-    const w = cli(['worker', '--queue', redis.url, '--concurrency', '2', '--artifacts', dir, '--lock-ms', '1500'], wlog);
+    const w = cli(['worker', '--queue', redis().url, '--concurrency', '2', '--artifacts', dir, '--lock-ms', '1500'], wlog);
     const CORRUPT = ['corrupt', '--data', `folder:${data}`, '--corruptions', 'gaussian_noise,contrast', '--severity', '1,4', '--seed', '5'];
-    const runs: Record<string, string[]> = { local: [], shared: ['--queue', redis.url, '--artifacts', dir], redis: ['--queue', redis.url] };
+    const runs: Record<string, string[]> = { local: [], shared: ['--queue', redis().url, '--artifacts', dir], redis: ['--queue', redis().url] };
     for (const [name, extra] of Object.entries(runs)) {
       const l: string[] = [];
       assert.equal(await exited(cli([...CORRUPT, '--out', join(dir, `c-${name}`), ...extra], l)), 0, `${name}: ${l.join('\n')}\n${wlog.join('\n')}`);
@@ -76,15 +64,10 @@ describe('corrupt --data folder: through the queue', () => {
     }
     assert.ok(!readFileSync(join(dir, 'c-local', 'gaussian_noise', '1', 'cat', 'cat0.jpg')).equals(readFileSync(join(data, 'cat', 'cat0.jpg'))), 'corrupted, not copied');
     assert.equal(wlog.filter((l) => l.startsWith('done ')).length, 8, `4 chunks per queued run:\n${wlog.join('\n')}`);
-    const c = new Redis(redis.port, '127.0.0.1');
-    try {
-      assert.deepEqual(await c.keys('actbench:blob:*'), [], 'the JPEG blobs are deleted once written');
-    } finally {
-      c.disconnect();
-    }
+    assert.deepEqual(await blobKeys(), [], 'the JPEG blobs are deleted once written');
     // a worker that sees another image at the source's path refuses the job
     const src = join(data, 'dog', 'dog1.jpg');
-    const ex = await queueExecutor({ url: parseQueueUrl(redis.url), run: join(dir, 'mismatch'), artifacts: dir });
+    const ex = await queueExecutor({ url: parseQueueUrl(redis().url), run: join(dir, 'mismatch'), artifacts: dir });
     try {
       const input = { corruption: 'fog', severity: 1, seed: 0, quality: 85, files: [{ src, sha256: sha256(Buffer.from('not this image')), dst: join(dir, 'mismatch', 'x.jpg'), index: 4 }] };
       await assert.rejects(ex.run('corrupt-files', input, { label: 'other image' }), (e: unknown) => {

@@ -4,46 +4,21 @@
  * killed -9 mid-shard there), and no shard or blob is left behind.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { describe, it } from 'node:test';
 import { alive, waitFor } from './wait.js';
-import { cliProcs } from './procs.js';
+import { queueTestbed } from './testbed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-corrupt-'));
-let redis: TestRedis;
-const { cli, exited, worker: startWorker, killAll } = cliProcs();
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  killAll();
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const worker = (log: string[]) => startWorker(redis.url, dir, log);
+const { dir, redis, blobKeys, cli, exited, worker } = queueTestbed('queue-corrupt');
 
 const starts = (line: string) => line.startsWith('start ');
-const blobKeys = async () => {
-  const c = new Redis(redis.port, '127.0.0.1');
-  try {
-    return await c.keys('actbench:blob:*');
-  } finally {
-    c.disconnect();
-  }
-};
-
 describe('corrupt through the queue (2 workers)', () => {
   it('locally, through --artifacts and through Redis (a worker killed -9 mid-shard): the same bytes', async () => {
     const logs: string[][] = [[], []];
     const ws = [worker(logs[0]), worker(logs[1])];
     const CORRUPT = ['corrupt', '--data', 'mnist', '--limit', '50', '--corruptions', 'gaussian_noise,motion_blur', '--severity', '1,4', '--seed', '7'];
-    const runs = { local: [] as string[], shared: ['--queue', redis.url, '--artifacts', dir], redis: ['--queue', redis.url] };
+    const runs = { local: [] as string[], shared: ['--queue', redis().url, '--artifacts', dir], redis: ['--queue', redis().url] };
     for (const [name, extra] of Object.entries(runs)) {
       const l: string[] = [];
       const run = cli([...CORRUPT, '--out', join(dir, `c-${name}`), ...extra], l);

@@ -4,12 +4,9 @@
  * the blob does not outlive the run, and a deterministic failure is final after one attempt, with its code.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { ActbenchError } from '../../src/errors.js';
 import { openEvalSource, sourceIdentity } from '../../src/jobs/kinds/eval-cells.js';
 import { queueExecutor } from '../../src/jobs/queue/executor.js';
@@ -17,26 +14,15 @@ import { queueStatus } from '../../src/jobs/queue/status.js';
 import { parseQueueUrl } from '../../src/jobs/queue/url.js';
 import type { EvalRecord } from '../../src/results/store.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
-import { startRedis, type TestRedis } from './redis-server.js';
 import { alive, waitFor } from './wait.js';
-import { cliProcs } from './procs.js';
+import { queueTestbed } from './testbed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-eval-'));
-let redis: TestRedis;
-const { cli, exited, worker: startWorker, killAll } = cliProcs();
+const { dir, redis, blobKeys, cli, exited, worker } = queueTestbed('queue-eval');
 const model = join(dir, 'models', 'tiny.onnx');
-before(async () => {
-  redis = await startRedis();
+before(() => {
   mkdirSync(join(dir, 'models'));
   writeFileSync(model, tinyModel({ c: 1, h: 28, w: 28, classes: 10, weight: (p, k) => Math.cos(p * 0.11 + k * 0.7) / 50 }));
 });
-after(async () => {
-  killAll();
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const worker = (log: string[]) => startWorker(redis.url, dir, log);
 
 /** What must not depend on where and when a cell ran. */
 const outcome = (file: string) =>
@@ -45,15 +31,6 @@ const outcome = (file: string) =>
     // the machine line ends with the date it was taken
     return { ...r, provenance: { ...provenance, time: '', machine: provenance.machine.replace(/, [0-9T:.-]+Z$/, '') } };
   });
-
-const blobKeys = async () => {
-  const c = new Redis(redis.port, '127.0.0.1');
-  try {
-    return await c.keys('actbench:blob:*');
-  } finally {
-    c.disconnect();
-  }
-};
 
 const EVAL = ['--data', 'mnist', '--limit', '60', '--corruptions', 'gaussian_noise,shot_noise,fog', '--severity', '1,3', '--ep', 'cpu', '--batch', '32'];
 
@@ -65,7 +42,7 @@ describe('eval through the queue (2 workers)', () => {
     const local = cli(['eval', model, ...EVAL, '--results', join(dir, 'local.jsonl')], localLog);
     assert.equal(await exited(local), 0, localLog.join('\n'));
     const coordLog: string[] = [];
-    const coord = cli(['eval', model, ...EVAL, '--results', join(dir, 'queued.jsonl'), '--queue', redis.url], coordLog);
+    const coord = cli(['eval', model, ...EVAL, '--results', join(dir, 'queued.jsonl'), '--queue', redis().url], coordLog);
     // kill -9 whichever worker starts a job first, while its job runs (a job process takes more than a second to start)
     let victim = -1;
     assert.ok(await waitFor(() => (victim = logs.findIndex((l) => l.some((x) => x.startsWith('start ')))) >= 0, 60_000), `a worker started a job: ${coordLog.join('\n')}`);
@@ -82,10 +59,10 @@ describe('eval through the queue (2 workers)', () => {
     assert.deepEqual(await blobKeys(), [], 'the model blob is deleted after the run');
     // a rerun finds every cell stored: nothing is sent
     const again: string[] = [];
-    assert.equal(await exited(cli(['eval', model, ...EVAL, '--results', join(dir, 'queued.jsonl'), '--queue', redis.url], again)), 0, again.join('\n'));
+    assert.equal(await exited(cli(['eval', model, ...EVAL, '--results', join(dir, 'queued.jsonl'), '--queue', redis().url], again)), 0, again.join('\n'));
     assert.equal(outcome(join(dir, 'queued.jsonl')).length, 7);
     // a deterministic failure on a worker (no such model there) is final after one attempt, with its code
-    const ex = await queueExecutor({ url: parseQueueUrl(redis.url), run: join(dir, 'bad'), artifacts: dir });
+    const ex = await queueExecutor({ url: parseQueueUrl(redis().url), run: join(dir, 'bad'), artifacts: dir });
     const spec = { kind: 'on-the-fly' as const, data: 'mnist', corruptions: [], severities: [], seed: 0, batch: 32, limit: 60 };
     const source = openEvalSource(spec);
     try {
@@ -99,7 +76,7 @@ describe('eval through the queue (2 workers)', () => {
       await ex.close();
       await source.close();
     }
-    const bad = (await queueStatus(parseQueueUrl(redis.url))).runs.find((r) => r.run === join(dir, 'bad'));
+    const bad = (await queueStatus(parseQueueUrl(redis().url))).runs.find((r) => r.run === join(dir, 'bad'));
     assert.deepEqual(bad?.failed, [{ label: 'bad model', code: 'EVAL_MODEL_MISSING', attempts: 1 }]);
 
     for (const w of ws) if (alive(w.pid as number)) w.kill('SIGTERM');

@@ -4,11 +4,9 @@
  * Redis); the records equal the local eval's, and a worker whose tree differs refuses with JOB_DATA_MISMATCH.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import jpeg from 'jpeg-js';
 import { ActbenchError } from '../../src/errors.js';
 import { cellsIdentity, openEvalSource, specRoot, type EvalSourceSpec } from '../../src/jobs/kinds/eval-cells.js';
@@ -17,13 +15,10 @@ import { parseQueueUrl } from '../../src/jobs/queue/url.js';
 import type { EvalRecord } from '../../src/results/store.js';
 import { rng } from '../helpers.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
-import { startRedis, type TestRedis } from './redis-server.js';
 import { alive } from './wait.js';
-import { cliProcs } from './procs.js';
+import { queueTestbed } from './testbed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-imagenet-c-'));
-let redis: TestRedis;
-const { cli, exited, killAll } = cliProcs();
+const { dir, redis, cli, exited } = queueTestbed('queue-imagenet-c');
 const H = 8;
 const W = 8;
 const CLASSES = ['n01443537', 'n01491361', 'n01494475'];
@@ -41,8 +36,7 @@ function jpg(file: string, seed: number): void {
 }
 const file = (root: string, c: number, k: number) => join(root, CLASSES[c], `ILSVRC2012_val_${String(1 + c * PER_CLASS + k).padStart(8, '0')}.JPEG`);
 
-before(async () => {
-  redis = await startRedis();
+before(() => {
   CELLS.forEach(([c, s], cell) => CLASSES.forEach((_, cl) => {
     for (let k = 0; k < PER_CLASS; k++) {
       mkdirSync(join(tree, c, String(s), CLASSES[cl]), { recursive: true });
@@ -55,11 +49,6 @@ before(async () => {
   });
   writeFileSync(model, tinyModel({ c: 3, h: H, w: W, classes: 3, weight: (p, k) => Math.sin(p * 0.37 + k * 1.3) }));
 });
-after(async () => {
-  killAll();
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 
 const outcome = (f: string) =>
@@ -71,9 +60,9 @@ const outcome = (f: string) =>
 describe('eval --imagenet-c through the queue', () => {
   it('the records equal the local eval, through --artifacts and through Redis; another tree is refused', async () => {
     const wlog: string[] = [];
-    const w = cli(['worker', '--queue', redis.url, '--concurrency', '2', '--artifacts', dir, '--lock-ms', '1500'], wlog);
+    const w = cli(['worker', '--queue', redis().url, '--concurrency', '2', '--artifacts', dir, '--lock-ms', '1500'], wlog);
     const EVAL = ['eval', model, '--imagenet-c', tree, '--data', `folder:${val}`, '--severity', '1-3', '--ep', 'cpu'];
-    const runs: Record<string, string[]> = { local: [], shared: ['--queue', redis.url, '--artifacts', dir], redis: ['--queue', redis.url] };
+    const runs: Record<string, string[]> = { local: [], shared: ['--queue', redis().url, '--artifacts', dir], redis: ['--queue', redis().url] };
     for (const [name, extra] of Object.entries(runs)) {
       const l: string[] = [];
       assert.equal(await exited(cli([...EVAL, '--results', join(dir, `${name}.jsonl`), ...extra], l)), 0, `${name}: ${l.join('\n')}\n${wlog.join('\n')}`);
@@ -90,7 +79,7 @@ describe('eval --imagenet-c through the queue', () => {
     const identity = cellsIdentity(source, specRoot(spec), 6, 8);
     await source.close();
     appendFileSync(file(join(tree, 'fog', '3'), 1, 2), Buffer.from([0]));
-    const ex = await queueExecutor({ url: parseQueueUrl(redis.url), run: join(dir, 'mismatch'), artifacts: dir });
+    const ex = await queueExecutor({ url: parseQueueUrl(redis().url), run: join(dir, 'mismatch'), artifacts: dir });
     try {
       await assert.rejects(ex.run('eval-cells', { model, source: spec, from: 6, to: 8, identity, ep: 'cpu', optLevel: 'all' }, { label: 'other tree' }), (e: unknown) => {
         assert.ok(e instanceof ActbenchError, String(e));

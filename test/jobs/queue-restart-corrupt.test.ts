@@ -4,26 +4,16 @@
  * logs show every shard was corrupted exactly once.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { describe, it } from 'node:test';
 import { executions, harness } from './restart.js';
 import { alive } from './wait.js';
+import { queueTestbed } from './testbed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-restart-corrupt-'));
-let redis: TestRedis;
-const { cli, exited, worker, killAndRestart, killAll } = harness(() => redis.url, dir);
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  killAll();
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const bed = queueTestbed('queue-restart-corrupt');
+const { dir, redis, blobKeys, cli, exited, worker } = bed;
+const { killAndRestart } = harness(bed);
 
 describe('the corrupt coordinator killed -9 and restarted', () => {
   it('corrupt --queue (shards through Redis): byte-identical files, no job redone', async () => {
@@ -33,17 +23,12 @@ describe('the corrupt coordinator killed -9 and restarted', () => {
     const CORRUPT = ['corrupt', '--data', 'mnist', '--limit', '40', '--corruptions', 'gaussian_noise,motion_blur', '--severity', '1,3', '--seed', '3'];
     const l: string[] = [];
     assert.equal(await exited(cli([...CORRUPT, '--out', join(dir, 'c-local')], l)), 0, l.join('\n'));
-    const coords = await killAndRestart([...CORRUPT, '--out', join(dir, 'c-queued'), '--queue', redis.url], logs, 1);
+    const coords = await killAndRestart([...CORRUPT, '--out', join(dir, 'c-queued'), '--queue', redis().url], logs, 1);
     const files = readdirSync(join(dir, 'c-local')).sort();
     assert.deepEqual(files, ['gaussian_noise.npy', 'labels.npy', 'manifest.json', 'motion_blur.npy']);
     assert.deepEqual(readdirSync(join(dir, 'c-queued')).sort(), files, 'no partial, progress or shard file left');
     for (const f of files) assert.ok(readFileSync(join(dir, 'c-queued', f)).equals(readFileSync(join(dir, 'c-local', f))), `${f} is byte-identical`);
-    const c = new Redis(redis.port, '127.0.0.1');
-    try {
-      assert.deepEqual(await c.keys('actbench:blob:*'), [], 'no shard blob left in Redis');
-    } finally {
-      c.disconnect();
-    }
+    assert.deepEqual(await blobKeys(), [], 'no shard blob left in Redis');
     const { starts, dones } = executions(logs);
     assert.equal(dones.size, 4, `4 shards:\n${[...dones.keys()].join('\n')}\n${coords.flat().join('\n')}`);
     for (const [label, n] of [...starts, ...dones]) assert.equal(n, 1, `${label} ran once`);

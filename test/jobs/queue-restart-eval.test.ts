@@ -4,10 +4,9 @@
  * eval's, each cell once, and the workers' logs show every job ran exactly once.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { EvalRecord } from '../../src/results/store.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 import { evaluateModelAsJobs } from '../../src/api/eval-jobs.js';
@@ -15,23 +14,17 @@ import type { Executor } from '../../src/jobs/executor.js';
 import { jobKey } from '../../src/jobs/key.js';
 import { evalCells, openEvalSource, type EvalCellsInput, type EvalSourceSpec } from '../../src/jobs/kinds/eval-cells.js';
 import { ResultsStore } from '../../src/results/store.js';
-import { startRedis, type TestRedis } from './redis-server.js';
 import { executions, harness } from './restart.js';
 import { alive } from './wait.js';
+import { queueTestbed } from './testbed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-restart-eval-'));
-let redis: TestRedis;
-const { cli, exited, worker, killAndRestart, killAll } = harness(() => redis.url, dir);
+const bed = queueTestbed('queue-restart-eval');
+const { dir, redis, cli, exited, worker } = bed;
+const { killAndRestart } = harness(bed);
 const model = join(dir, 'models', 'tiny.onnx');
-before(async () => {
-  redis = await startRedis();
+before(() => {
   mkdirSync(join(dir, 'models'));
   writeFileSync(model, tinyModel({ c: 1, h: 28, w: 28, classes: 10, weight: (p, k) => Math.sin(p * 0.07 + k * 0.3) / 40 }));
-});
-after(async () => {
-  killAll();
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** What must not depend on where and when a cell ran. */
@@ -49,7 +42,7 @@ describe('the eval coordinator killed -9 and restarted', () => {
     const EVAL = ['--data', 'mnist', '--limit', '40', '--corruptions', 'gaussian_noise,fog,contrast,pixelate', '--severity', '1,3,5', '--ep', 'cpu', '--batch', '40'];
     const localLog: string[] = [];
     assert.equal(await exited(cli(['eval', model, ...EVAL, '--results', join(dir, 'local.jsonl')], localLog)), 0, localLog.join('\n'));
-    const coords = await killAndRestart(['eval', model, ...EVAL, '--results', join(dir, 'queued.jsonl'), '--queue', redis.url], logs, 1);
+    const coords = await killAndRestart(['eval', model, ...EVAL, '--results', join(dir, 'queued.jsonl'), '--queue', redis().url], logs, 1);
     const queued = outcome(join(dir, 'queued.jsonl'));
     assert.equal(queued.length, 13, 'every cell once');
     assert.deepEqual(queued, outcome(join(dir, 'local.jsonl')));

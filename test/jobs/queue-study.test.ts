@@ -3,52 +3,37 @@
  * same weights and accuracies as the same jobs on the local executor, and its results hold each cell once.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runStudy } from '../../src/api/study.js';
 import { readManifest } from '../../src/api/train.js';
 import { localExecutor } from '../../src/jobs/executor.js';
 import { queueStatus } from '../../src/jobs/queue/status.js';
 import { parseQueueUrl } from '../../src/jobs/queue/url.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { queueTestbed } from './testbed.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-study-'));
-let redis: TestRedis;
-const workers: ChildProcess[] = [];
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, redis, cli, exited } = queueTestbed('queue-study');
 
 describe('study through the queue (2 workers)', () => {
   it('trains the same models as the local executor; every result cell once; SIGTERM lets a worker finish its job', async () => {
     const acts = ['relu', 'silu'];
     const study = runStudy({
       data: 'mnist', model: 'mlp', acts, seeds: [1], epochs: 1, limitTrain: 200, testImages: 20,
-      out: join(dir, 'queued', 'report'), modelsDir: join(dir, 'queued', 'models'), queue: redis.url, artifacts: dir,
+      out: join(dir, 'queued', 'report'), modelsDir: join(dir, 'queued', 'models'), queue: redis().url, artifacts: dir,
     });
     study.catch(() => {}); // awaited below; this only keeps an early rejection from being reported as unhandled
     // the workers start with the trainings already waiting, so each takes one at once: a SIGTERM at its first
     // job must be handled however early the job starts (a worker once took a job before its handler was in)
-    const url = parseQueueUrl(redis.url);
+    const url = parseQueueUrl(redis().url);
     const waiting = async () => (await queueStatus(url)).runs.reduce((n, x) => n + x.counts.waiting, 0);
     for (let t = Date.now(); (await waiting()) < acts.length; await new Promise((r) => setTimeout(r, 100))) {
       assert.ok(Date.now() - t < 120_000, 'the study queued no trainings within 2 minutes');
     }
     const logs: string[][] = [[], []];
-    for (let k = 0; k < 2; k++) {
-      const w: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-      w.stderr?.on('data', (d: Buffer) => logs[k].push(...d.toString().split('\n').filter(Boolean)));
-      workers.push(w);
-    }
-    const exits = workers.map((w) => new Promise<number | null>((res) => w.once('exit', (c) => res(c))));
+    // the default lock time: a worker stopping gracefully must not need a short one
+    const workers = logs.map((log) => cli(['worker', '--queue', redis().url, '--concurrency', '1', '--artifacts', dir], log));
+    const exits = workers.map(exited);
     // the first worker to start a job gets SIGTERM: it finishes that job, takes no other, and exits 0
     let stopped = -1;
     const watch = setInterval(() => {

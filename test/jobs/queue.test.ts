@@ -4,9 +4,8 @@
  * killed with -9 and resumed — equal to the local search, with no duplicated or missing records.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runSearch } from '../../src/api/search.js';
@@ -18,21 +17,16 @@ import { parseQueueUrl, redact } from '../../src/jobs/queue/url.js';
 import type { SearchState } from '../../src/search/evolution.js';
 import { freePort, startRedis, type TestRedis } from './redis-server.js';
 import { alive, waitFor } from './wait.js';
-import { cliProcs } from './procs.js';
+import { queueTestbed } from './testbed.js';
 import { coded } from '../coded.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'actbench-queue-'));
-let redis: TestRedis;
+const { dir, redis, cli, exited } = queueTestbed('queue');
+// a second server, with a password
 let locked: TestRedis;
-const { cli, exited, killAll } = cliProcs();
 before(async () => {
-  [redis, locked] = await Promise.all([startRedis(), startRedis({ password: 's3cr:et' })]);
+  locked = await startRedis({ password: 's3cr:et' });
 });
-after(async () => {
-  killAll();
-  await Promise.all([redis?.stop(), locked?.stop()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => locked?.stop());
 
 
 describe('queue URLs', () => {
@@ -99,12 +93,12 @@ const outcome = (s: SearchState) => s.history.map(({ seconds: _s, ...c }) => c);
 describe('search through the queue (2 workers)', () => {
   it('a worker killed -9 mid-job and the coordinator killed -9 and resumed: the same candidates and fitness as the local search', async () => {
     const local = await runSearch({ ...RECIPE, out: join(dir, 'local') });
-    const worker = (n: number, log: string[]) => cli(['worker', '--queue', redis.url, '--concurrency', '1', '--artifacts', dir, '--lock-ms', '1500'], log).once('exit', () => log.push(`exited ${n}`));
+    const worker = (n: number, log: string[]) => cli(['worker', '--queue', redis().url, '--concurrency', '1', '--artifacts', dir, '--lock-ms', '1500'], log).once('exit', () => log.push(`exited ${n}`));
     const logs: string[][] = [[], [], []];
     const w0 = worker(0, logs[0]);
     const w1 = worker(1, logs[1]);
     const out = join(dir, 'queued');
-    const args = ['search', ...FLAGS, '--out', out, '--queue', redis.url, '--artifacts', dir];
+    const args = ['search', ...FLAGS, '--out', out, '--queue', redis().url, '--artifacts', dir];
     const coordLog: string[] = [];
     const c1 = cli(args, coordLog);
     // kill -9 whichever worker starts a job first, while it runs; start a replacement
@@ -148,16 +142,16 @@ describe('search through the queue (2 workers)', () => {
       assert.ok(existsSync(join(out, 'candidates', id, 'manifest.json')), id);
       assert.equal(readFileSync(join(out, 'candidates', id, 'log.jsonl'), 'utf8').trim().split('\n').length, 1, `epoch rows of ${id}`);
     }
-    const s = await queueStatus(parseQueueUrl(redis.url));
+    const s = await queueStatus(parseQueueUrl(redis().url));
     const run = s.runs.find((r) => r.run === out);
     assert.ok(run, JSON.stringify(s));
     assert.deepEqual({ ...run.counts }, { waiting: 0, active: 0, delayed: 0, failed: 0, completed: trained.length + 1 });
     // a deterministic failure is final after one attempt and keeps its code, through the queue and in its status
-    const ex = await queueExecutor({ url: parseQueueUrl(redis.url), run: join(dir, 'bad'), artifacts: dir });
+    const ex = await queueExecutor({ url: parseQueueUrl(redis().url), run: join(dir, 'bad'), artifacts: dir });
     const bad = { model: 'no_such_model', act: 'relu', data: 'mnist', seed: 1, out: join(dir, 'bad', 'run'), recipe: { epochs: 1 } };
     await assert.rejects(ex.run('train-run', { train: bad }, { label: 'bad model' }), coded('MODEL_UNKNOWN', /^bad model: /));
     await ex.close();
-    const badRun = (await queueStatus(parseQueueUrl(redis.url))).runs.find((r) => r.run === join(dir, 'bad'));
+    const badRun = (await queueStatus(parseQueueUrl(redis().url))).runs.find((r) => r.run === join(dir, 'bad'));
     assert.deepEqual(badRun?.failed, [{ label: 'bad model', code: 'MODEL_UNKNOWN', attempts: 1 }]);
     for (const w of [w0, w1, w2]) if (alive(w.pid as number)) w.kill('SIGTERM');
     await Promise.all([w0, w1, w2].map(exited));

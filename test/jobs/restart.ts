@@ -3,12 +3,11 @@
  * workers' logs, and "kill -9 the coordinator mid-run, let a job finish while it is down, restart it".
  */
 import assert from 'node:assert/strict';
-import { cliProcs } from './procs.js';
+import type { QueueTestbed } from './testbed.js';
 import { waitFor } from './wait.js';
 
-export function harness(url: () => string, artifacts: string) {
-  const { cli, exited, worker: startWorker, killAll } = cliProcs();
-  const worker = (log: string[]) => startWorker(url(), artifacts, log);
+export function harness(bed: QueueTestbed) {
+  const { cli, exited } = bed;
   const doneCount = (logs: string[][]) => logs.flat().filter((l) => l.startsWith('done ')).length;
 
   /**
@@ -27,7 +26,7 @@ export function harness(url: () => string, artifacts: string) {
     return [first, second];
   }
 
-  return { cli, exited, worker, killAndRestart, killAll };
+  return { killAndRestart };
 }
 
 /** How many times each job label was started and finished, over every worker's log. */
