@@ -6,16 +6,7 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ActbenchError } from '../errors.js';
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidAlive } from '../util/pid.js';
 
 /** Remove `.tmp-*` and `.old-*` leftovers of dead processes under `root`; returns what was removed. */
 export function removeStale(root: string): string[] {
@@ -23,7 +14,7 @@ export function removeStale(root: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(root)) {
     const m = /^\.(tmp|old)-[a-z]+-(\d+)-/.exec(name);
-    if (m && !alive(Number(m[2]))) {
+    if (m && !pidAlive(Number(m[2]))) {
       rmSync(join(root, name), { recursive: true, force: true });
       removed.push(name);
     }
@@ -65,7 +56,7 @@ export function lock(target: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(path, 'utf8').trim());
-      if (alive(pid) && pid !== process.pid) {
+      if (pidAlive(pid) && pid !== process.pid) {
         throw new ActbenchError('TF_SETUP_BUSY', `another setup (pid ${pid}) is installing into ${target}; wait for it or remove ${path} if it is gone`, { file: path });
       }
       rmSync(path, { force: true });

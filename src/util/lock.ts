@@ -8,21 +8,13 @@ import { ensureDir } from './mkdir.js';
 import { dirname, join } from 'node:path';
 import { ActbenchError } from '../errors.js';
 import { onExit } from './signals.js';
+import { pidAlive } from './pid.js';
 
 export const LOCK_FILE = '.actbench.lock';
 
 export interface DirLock {
   dir: string;
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const held = new Map<string, number>();
@@ -64,7 +56,7 @@ export function lockFile(file: string, what: string, dir: string): DirLock {
       } catch {
         // vanished between open and read: retry
       }
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+      if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
         throw new ActbenchError('OUTPUT_LOCKED', `${what} ${dir} is in use by process ${owner} (lock ${file}); wait for it or stop it`, { file });
       }
       rmSync(file, { force: true }); // stale: its owner died

@@ -1,12 +1,5 @@
 /** Small helpers for the process tests. */
-export const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+export { pidAlive as alive } from '../../src/util/pid.js';
 
 export async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;

@@ -7,7 +7,7 @@
  * check in the other workers puts them back in the queue, and the job kinds are idempotent (a training
  * resumes from its checkpoint), so the result equals an uninterrupted run's.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
@@ -16,6 +16,7 @@ import type { BackendRequest } from '../../train/backend.js';
 import { ENTRY } from '../executor.js';
 import type { EntryRequest } from '../entry.js';
 import { runJob } from '../runner.js';
+import { pidAlive } from '../../util/pid.js';
 import { BlobStore } from './blobs.js';
 import { bullConnection, checkQueue, redisClient } from './connection.js';
 import { encodeFailure, isTransient, QUEUE_NAME, type QueuedJob, type Transfer } from './names.js';
@@ -39,8 +40,24 @@ export interface RunningWorker {
   closed: Promise<void>;
 }
 
+/** A job's scratch directory: the prefix, the worker's pid, a random part. */
+const SCRATCH_PREFIX = 'actbench-job-';
+
+/** Scratch directories of workers that died without cleaning up (kill -9, a lost machine): removed on start. */
+export function sweepScratch(dir = tmpdir()): string[] {
+  const gone: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    gone.push(name);
+  }
+  return gone;
+}
+
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkQueue(o.url);
+  sweepScratch();
   const log = o.log ?? (() => {});
   const cwd = resolve(o.artifacts ?? process.cwd());
   const lockDuration = o.lockMs ?? 30000;
@@ -51,7 +68,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       const { kind, input, label, transfer } = job.data;
       log(`start ${label} (attempt ${job.attemptsMade + 1})`);
       // files through Redis: the job runs in a scratch directory holding its input blobs, and its outputs go back as blobs
-      const scratch = transfer ? mkdtempSync(join(tmpdir(), 'actbench-job-')) : undefined;
+      const scratch = transfer ? mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`)) : undefined;
       try {
         if (transfer && scratch) await placeBlobs(blobs, transfer, scratch);
         const result = await runJob<EntryRequest, unknown>(ENTRY, { kind, input, ctx: { backend: o.backend } }, { label, cwd: scratch ?? cwd, detached: true, log: (l) => log(`  ${l}`) });
