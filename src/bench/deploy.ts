@@ -183,7 +183,8 @@ async function benchSettings(paths: Record<string, string>, log: (l: string) => 
     for (let j = 0; j < configs.length; j++) {
       const c = configs[(j + r) % configs.length];
       const cpu0 = process.cpuUsage();
-      const recs = await benchModels(Object.values(paths), { ep: 'cpu', batches: [1, BATCH], warmup: 3, reps: 8, threads: c.threads, spinning: c.spinning, memory: false });
+      // one turn per model (rounds: 1): this loop rotates the configurations
+      const recs = await benchModels(Object.values(paths), { ep: 'cpu', batches: [1, BATCH], warmup: 3, reps: 8, rounds: 1, threads: c.threads, spinning: c.spinning, memory: false });
       const cpu = process.cpuUsage(cpu0);
       const imgs = recs.reduce((a, b) => a + b.batch * (b.reps + b.warmup), 0);
       for (const b of recs) {
@@ -314,7 +315,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
     '# Deployed speed: ResNet-20 per activation against PyTorch\'s export',
     '',
     `ResNet-20 (CIFAR, random weights seed 0, BatchNorm statistics set to non-trivial values), exported by actbench with \`--target ${r.target}\` for ${DEPLOY_ACTS.join(', ')}${'version' in r.torch ? `, and the same ReLU network (same weights) rebuilt in PyTorch ${r.torch.version} and exported by \`torch.onnx.export\` (opset 17; max |Δ logit| against actbench's ReLU export ${r.torch.maxAbsDiff.toExponential(1)} on 8 images)` : ` (PyTorch anchor skipped: ${r.torch.skipped})`}.`,
-    `All models in **one interleaved \`benchModels\` run** (the order rotated every round), CPU provider, session defaults: graph optimisation ${relu?.optLevel ?? DEFAULT_OPT_LEVEL}, ${threads} intra-op thread(s), spinning ${spin ? 'on' : 'off'}; ${relu?.warmup} warm-up and ${relu?.reps} timed runs per batch size.`,
+    `All models in **one \`benchModels\` run**: each model timed alone in its turn (its session open only then: an idle session's spinning threads would take the cores of the next), the order rotated every round, CPU provider, session defaults: graph optimisation ${relu?.optLevel ?? DEFAULT_OPT_LEVEL}, ${threads} intra-op thread(s), spinning ${spin ? 'on' : 'off'}; ${relu?.warmup} warm-up and ${relu?.reps} timed runs at batch ${relu?.batch} (more at small batches).`,
     '',
     `- machine: ${machineLine(r.machine)}`,
     `- load average (1/5/15 min) before: ${r.load.before.map((v) => fx(v, 1)).join(' / ')}, after: ${r.load.after.map((v) => fx(v, 1)).join(' / ')} — the machine is shared: **ratios are same-run**, absolute speeds are not comparable across runs`,

@@ -32,8 +32,17 @@ export interface ModelBenchOptions {
   inputShape?: [number, number, number];
   /** a float input's layout (data/preprocess.ts): nchw (default) or nhwc */
   layout?: 'nchw' | 'nhwc';
+  /** rounds of turns (each model alone in its turn, the order rotated): default DEFAULT_ROUNDS, at most reps */
+  rounds?: number;
   onProgress?: (done: number, total: number) => void;
 }
+
+/** Rounds of turns in benchModels: each a session creation per model, so a few. */
+export const DEFAULT_ROUNDS = 5;
+/** A turn runs a small batch at least this long (so a 0.2 ms model gets hundreds of timed runs), … */
+const MIN_BLOCK_MS = 50;
+/** … and at most this many runs. */
+const MAX_BLOCK_RUNS = 2000;
 
 export async function benchModels(paths: string[], o: ModelBenchOptions = {}): Promise<BenchRecord[]> {
   const batches = o.batches ?? [1, 8, 32, 128];
@@ -60,40 +69,69 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   if (o.memory ?? true) {
     for (const { path, contract } of checked) memory.set(path, { ...measureMemory(path, contract, Math.max(...batches), sessionOpts), parameters: countParameters(path) });
   }
-  const entries: { path: string; info: ReturnType<typeof readModelInfo>; contract: ModelContract; s: SessionInfo; firstRunMs: number; rssMiB: number; gpuMiB?: number; times: Map<number, number[]> }[] = [];
-  for (const { path, info, contract } of checked) {
-    const rss0 = process.memoryUsage().rss;
-    const s = await createSession(path, sessionOpts);
-    const first = feed(contract, contract.batch ?? 1);
-    const t0 = performance.now();
-    try {
-      await s.session.run({ [contract.inputName]: first });
-    } catch (e) {
-      throw new ActbenchError('MODEL_RUN_FAILED', `${path}: onnxruntime could not run the model on input [${first.dims.join(', ')}]: ${(e as Error).message.split('\n')[0]}`, { file: path, field: contract.inputName });
-    }
-    const firstRunMs = performance.now() - t0;
-    await probeClasses(s, contract); // the output is [N, K]
-    entries.push({ path, info, contract, s, firstRunMs, rssMiB: (process.memoryUsage().rss - rss0) / 2 ** 20, gpuMiB: gpuBase === undefined ? undefined : (gpuMemoryMiB() ?? gpuBase) - gpuBase, times: new Map(batches.map((b) => [b, []])) });
-  }
+  // Each model runs alone: its session exists only for its own block of runs. Sessions left open side by side
+  // interfere — an idle session's intra-op threads keep spinning for tens of milliseconds after its run (ORT's
+  // spin-wait), taking cores from the next one: on 2 cores six interleaved open sessions read half their
+  // alone throughput. The models still take turns in rounds (order rotated), so a drift of the machine's speed
+  // spreads over all of them.
+  const rounds = Math.max(1, Math.min(reps, o.rounds ?? DEFAULT_ROUNDS));
+  const perRound = Math.ceil(reps / rounds);
+  const entries = checked.map((c) => ({ ...c, s: undefined as SessionInfo | undefined, createMs: 0, firstRunMs: 0, rssMiB: 0, gpuMiB: undefined as number | undefined, times: new Map(batches.map((b) => [b, [] as number[]])) }));
   const feeds = entries.map((e) => new Map(batches.map((n) => [n, feed(e.contract, n)])));
-  for (const [k, e] of entries.entries()) for (const b of batches) for (let i = 0; i < warmup; i++) await e.s.session.run({ [e.contract.inputName]: feeds[k].get(b) as ort.Tensor });
-  const total = reps * entries.length * batches.length;
+  const total = rounds * entries.length * batches.length;
   let done = 0;
-  for (let r = 0; r < reps; r++) {
+  for (let r = 0; r < rounds; r++) {
     for (let j = 0; j < entries.length; j++) {
       const k = (j + r) % entries.length; // rotate the order every round
       const e = entries[k];
-      for (const b of batches) {
-        const t0 = process.hrtime.bigint();
-        await e.s.session.run({ [e.contract.inputName]: feeds[k].get(b) as ort.Tensor });
-        e.times.get(b)?.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        o.onProgress?.(++done, total);
+      const run = (input: ort.Tensor) => (e.s as SessionInfo).session.run({ [e.contract.inputName]: input });
+      const rss0 = process.memoryUsage().rss;
+      const s = await createSession(e.path, sessionOpts);
+      try {
+        if (r === 0) {
+          e.s = s;
+          e.createMs = s.createMs;
+          const first = feed(e.contract, e.contract.batch ?? 1);
+          const t0 = performance.now();
+          try {
+            await s.session.run({ [e.contract.inputName]: first });
+          } catch (err) {
+            throw new ActbenchError('MODEL_RUN_FAILED', `${e.path}: onnxruntime could not run the model on input [${first.dims.join(', ')}]: ${(err as Error).message.split('\n')[0]}`, { file: e.path, field: e.contract.inputName });
+          }
+          e.firstRunMs = performance.now() - t0;
+          await probeClasses(s, e.contract); // the output is [N, K]
+          e.rssMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
+          e.gpuMiB = gpuBase === undefined ? undefined : (gpuMemoryMiB() ?? gpuBase) - gpuBase;
+        }
+        e.s = s;
+        for (const b of batches) {
+          const input = feeds[k].get(b) as ort.Tensor;
+          // warm-up in every block (a fresh session's first runs allocate); its last run sizes the block
+          let last = 0;
+          for (let i = 0; i < (r === 0 ? warmup : Math.min(warmup, 2)) || last === 0; i++) {
+            const t0 = performance.now();
+            await run(input);
+            last = performance.now() - t0;
+          }
+          // small batches run more often per block, so their quantiles rest on enough runs
+          const n = Math.min(MAX_BLOCK_RUNS, Math.max(perRound, Math.ceil(MIN_BLOCK_MS / Math.max(last, 1e-3))));
+          const t = e.times.get(b) as number[];
+          for (let i = 0; i < n; i++) {
+            const t0 = process.hrtime.bigint();
+            await run(input);
+            t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          }
+          o.onProgress?.(++done, total);
+        }
+      } finally {
+        await s.session.release();
       }
     }
   }
   const prov = { actbench: packageVersion(), machine: machineLine(machineInfo()), time: new Date().toISOString() };
   const records: BenchRecord[] = [];
   for (const e of entries) {
+    const info = e.s as SessionInfo; // the last turn's session (released): its settings and provider
     const mem = memory.get(e.path);
     const gpu = mem?.gpu && 'name' in mem.gpu ? mem.gpu : undefined;
     for (const b of batches) {
@@ -103,15 +141,14 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
         kind: 'bench', model: e.path, modelHash: e.info.hash, activation: e.info.activation, batch: b,
         imagesPerSecond: (b * 1000) / quantile(t, 0.5),
         latencyMs: { p50: quantile(t, 0.5), p90: quantile(t, 0.9), p99: quantile(t, 0.99), mean: m, cv: t.length > 1 ? sampleStandardDeviation(t) / m : 0 },
-        sessionCreateMs: e.s.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB,
+        sessionCreateMs: e.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB,
         ...(gpu ? { gpuMemoryMiB: gpu.memoryMiB, gpuName: gpu.name } : e.gpuMiB !== undefined ? { gpuMemoryMiB: e.gpuMiB } : {}),
         ...(mem ? { peakRssMiB: mem.peakRssMiB, baseRssMiB: mem.baseRssMiB, arenaGrowthMiB: mem.arenaGrowthMiB, parameters: mem.parameters } : {}),
         ...(mem?.gpu && 'error' in mem.gpu ? { gpuMemoryNote: mem.gpu.error } : {}),
-        warmup, reps, provider: e.s.actualEp, requestedProvider: e.s.requestedEp, ...(e.s.fallbackReason ? { fallbackReason: e.s.fallbackReason } : {}),
-        optLevel: e.s.optLevel, ...(e.s.disabledOptimizers.length ? { disabledOptimizers: e.s.disabledOptimizers } : {}), spinning: e.s.spinning, intraOpThreads: e.s.intraOpThreads, onnxruntime: e.s.ortVersion, provenance: prov,
+        warmup, reps: t.length, provider: info.actualEp, requestedProvider: info.requestedEp, ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+        optLevel: info.optLevel, ...(info.disabledOptimizers.length ? { disabledOptimizers: info.disabledOptimizers } : {}), spinning: info.spinning, intraOpThreads: info.intraOpThreads, onnxruntime: info.ortVersion, provenance: prov,
       });
     }
-    await e.s.session.release();
   }
   return records;
 }

@@ -304,9 +304,16 @@ export function robustnessMarkdown(o: ReportInput): string {
     const memNote = peak
       ? `Peak memory: peak RSS of a fresh process per model that creates the session and runs batch ${big} (Node and onnxruntime's library included${p.baseRssMiB !== undefined ? `, ${p.baseRssMiB.toFixed(0)} MiB before the session` : ''}).`
       : 'RSS growth is the resident memory added by creating and running the session in a process shared by all models (records without a fresh-process measurement).';
-    out.push(`Provider ${p.provider}${p.fallbackReason ? ` (requested ${p.requestedProvider}: ${p.fallbackReason})` : ''}, graph optimisation ${p.optLevel}${threads}, onnxruntime ${p.onnxruntime}, ${p.warmup} warm-up and ${p.reps} interleaved runs per batch size. ${memNote} Parameters: float elements of the exported model's initializers.${gpuNote ? ` GPU memory not read: ${gpuNote}.` : ''}`, '');
+    out.push(`Provider ${p.provider}${p.fallbackReason ? ` (requested ${p.requestedProvider}: ${p.fallbackReason})` : ''}, graph optimisation ${p.optLevel}${threads}, onnxruntime ${p.onnxruntime}, ${runsNote(o.bench)}. ${memNote} Parameters: float elements of the exported model's initializers.${gpuNote ? ` GPU memory not read: ${gpuNote}.` : ''}`, '');
   }
   if (o.plots.shapes) out.push('## The activations', '', `![activation shapes](${o.plots.shapes})`, '');
   out.push('## Machine and reproduction', '', `Machine: ${o.machine}.`, '', '```bash', ...o.reproduce, '```', '');
   return out.join('\n');
+}
+
+/** How the timings were taken (bench/models.ts benchModels): models alone in turns, and how many runs. */
+function runsNote(bench: readonly BenchRecord[]): string {
+  const reps = bench.map((b) => b.reps);
+  const span = Math.min(...reps) === Math.max(...reps) ? `${reps[0]}` : `${Math.min(...reps)}–${Math.max(...reps)}`;
+  return `each model timed alone in its turn (its session open only then, so no other session's threads spin beside it), the order rotated every round; ${bench[0]?.warmup} warm-up and ${span} timed runs per model and batch size (small batches: at least 50 ms of runs per turn)`;
 }
