@@ -1,5 +1,5 @@
 /**
- * `actbench bench` as a library call: benchmark ONNX models interleaved (src/bench/models.ts) and append one
+ * `actbench bench` as a library call: benchmark ONNX models in turns (src/bench/models.ts) and append one
  * record per model and batch size to a results store. The store is checked (a foreign file refused, a torn
  * tail repaired) before any timing, and written under its lock after.
  */

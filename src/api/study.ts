@@ -252,7 +252,7 @@ async function studyLocked(p: StudyPlan, o: StudyOptions, executor: Executor): P
     await evaluateModel(m, src, { ep: o.ep ?? 'auto', store, fidelity: { severities: [5], batches: 1 } });
   }
 
-  // 5. deployed speed, interleaved
+  // 5. deployed speed, the models in turns
   log(`bench ${models.length} models`);
   const benchRecords: BenchRecord[] = await benchModels(models, { batches: [1, 32, 128], warmup: 5, reps: 20, ep: o.ep ?? 'auto' });
   const storedBench = store.read().filter((r) => r.kind === 'bench');

@@ -1,7 +1,8 @@
 /**
  * Cost of each activation alone once deployed: onnxruntime latency of the standalone activation graph on
- * one tensor, and its node count, relative to ReLU. All sessions are created first and then run
- * interleaved round by round (rotating the order), so a drifting machine affects every activation alike.
+ * one tensor, and its node count, relative to ReLU. The activations take turns (the order rotated every
+ * turn), each alone: its session is open only for its turn, since an idle session's spinning threads take
+ * the cores of the next one (bench/models.ts); a drifting machine still affects every activation alike.
  */
 import * as ort from 'onnxruntime-node';
 import { quantile } from 'simple-statistics';
@@ -10,7 +11,8 @@ import { resolveActivation } from '../acts/define.js';
 import { lowerActivation } from '../acts/onnx.js';
 import { activationModel } from '../onnx/activation-model.js';
 import { SUPPORTED_OPSETS } from '../onnx/opsets.js';
-import { createSession, type EpName, type OptLevel, type SessionInfo } from '../runtime/session.js';
+import { PROCESS_WARMUP_MS } from './models.js';
+import { createSession, type EpName, type OptLevel } from '../runtime/session.js';
 import { machineInfo, machineLine, type MachineInfo } from './machine.js';
 
 export interface ActivationBenchOptions {
@@ -47,6 +49,9 @@ export interface ActivationBenchResult {
   machine: MachineInfo;
 }
 
+/** Turns per activation (each a fresh session). */
+const TURNS = 5;
+
 export async function benchActivations(o: ActivationBenchOptions = {}): Promise<ActivationBenchResult> {
   const shape = o.shape ?? [128, 64, 16, 16];
   const rounds = o.rounds ?? 20;
@@ -57,7 +62,7 @@ export async function benchActivations(o: ActivationBenchOptions = {}): Promise<
   const x = Float32Array.from({ length: n }, (_, k) => Math.sin(k * 12.9898) * 4);
   const feeds = { X: new ort.Tensor('float32', x, shape) };
 
-  interface Entry { name: string; variant: ActivationBenchRow['variant']; nodes: number; s: SessionInfo; times: number[] }
+  interface Entry { name: string; variant: ActivationBenchRow['variant']; nodes: number; model: Uint8Array; times: number[] }
   const entries: Entry[] = [];
   for (const name of names) {
     const def = resolveActivation(name);
@@ -70,23 +75,33 @@ export async function benchActivations(o: ActivationBenchOptions = {}): Promise<
         const cur = activationModel(def, { shape, opset, cudaSafe: false });
         if (Buffer.from(prev).equals(Buffer.from(cur))) continue;
       }
-      const s = await createSession(activationModel(def, { shape, opset, cudaSafe }), {
-        ep: o.ep ?? 'cpu',
-        optLevel: o.optLevel ?? 'basic',
-        ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}),
-      });
-      entries.push({ name, variant, nodes, s, times: [] });
+      entries.push({ name, variant, nodes, model: activationModel(def, { shape, opset, cudaSafe }), times: [] });
     }
   }
-  for (const e of entries) for (let k = 0; k < warmup; k++) await e.s.session.run(feeds);
-  const total = rounds * entries.length;
-  for (let r = 0; r < rounds; r++) {
+  const sessionOpts = { ep: o.ep ?? 'cpu', optLevel: o.optLevel ?? 'basic', ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}) } as const;
+  // `rounds` timed runs per activation, in a few turns (each a session creation and its warm-up)
+  const turns = Math.max(1, Math.min(rounds, TURNS));
+  const total = turns * entries.length;
+  let provider = 'cpu';
+  for (let t = 0; t < turns; t++) {
+    const n = Math.floor(rounds / turns) + (t < rounds % turns ? 1 : 0);
     for (let k = 0; k < entries.length; k++) {
-      const e = entries[(k + r) % entries.length];
-      const t0 = process.hrtime.bigint();
-      await e.s.session.run(feeds);
-      e.times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      o.onProgress?.(r * entries.length + k + 1, total);
+      const e = entries[(k + t) % entries.length];
+      const s = await createSession(e.model, sessionOpts);
+      provider = s.actualEp;
+      try {
+        // the very first turn also warms the process (as bench/models.ts does)
+        const until = performance.now() + (t === 0 && k === 0 ? PROCESS_WARMUP_MS : 0);
+        for (let i = 0; i < warmup || performance.now() < until; i++) await s.session.run(feeds);
+        for (let i = 0; i < n; i++) {
+          const t0 = process.hrtime.bigint();
+          await s.session.run(feeds);
+          e.times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      } finally {
+        await s.session.release();
+      }
+      o.onProgress?.(t * entries.length + k + 1, total);
     }
   }
   const relu = entries.find((e) => e.name === 'relu');
@@ -100,14 +115,13 @@ export async function benchActivations(o: ActivationBenchOptions = {}): Promise<
     minMs: Math.min(...e.times),
     relToRelu: quantile(e.times, 0.5) / reluP50,
   }));
-  for (const e of entries) await e.s.session.release();
   return {
     rows,
     shape,
     rounds,
     warmup,
     opset,
-    provider: entries[0]?.s.actualEp ?? 'cpu',
+    provider,
     optLevel: o.optLevel ?? 'basic',
     threads: o.threads,
     machine: machineInfo(),
@@ -120,7 +134,7 @@ export function activationBenchMarkdown(r: ActivationBenchResult, command: strin
     '# Activation cost in deployment (onnxruntime, activation alone)',
     '',
     `Each activation exported alone (\`actbench acts export NAME --shape ${r.shape.join(',')}\`), run on one`,
-    `[${r.shape.join(', ')}] float32 tensor. ${r.rounds} interleaved rounds after ${r.warmup} warm-up runs each; p50/p90 of`,
+    `[${r.shape.join(', ')}] float32 tensor. ${r.rounds} timed runs each, in turns: each activation alone in its turn (its session open only then), the order rotated, ${r.warmup} warm-up runs per turn; p50/p90 of`,
     'the per-run wall time around `session.run` (including the copy of the output into JS).',
     '',
     `- provider: ${r.provider}, graph optimisation: ${r.optLevel}, intra-op threads: ${r.threads ?? 'onnxruntime default (all cores)'}, opset ${r.opset}`,

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- deploy`: deployed speed of ResNet-20 per activation against PyTorch's own export of the
- * same ReLU network (torch.onnx.export, same weights), in one interleaved `benchModels` run with the session
+ * same ReLU network (torch.onnx.export, same weights), in one `benchModels` run (models alone in rotated turns) with the session
  * defaults; the thread/spinning settings the defaults were picked from; per-node onnxruntime profiles of
  * LayerAct and VeLU; achieved GFLOP/s against the machine's peak.
  */
@@ -174,7 +174,7 @@ function exportResnet20(act: string, target: ExportTarget, dir: string): { path:
   return { path, model };
 }
 
-/** Thread and spinning settings: rounds of short interleaved runs, the configuration order rotated each round. */
+/** Thread and spinning settings: rounds of short runs in turns, the configuration order rotated each round. */
 async function benchSettings(paths: Record<string, string>, log: (l: string) => void, rounds = 3): Promise<SettingsRow[]> {
   const configs = [1, 2].flatMap((threads) => [true, false].map((spinning) => ({ threads, spinning })));
   const acc = new Map<string, { p50: number[]; p99: number[]; cpu: number[] }>();
@@ -182,18 +182,14 @@ async function benchSettings(paths: Record<string, string>, log: (l: string) => 
   for (let r = 0; r < rounds; r++) {
     for (let j = 0; j < configs.length; j++) {
       const c = configs[(j + r) % configs.length];
-      const cpu0 = process.cpuUsage();
       // one turn per model (rounds: 1): this loop rotates the configurations
       const recs = await benchModels(Object.values(paths), { ep: 'cpu', batches: [1, BATCH], warmup: 3, reps: 8, rounds: 1, threads: c.threads, spinning: c.spinning, memory: false });
-      const cpu = process.cpuUsage(cpu0);
-      const imgs = recs.reduce((a, b) => a + b.batch * (b.reps + b.warmup), 0);
       for (const b of recs) {
         const key = `${c.threads}|${c.spinning}|${labelOf.get(b.model) ?? b.model}|${b.batch}`;
         const e = acc.get(key) ?? { p50: [], p99: [], cpu: [] };
         e.p50.push(b.latencyMs.p50);
         e.p99.push(b.latencyMs.p99);
-        // one CPU figure per configuration and round (the process's whole CPU time per image)
-        e.cpu.push((cpu.user + cpu.system) / 1000 / imgs);
+        e.cpu.push(b.cpuMsPerImage as number); // measured per model and batch over its timed runs
         acc.set(key, e);
       }
       log(`settings round ${r + 1}/${rounds}: ${c.threads} thread(s), spinning ${c.spinning ? 'on' : 'off'}`);
@@ -258,7 +254,7 @@ export async function benchDeploy(o: { log?: (l: string) => void; target?: Expor
     const settings = await benchSettings({ relu: byAct.relu, la_silu: byAct.la_silu }, log);
 
     // 4. per-node profiles, batch 128: this target, and the portable graph for reference
-    // all interleaved, so the floors computed from them (ReLU's against each activation's) share machine state
+    // in rotated turns, so the floors computed from them (ReLU's against each activation's) share machine state
     const toProfile: { activation: string; target: ExportTarget; path: string }[] = [];
     for (const act of PROFILED_ACTS) {
       toProfile.push({ activation: act, target, path: byAct[act] });
@@ -266,11 +262,11 @@ export async function benchDeploy(o: { log?: (l: string) => void; target?: Expor
     }
     const traced = await profileModels(toProfile.map((x) => x.path), { input: images(BATCH) }, { runs: 10, warmup: 2, session: { ep: 'cpu' } });
     const profiles: ProfileEntry[] = toProfile.map((x, k) => ({ activation: x.activation, target: x.target, profile: traced[k] }));
-    log(`profiled ${toProfile.length} models (interleaved)`);
+    log(`profiled ${toProfile.length} models (in turns)`);
 
-    // 5. the interleaved run, session defaults, CPU provider
+    // 5. the bench run (models alone in rotated turns), session defaults, CPU provider
     const paths = Object.keys(labels);
-    log(`bench ${paths.length} models (interleaved, defaults)`);
+    log(`bench ${paths.length} models (in turns, defaults)`);
     const records = await benchModels(paths, { ep: 'cpu' });
     for (const r of records) r.activation = labels[r.model] ?? r.activation;
 
@@ -343,7 +339,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
       lines.push(`| ${label} (${a}) ≤ ${limit}× the ReLU model's time | ${fx(v)}× | ${v <= limit ? 'yes' : 'no'} |`);
     }
   }
-  lines.push('', 'Time ratios are p50 latency at batch 128 over actbench ReLU\'s, from the same interleaved run.', '');
+  lines.push('', 'Time ratios are p50 latency at batch 128 over actbench ReLU\'s, from the same run.', '');
   const prof = (a: string) => r.profiles.find((p) => p.activation === a && p.target === r.target)?.profile;
   const reluProf = prof('relu');
   const floors = Object.entries(FLOOR_OPS).flatMap(([a, spec]) => {
@@ -352,7 +348,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
   });
   if (floors.length) {
     lines.push('### What bounds the rest', '');
-    lines.push(`From this run's per-node profiles (target ${r.target}, all profiled models interleaved; below): the profiled kernel time over ReLU's, and the floor — the model's own time in the work it shares with the ReLU model (convolutions, pools, the head) and in the nodes its function cannot do without on this runtime, over ReLU's kernel time: what would be left if every other node cost nothing. A better lowering can win only the reducible rest. Profiled ratios differ from the bench's (the profiler adds a cost per node, and these models have more nodes); the ReLU model's convolutions include its fused activations and residual additions.`, '');
+    lines.push(`From this run's per-node profiles (target ${r.target}, all profiled models in rotated turns; below): the profiled kernel time over ReLU's, and the floor — the model's own time in the work it shares with the ReLU model (convolutions, pools, the head) and in the nodes its function cannot do without on this runtime, over ReLU's kernel time: what would be left if every other node cost nothing. A better lowering can win only the reducible rest. Profiled ratios differ from the bench's (the profiler adds a cost per node, and these models have more nodes); the ReLU model's convolutions include its fused activations and residual additions.`, '');
     lines.push('| model | needed nodes | their ms / run | reducible ms / run | profiled ratio | floor |', '|---|---|---:|---:|---:|---:|');
     for (const { a, spec, f } of floors) lines.push(`| ${a} | ${spec.needed.join(', ')}${spec.reorders ? ', its layout reorders' : ''} | ${fx(f.neededMs)} | ${fx(f.reducibleMs)} | ${fx(f.ratio)}× | ${fx(f.floor)}× |`);
     lines.push('', ...floors.map(({ a, spec }) => `- ${a}: ${spec.why}.`), '');
@@ -383,7 +379,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
 
   // settings
   lines.push('## Thread and spinning settings', '');
-  lines.push('Three rounds of short interleaved runs per configuration (the order rotated each round), ReLU and LayerAct (la_silu), CPU provider; p50 and p99 are medians over the rounds; CPU ms per image is the process\'s CPU time (all threads) over the images it ran.', '');
+  lines.push('Three rounds of short runs per configuration (the order rotated each round, each model alone in its turn), ReLU and LayerAct (la_silu), CPU provider; p50 and p99 are medians over the rounds; CPU ms per image is the process\'s CPU time (all threads, user + system) over that model\'s timed runs at that batch, per image: spinning threads burn CPU while they wait.', '');
   lines.push('| intra-op threads | spinning | model | batch | p50 ms | p99 ms | CPU ms / image |', '|---:|---|---|---:|---:|---:|---:|');
   for (const s of [...r.settings].sort((a, b) => a.model.localeCompare(b.model) || a.batch - b.batch || a.threads - b.threads || Number(b.spinning) - Number(a.spinning))) {
     lines.push(`| ${s.threads} | ${s.spinning ? 'on' : 'off'} | ${s.model} | ${s.batch} | ${fx(s.p50, 3)} | ${fx(s.p99, 3)} | ${fx(s.cpuMsPerImage, 3)} |`);
@@ -398,7 +394,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
 
   // profiles
   lines.push('## Per-node profiles (onnxruntime profiler, batch 128)', '');
-  lines.push('Kernel time by op type as onnxruntime ran the optimised graph (after fusion: `FusedConv` is Conv with its activation fused, `com.microsoft` kernels appear under their op names), mean over 10 profiled runs after 2 warm-up runs, one session per model, the runs of all profiled models interleaved.', '');
+  lines.push('Kernel time by op type as onnxruntime ran the optimised graph (after fusion: `FusedConv` is Conv with its activation fused, `com.microsoft` kernels appear under their op names), mean over 10 profiled runs, in 5 turns per model (a session each, 2 warm-up runs, then 2 profiled), each model alone in its turn, the order rotated every round.', '');
   if (r.profilesBefore) lines.push(`### Before (${BEFORE_FILE}, an earlier run)`, '', ...r.profilesBefore.split('\n').filter((l) => !l.startsWith('# ')).map((l) => l.replace(/^### /, '#### ').replace(/^## /, '#### ')), '');
   lines.push(...profileSection(`### After: this commit's lowering (this run)`, r.profiles));
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');

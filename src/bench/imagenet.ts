@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- imagenet`: deployed speed of the ImageNet-scale zoo at 224×224 — ResNet-50 with relu,
  * la_silu (α = 0.1, the paper's ImageNet setting, applied by the model's defaults) and velu, exported by
- * actbench (uint8 NHWC input, normalisation inside the graph) and benchmarked interleaved in one
+ * actbench (uint8 NHWC input, normalisation inside the graph) and benchmarked in turns in one
  * `benchModels` run with the session defaults. Weights are random (seeded): speed does not depend on them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,7 +65,7 @@ export function imagenetBenchMarkdown(r: ImagenetBench, command: string): string
   const out = [
     `# Deployed speed at ImageNet scale: ${r.model}, 224×224`,
     '',
-    `${r.model} exported by actbench with each activation (random seeded weights, uint8 NHWC input with ImageNet's mean/std inside the graph, \`export --target ${r.target}\`), one interleaved \`benchModels\` run, CPU provider, graph optimisation \`${DEFAULT_OPT_LEVEL}\` and the other session defaults.`,
+    `${r.model} exported by actbench with each activation (random seeded weights, uint8 NHWC input with ImageNet's mean/std inside the graph, \`export --target ${r.target}\`), one \`benchModels\` run (each model alone in its turn, rotated over rounds), CPU provider, graph optimisation \`${DEFAULT_OPT_LEVEL}\` and the other session defaults.`,
     '',
     `Machine: ${r.machine}. Load average (1/5/15 min) ${r.load[0].map((v) => v.toFixed(1)).join('/')} at the start, ${r.load[1].map((v) => v.toFixed(1)).join('/')} at the end: other jobs shared the cores, so compare the rows with each other (same run), not with other machines.`,
     '',

@@ -1,7 +1,7 @@
 /**
- * `actbench bench MODEL.onnx…`: deployed speed of whole models. All sessions are created first (creation
- * and first-run time measured separately), then warm-up, then repetitions interleaved model by model and
- * batch by batch so a drifting machine affects all alike. Throughput at several batch sizes, latency
+ * `actbench bench MODEL.onnx…`: deployed speed of whole models. Each model runs alone in its turn (its
+ * session open only then; creation and first-run time taken in its first turn), the models rotating over
+ * rounds so a drifting machine affects all alike. Throughput at several batch sizes, latency
  * percentiles and CV at batch 1; memory per model in a fresh process first (memory.ts: peak RSS, arena
  * growth, GPU memory and device name under CUDA) and the parameter count.
  */
@@ -43,6 +43,8 @@ export const DEFAULT_ROUNDS = 5;
 const MIN_BLOCK_MS = 50;
 /** … and at most this many runs. */
 const MAX_BLOCK_RUNS = 2000;
+/** Untimed runs of the first turn at least this long: the first model timed must not pay for a cold process. */
+export const PROCESS_WARMUP_MS = 500;
 
 export async function benchModels(paths: string[], o: ModelBenchOptions = {}): Promise<BenchRecord[]> {
   const batches = o.batches ?? [1, 8, 32, 128];
@@ -76,7 +78,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   // spreads over all of them.
   const rounds = Math.max(1, Math.min(reps, o.rounds ?? DEFAULT_ROUNDS));
   const perRound = Math.ceil(reps / rounds);
-  const entries = checked.map((c) => ({ ...c, s: undefined as SessionInfo | undefined, createMs: 0, firstRunMs: 0, rssMiB: 0, gpuMiB: undefined as number | undefined, times: new Map(batches.map((b) => [b, [] as number[]])) }));
+  const entries = checked.map((c) => ({ ...c, s: undefined as SessionInfo | undefined, createMs: 0, firstRunMs: 0, rssMiB: 0, gpuMiB: undefined as number | undefined, times: new Map(batches.map((b) => [b, [] as number[]])), cpuUs: new Map(batches.map((b) => [b, 0])) }));
   const feeds = entries.map((e) => new Map(batches.map((n) => [n, feed(e.contract, n)])));
   const total = rounds * entries.length * batches.length;
   let done = 0;
@@ -108,7 +110,9 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
           const input = feeds[k].get(b) as ort.Tensor;
           // warm-up in every block (a fresh session's first runs allocate); its last run sizes the block
           let last = 0;
-          for (let i = 0; i < (r === 0 ? warmup : Math.min(warmup, 2)) || last === 0; i++) {
+          // the very first turn also warms the process (heap growth, page faults of fresh output buffers)
+          const until = performance.now() + (r === 0 && j === 0 ? PROCESS_WARMUP_MS : 0);
+          for (let i = 0; i < (r === 0 ? warmup : Math.min(warmup, 2)) || last === 0 || performance.now() < until; i++) {
             const t0 = performance.now();
             await run(input);
             last = performance.now() - t0;
@@ -116,11 +120,14 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
           // small batches run more often per block, so their quantiles rest on enough runs
           const n = Math.min(MAX_BLOCK_RUNS, Math.max(perRound, Math.ceil(MIN_BLOCK_MS / Math.max(last, 1e-3))));
           const t = e.times.get(b) as number[];
+          const cpu0 = process.cpuUsage();
           for (let i = 0; i < n; i++) {
             const t0 = process.hrtime.bigint();
             await run(input);
             t.push(Number(process.hrtime.bigint() - t0) / 1e6);
           }
+          const cpu = process.cpuUsage(cpu0);
+          e.cpuUs.set(b, (e.cpuUs.get(b) as number) + cpu.user + cpu.system);
           o.onProgress?.(++done, total);
         }
       } finally {
@@ -142,6 +149,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
         imagesPerSecond: (b * 1000) / quantile(t, 0.5),
         latencyMs: { p50: quantile(t, 0.5), p90: quantile(t, 0.9), p99: quantile(t, 0.99), mean: m, cv: t.length > 1 ? sampleStandardDeviation(t) / m : 0 },
         sessionCreateMs: e.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB,
+        cpuMsPerImage: (e.cpuUs.get(b) as number) / 1000 / (b * t.length),
         ...(gpu ? { gpuMemoryMiB: gpu.memoryMiB, gpuName: gpu.name } : e.gpuMiB !== undefined ? { gpuMemoryMiB: e.gpuMiB } : {}),
         ...(mem ? { peakRssMiB: mem.peakRssMiB, baseRssMiB: mem.baseRssMiB, arenaGrowthMiB: mem.arenaGrowthMiB, parameters: mem.parameters } : {}),
         ...(mem?.gpu && 'error' in mem.gpu ? { gpuMemoryNote: mem.gpu.error } : {}),

@@ -87,28 +87,63 @@ export async function profileModel(path: string, feed: Record<string, ort.Tensor
 }
 
 /**
- * Profile several models on one input, their runs interleaved (one run of each in turn), so profiles that
- * are compared with each other see the same machine state; one trace per model.
+ * Profile several models on one input in turns: each model alone in its turn (its session open only then,
+ * as bench/models.ts times them: an idle session's spinning threads would slow the next one's kernels), the
+ * order rotated over the rounds, so profiles that are compared with each other see the same machine state.
+ * Each turn's trace (after `warmup` runs) is merged into the model's profile.
  */
-export async function profileModels(paths: readonly string[], feed: Record<string, ort.Tensor>, o: { runs?: number; warmup?: number; session?: SessionOptions } = {}): Promise<OrtProfile[]> {
+export async function profileModels(paths: readonly string[], feed: Record<string, ort.Tensor>, o: { runs?: number; warmup?: number; rounds?: number; session?: SessionOptions } = {}): Promise<OrtProfile[]> {
   const dir = mkdtempSync(join(tmpdir(), 'actbench-profile-'));
-  const sessions: ort.InferenceSession[] = [];
+  const runs = o.runs ?? 5;
+  const rounds = Math.max(1, Math.min(runs, o.rounds ?? 5));
+  const warmup = o.warmup ?? 2;
+  const traces: OrtProfile[][] = paths.map(() => []);
   try {
-    for (const [k, path] of paths.entries()) sessions.push((await createSession(path, { ...o.session, profileFilePrefix: join(dir, `m${k}`) })).session);
-    const warmup = o.warmup ?? 2;
-    for (let r = 0; r < warmup + (o.runs ?? 5); r++) for (const s of sessions) await s.run(feed);
-    const out: OrtProfile[] = [];
-    for (const [k, s] of sessions.entries()) {
-      s.endProfiling();
-      const file = readdirSync(dir).find((f) => f.startsWith(`m${k}_`) && f.endsWith('.json'));
-      if (!file) throw new ActbenchError('BENCH_BAD_PROFILE', `onnxruntime wrote no profile for ${paths[k]}`, { file: paths[k] });
-      out.push(parseOrtProfile(readFileSync(join(dir, file), 'utf8'), { skipRuns: warmup, file: paths[k] }));
+    for (let r = 0; r < rounds; r++) {
+      // this round's share of the runs (the first rounds take the remainder)
+      const n = Math.floor(runs / rounds) + (r < runs % rounds ? 1 : 0);
+      for (let j = 0; j < paths.length; j++) {
+        const k = (j + r) % paths.length;
+        const prefix = join(dir, `m${k}r${r}`);
+        const s = (await createSession(paths[k], { ...o.session, profileFilePrefix: prefix })).session;
+        try {
+          for (let i = 0; i < warmup + n; i++) await s.run(feed);
+          s.endProfiling();
+        } finally {
+          await s.release();
+        }
+        const file = readdirSync(dir).find((f) => f.startsWith(`m${k}r${r}_`) && f.endsWith('.json'));
+        if (!file) throw new ActbenchError('BENCH_BAD_PROFILE', `onnxruntime wrote no profile for ${paths[k]}`, { file: paths[k] });
+        traces[k].push(parseOrtProfile(readFileSync(join(dir, file), 'utf8'), { skipRuns: warmup, file: paths[k] }));
+      }
     }
-    return out;
+    return traces.map(mergeProfiles);
   } finally {
-    for (const s of sessions) await s.release();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One profile from several of the same model: per-run times weighted by each one's runs. */
+export function mergeProfiles(ps: readonly OrtProfile[]): OrtProfile {
+  const runs = ps.reduce((a, p) => a + p.runs, 0);
+  const byOp = new Map<string, { provider: string; ms: number; nodes: number }>();
+  for (const p of ps) {
+    for (const op of p.ops) {
+      const cur = byOp.get(op.op) ?? { provider: op.provider, ms: 0, nodes: 0 };
+      cur.ms += (op.ms * p.runs) / runs;
+      cur.nodes += (op.nodes * p.runs) / runs;
+      byOp.set(op.op, cur);
+    }
+  }
+  const kernelMs = [...byOp.values()].reduce((a, v) => a + v.ms, 0);
+  const held = ps.map((p) => p.arenaHeldMiB).filter((v): v is number => v !== null);
+  return {
+    runs,
+    kernelMs,
+    runMs: ps.reduce((a, p) => a + (p.runMs * p.runs) / runs, 0),
+    ops: [...byOp.entries()].map(([op, v]) => ({ op, provider: v.provider, ms: v.ms, share: kernelMs > 0 ? v.ms / kernelMs : 0, nodes: v.nodes })).sort((a, b) => b.ms - a.ms),
+    arenaHeldMiB: held.length ? Math.max(...held) : null,
+  };
 }
 
 export interface ProfileFloor {
@@ -133,7 +168,7 @@ const REORDERS = ['ReorderInput', 'ReorderOutput'];
 /**
  * How far a model's profiled time is from the floor its function sets on this runtime. `needed` are the op
  * types the function cannot do without; `baselineActivation` the baseline's activation op types (not shared
- * work). Both profiles should come from one interleaved profiling run (profileModels).
+ * work). Both profiles should come from one profiling run (profileModels, models in turns).
  */
 export function profileFloor(model: OrtProfile, baseline: OrtProfile, o: { needed: readonly string[]; reorders: boolean; baselineActivation: readonly string[] }): ProfileFloor {
   const shared = baseline.ops.map((x) => x.op).filter((op) => !REORDERS.includes(op) && !o.baselineActivation.includes(op) && !o.needed.includes(op));

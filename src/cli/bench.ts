@@ -1,4 +1,4 @@
-/** `actbench bench`: parse flags, call api/bench.ts (benchmark interleaved, store), print. */
+/** `actbench bench`: parse flags, call api/bench.ts (benchmark in turns, store), print. */
 import type { Command } from 'commander';
 import { runBench } from '../api/bench.js';
 import { LAYOUTS, type Layout } from '../data/preprocess.js';
@@ -9,7 +9,7 @@ import { choice, intList, positiveInt, shape } from './parse-flags.js';
 export function registerBench(program: Command): void {
   program
     .command('bench <models...>')
-    .description('throughput per batch size, latency percentiles, session-creation and first-run time, memory; models interleaved')
+    .description('throughput per batch size, latency percentiles, session-creation and first-run time, memory; each model alone in its turn, rotated over rounds')
     .option('--batches <list>', 'batch sizes', intList('--batches'), [1, 8, 32, 128])
     .option('--warmup <n>', 'warm-up runs per batch size', positiveInt('--warmup'), 5)
     .option('--reps <n>', 'timed runs per batch size', positiveInt('--reps'), 30)
@@ -41,9 +41,9 @@ export function registerBench(program: Command): void {
       // with --json, stdout carries only the JSON; the human summary goes to stderr
       const say = f.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
       if (f.json) console.log(JSON.stringify({ results: f.results, records }, null, 2));
-      const t = table(['model', 'activation', 'batch', 'img/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CV', 'create ms', 'first run ms', 'peak MiB', 'params', 'provider']);
+      const t = table(['model', 'activation', 'batch', 'img/s', 'p50 ms', 'p90 ms', 'p99 ms', 'CV', 'CPU ms/img', 'create ms', 'first run ms', 'peak MiB', 'params', 'provider']);
       for (const r of records) {
-        t.push([r.model, r.activation ?? '–', r.batch, r.imagesPerSecond.toFixed(0), r.latencyMs.p50.toFixed(3), r.latencyMs.p90.toFixed(3), r.latencyMs.p99.toFixed(3), r.latencyMs.cv.toFixed(2), r.sessionCreateMs.toFixed(1), r.firstRunMs.toFixed(1), (r.peakRssMiB ?? r.rssMiB).toFixed(0), r.parameters?.toLocaleString('en') ?? '–', r.provider + (r.fallbackReason ? ' (fallback)' : '')]);
+        t.push([r.model, r.activation ?? '–', r.batch, r.imagesPerSecond.toFixed(0), r.latencyMs.p50.toFixed(3), r.latencyMs.p90.toFixed(3), r.latencyMs.p99.toFixed(3), r.latencyMs.cv.toFixed(2), r.cpuMsPerImage?.toFixed(3) ?? '–', r.sessionCreateMs.toFixed(1), r.firstRunMs.toFixed(1), (r.peakRssMiB ?? r.rssMiB).toFixed(0), r.parameters?.toLocaleString('en') ?? '–', r.provider + (r.fallbackReason ? ' (fallback)' : '')]);
       }
       say(t.toString());
       if (records[0]?.fallbackReason) say(`requested ${records[0].requestedProvider}: ${records[0].fallbackReason}`);

@@ -32,6 +32,9 @@ describe('benchModels', () => {
       assert.ok(r.latencyMs.p50 > 0 && r.latencyMs.p50 <= r.latencyMs.p90 && r.latencyMs.p90 <= r.latencyMs.p99, JSON.stringify(r.latencyMs));
       assert.ok(Math.abs(r.imagesPerSecond - (r.batch * 1000) / r.latencyMs.p50) < 1e-6 * r.imagesPerSecond);
       assert.equal(r.warmup, 2);
+      // CPU per image: positive, and no more than every intra-op thread (plus the main one) busy the whole time
+      const cpu = r.cpuMsPerImage as number;
+      assert.ok(cpu > 0 && cpu <= ((r.intraOpThreads as number) + 1) * (r.latencyMs.mean / r.batch) * 1.5, `${r.batch}: ${cpu} ms CPU per image, mean ${r.latencyMs.mean} ms per run`);
     }
     // a tiny model at batch 1 runs in microseconds: 50 ms of runs per turn are far more than 10 / 5 rounds
     const one = recs.filter((r) => r.batch === 1);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { parseOrtProfile, profileFloor, profileModel, profileModels, type OrtProfile } from '../../src/bench/ort-profile.js';
+import { mergeProfiles, parseOrtProfile, profileFloor, profileModel, profileModels, type OrtProfile } from '../../src/bench/ort-profile.js';
 import { peakFlops } from '../../src/bench/machine.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 
@@ -31,19 +31,32 @@ describe('onnxruntime profiles', () => {
     assert.ok(p.arenaHeldMiB !== null && p.arenaHeldMiB > 0);
   });
 
-  it('several models interleaved: one trace each, every node of each model per run', async () => {
+  it('several models in turns: their turns\' traces merged, every node of each model per run', async () => {
     const paths = [8, 4].map((classes) => {
       const path = join(dir, `tiny-${classes}.onnx`);
       writeFileSync(path, tinyModel({ c: 3, h: 8, w: 8, classes }));
       return path;
     });
     const x = new ort.Tensor('float32', Float32Array.from({ length: 2 * 3 * 8 * 8 }, (_, k) => Math.cos(k)), [2, 3, 8, 8]);
-    const ps = await profileModels(paths, { X: x }, { runs: 4, warmup: 1, session: { ep: 'cpu', optLevel: 'basic' } });
+    // 5 runs over 2 rounds: 3 + 2 runs per model
+    const ps = await profileModels(paths, { X: x }, { runs: 5, warmup: 1, rounds: 2, session: { ep: 'cpu', optLevel: 'basic' } });
     assert.equal(ps.length, 2);
     for (const p of ps) {
-      assert.equal(p.runs, 4);
+      assert.equal(p.runs, 5);
+      assert.ok(Math.abs(p.ops.reduce((a, o) => a + o.share, 0) - 1) < 1e-9);
       assert.deepEqual(p.ops.map((o) => [o.op, o.nodes]).sort(), [['Flatten', 1], ['MatMul', 1]]);
     }
+  });
+  it('merging profiles weights each by its runs', () => {
+    const a: OrtProfile = { runs: 1, kernelMs: 4, runMs: 5, arenaHeldMiB: 2, ops: [{ op: 'Conv', provider: 'CPU', ms: 3, share: 0.75, nodes: 2 }, { op: 'Relu', provider: 'CPU', ms: 1, share: 0.25, nodes: 1 }] };
+    const b: OrtProfile = { runs: 3, kernelMs: 8, runMs: 9, arenaHeldMiB: null, ops: [{ op: 'Conv', provider: 'CPU', ms: 7, share: 0.875, nodes: 2 }, { op: 'Add', provider: 'CPU', ms: 1, share: 0.125, nodes: 1 }] };
+    const m = mergeProfiles([a, b]);
+    assert.equal(m.runs, 4);
+    assert.equal(m.runMs, (5 + 27) / 4);
+    assert.deepEqual(m.ops.map((o) => [o.op, o.ms, o.nodes]), [['Conv', 6, 2], ['Add', 0.75, 0.75], ['Relu', 0.25, 0.25]]);
+    assert.equal(m.kernelMs, 7);
+    assert.ok(Math.abs(m.ops[0].share - 6 / 7) < 1e-12);
+    assert.equal(m.arenaHeldMiB, 2);
   });
   it('a hand-made trace: warm-up runs left out, times per run', () => {
     const ev = (name: string, ts: number, dur: number, op?: string) =>
