@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "actbench_native",
-      "sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/conv.cc", "native/ops.cc"],
+      "sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/conv.cc", "native/ops.cc", "native/clock.cc"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [

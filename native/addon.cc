@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "clock.h"
 #include "conv.h"
 #include "gemm.h"
 #include "ops.h"
@@ -136,6 +137,14 @@ napi_value Simd(napi_env env, napi_callback_info) {
 #else
   napi_create_string_utf8(env, "portable", NAPI_AUTO_LENGTH, &v);
 #endif
+  return v;
+}
+
+// clockGHz(threads, trials): the cores' running clock (clock.h)
+napi_value ClockGhz(napi_env env, napi_callback_info info) {
+  Args a(env, info, 2);
+  napi_value v;
+  napi_create_double(env, ab::measure_clock_ghz(static_cast<int>(a.i64(0)), static_cast<int>(a.i64(1))), &v);
   return v;
 }
 
@@ -451,6 +460,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, guarded<Threads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"simd", nullptr, guarded<Simd>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"clockGHz", nullptr, guarded<ClockGhz>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2d", nullptr, guarded<Conv2d>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, guarded<Conv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, guarded<Conv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -35,8 +35,12 @@ export interface PeakFlops {
   lanes: number;
   /** FMA pipes per core at that width */
   fmaPipes: number;
-  /** clock /proc/cpuinfo reports (under a hypervisor: the nominal clock; boost is not visible) */
+  /** the clock the peak uses: measured where it could be (measuredGhz), else /proc/cpuinfo's */
   ghz: number;
+  /** what /proc/cpuinfo reports (under a hypervisor: the nominal clock; boost is not visible) */
+  cpuinfoGhz: number;
+  /** the running clock measured on every core at once (native clockGHz), when it was */
+  measuredGhz?: number;
   cores: number;
   /** cores × GHz × lanes × pipes × 2 (an FMA is two FLOPs) */
   gflops: number;
@@ -49,7 +53,7 @@ export interface PeakFlops {
  * datapaths (two pipes of 8 lanes), Zen 5 (family 26) full 512-bit pipes; Zen 2/3 and Intel since
  * Haswell two 256-bit FMA pipes.
  */
-export function peakFlops(cpuinfo?: string): PeakFlops | null {
+export function peakFlops(cpuinfo?: string, measuredGhz?: number): PeakFlops | null {
   let text = cpuinfo;
   if (text === undefined) {
     try {
@@ -78,10 +82,15 @@ export function peakFlops(cpuinfo?: string): PeakFlops | null {
   } else {
     [lanes, fmaPipes, isa] = [4, flags.has('fma') ? 2 : 1, 'SSE'];
   }
-  const ghz = mhz / 1000;
+  const cpuinfoGhz = mhz / 1000;
+  const measured = measuredGhz !== undefined && Number.isFinite(measuredGhz) && measuredGhz > 0 ? measuredGhz : undefined;
+  const ghz = measured ?? cpuinfoGhz;
+  const clock = measured
+    ? `${cores} cores at ${ghz.toFixed(3)} GHz (measured on all cores at once; /proc/cpuinfo says ${cpuinfoGhz.toFixed(3)})`
+    : `${cores} cores at ${ghz.toFixed(3)} GHz (cpu MHz; not measured)`;
   return {
-    lanes, fmaPipes, ghz, cores,
+    lanes, fmaPipes, ghz, cpuinfoGhz, ...(measured ? { measuredGhz: measured } : {}), cores,
     gflops: cores * ghz * lanes * fmaPipes * 2,
-    basis: `${vendor || 'unknown vendor'} family ${family}, ${isa} (flags ${flags.has('avx512f') ? 'avx512f' : flags.has('avx2') ? 'avx2 fma' : 'sse'}), ${cores} cores at ${ghz.toFixed(3)} GHz (cpu MHz)`,
+    basis: `${vendor || 'unknown vendor'} family ${family}, ${isa} (flags ${flags.has('avx512f') ? 'avx512f' : flags.has('avx2') ? 'avx2 fma' : 'sse'}), ${clock}`,
   };
 }

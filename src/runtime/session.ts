@@ -67,13 +67,13 @@ export const DEFAULT_OPT_LEVEL: OptLevel = 'all';
 
 /**
  * Thread defaults: one intra-op thread per available core, spin-waiting on (onnxruntime's own default,
- * explicit and recorded in every bench and eval record). Measured with `npm run bench -- deploy` on the
- * 2-core VM when it was quiet (load 2–3, 2026-12-03), the whole interleaved run (8 models, batch 128, 30
- * timed runs each) once with spinning and once without: ReLU gains 2 % without spinning (1413 vs 1389
- * img/s) but every other activation loses 10–15 % (la_silu 945 vs 1107, velu 504 vs 574, mish 856 vs 958,
- * pangaea_p5 870 vs 983): their many small element-wise nodes pay a thread wake-up each. The short
- * settings sweep in that report (3 rounds) favours no spinning at batch 128 and shows spinning's batch-1
- * p99 tail (6.3 vs 2.1 ms). Eval with on-the-fly corruption keeps spinning on too, from its own
+ * explicit and recorded in every bench and eval record). Measured by the settings sweep of `npm run bench
+ * -- deploy` (ResNet-20, each configuration and model alone in its turn, 3 rounds; 2-core Zen 4 VM, quiet,
+ * 2026-12-08): 2 threads with spinning are fastest for ReLU and LayerAct at batch 1 and 128; without
+ * spinning batch 1 is 1.5–1.7× slower (relu 0.70 vs 0.41 ms, la_silu 1.05 vs 0.72 ms: a thread wake-up per
+ * node) and batch 128 within 2 %, at no saving in CPU per image. (An earlier sweep that favoured no
+ * spinning at batch 128 ran the sessions side by side, whose idle spinning threads took each other's
+ * cores: bench/models.ts.) Eval with on-the-fly corruption keeps spinning on too, from its own
  * measurements (eval/cores.ts).
  */
 export const DEFAULT_SPINNING = true;

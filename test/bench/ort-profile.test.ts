@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { mergeProfiles, parseOrtProfile, profileFloor, profileModel, profileModels, type OrtProfile } from '../../src/bench/ort-profile.js';
 import { peakFlops } from '../../src/bench/machine.js';
+import { nativeAddon, nativeUnavailableReason } from '../../src/train/native/addon.js';
 import { tinyModel } from '../runtime/tiny-onnx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-prof-'));
@@ -104,5 +105,22 @@ describe('onnxruntime profiles', () => {
     assert.equal(peakFlops(cpu(4, 'avx2 fma avx512f', 26))?.gflops, 4 * 2.5 * 16 * 2 * 2);
     assert.equal(peakFlops(cpu(1, 'avx2 fma avx512f', 25))?.gflops, 2.5 * 16 * 1 * 2);
     assert.equal(peakFlops('garbage'), null);
+    // a measured clock (boost, invisible in cpuinfo under a hypervisor) replaces cpu MHz; a useless one does not
+    const boosted = peakFlops(cpu(2, 'avx2 fma avx512f', 25), 3.5);
+    assert.equal(boosted?.gflops, 2 * 3.5 * 16 * 1 * 2);
+    assert.equal(boosted?.cpuinfoGhz, 2.5);
+    assert.match(boosted?.basis ?? '', /3\.500 GHz \(measured.*2\.500/);
+    assert.equal(peakFlops(cpu(2, 'avx2 fma', 25), 0)?.gflops, 2 * 2.5 * 8 * 2 * 2);
+  });
+
+  it('the native clock reads the cores\' running clock', () => {
+    const addon = nativeAddon();
+    assert.ok(addon, nativeUnavailableReason());
+    const ghz = addon.clockGHz(2, 3);
+    if (process.arch !== 'x64') return assert.equal(ghz, 0);
+    // no x86-64 core of the last decade runs below 1 GHz or above 7 GHz; cpuinfo's nominal clock is near it
+    assert.ok(ghz > 1 && ghz < 7, `${ghz} GHz`);
+    const nominal = peakFlops()?.cpuinfoGhz;
+    if (nominal) assert.ok(ghz > 0.5 * nominal && ghz < 2.5 * nominal, `${ghz} GHz measured, ${nominal} nominal`);
   });
 });

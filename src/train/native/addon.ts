@@ -14,6 +14,8 @@ export interface NativeAddon {
   setThreads(n: number): void;
   threads(): number;
   simd(): string;
+  /** the cores' running clock: a dependent-add chain on `threads` threads at once, median of their best of `trials` (0 off x86-64) */
+  clockGHz(threads: number, trials: number): number;
   /** dims: N, H, W, Ci, Ho, Wo, Co, KH, KW, sh, sw, dh, dw, padTop, padLeft */
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, dims: number[]): void;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, dims: number[]): void;
