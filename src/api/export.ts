@@ -91,6 +91,15 @@ function checkOutput(dir: string, out: string, spec: string, force: boolean | un
   if (!own) assertFresh(out, '--out', force, 'it is not an export of this run: pass --force to replace it, or choose another --out');
 }
 
+/** The target a run's export was made for (its export.json; absent before it was recorded: the portable 'any'), or null without a readable one. */
+export function exportedTarget(dir: string): ExportTarget | null {
+  try {
+    return (JSON.parse(readFileSync(runPaths(dir).export, 'utf8')) as { target?: ExportTarget }).target ?? 'any';
+  } catch {
+    return null;
+  }
+}
+
 /** Export a trained run to ONNX (see the file comment); holds the run directory's lock while it writes. */
 export async function exportTrained(req: ExportRequest): Promise<ExportReport> {
   const log = req.log ?? (() => {});
@@ -163,7 +172,7 @@ async function exportLocked(req: ExportRequest, manifest: ReturnType<typeof read
   }
   const report: ExportReport = { file, bytes: exported.bytes.length, nodes: exported.nodeCount, foldedBatchNorms: exported.foldedBatchNorms, clean: fClean, corrupted: fCorrupted, checker };
   try {
-    writeFileAtomic(runPaths(req.dir).export, JSON.stringify({ ...report, opset, uint8Input, tolerance: tol, created: new Date().toISOString() }, null, 2));
+    writeFileAtomic(runPaths(req.dir).export, JSON.stringify({ ...report, opset, target: req.target ?? 'any', uint8Input, tolerance: tol, created: new Date().toISOString() }, null, 2));
   } catch (e) {
     throw fsError(e, runPaths(req.dir).export, 'write');
   }

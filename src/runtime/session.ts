@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ActbenchError } from '../errors.js';
+import type { ExportTarget } from '../acts/onnx.js';
 import { decodeModel } from '../onnx/writer.js';
 
 export type EpName = 'auto' | 'cuda' | 'webgpu' | 'cpu';
@@ -132,6 +133,16 @@ export function cudaProviderInstalled(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The export target whose lowerings suit the provider a model will run on here: `cuda` when CUDA is asked
+ * for (or `auto` with the CUDA provider installed: a session that then falls back to the CPU runs the
+ * CUDA-safe graph, slower but the same function), `cpu` for the CPU provider, `any` for WebGPU.
+ */
+export function exportTargetForEp(ep: EpName): ExportTarget {
+  if (ep === 'cuda' || (ep === 'auto' && cudaProviderInstalled())) return 'cuda';
+  return ep === 'webgpu' ? 'any' : 'cpu';
 }
 
 const warned = new Set<string>();

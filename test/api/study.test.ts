@@ -10,6 +10,8 @@ import { resolveActivation } from '../../src/acts/define.js';
 import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
 import { cli } from '../helpers.js';
 import { coded } from '../coded.js';
+import { decodeModel } from '../../src/onnx/writer.js';
+import { exportTargetForEp } from '../../src/runtime/session.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'actbench-study-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,5 +106,39 @@ describe('exit status is the truth (issue 19 #2)', () => {
     const used = JSON.parse(readFileSync(join(o.out as string, 'test-images.json'), 'utf8'));
     assert.equal(used.images, 20);
     assert.deepEqual(Object.values(used.perClass), Array(10).fill(2));
+  });
+});
+
+describe('study exports for the provider it measures on', () => {
+  const targetOf = (onnxFile: string) => decodeModel(readFileSync(onnxFile)).metadataProps?.find((m) => m.key === 'actbench.target')?.value;
+  it('ep → target: cpu for the CPU provider, cuda when CUDA is asked for, any for WebGPU', () => {
+    assert.equal(exportTargetForEp('cpu'), 'cpu');
+    assert.equal(exportTargetForEp('cuda'), 'cuda');
+    assert.equal(exportTargetForEp('webgpu'), 'any');
+  });
+
+  it('--ep cpu: VeLU exported --target cpu (native Asin/Atan, not the CUDA-safe polynomials); an older portable export is redone', async () => {
+    const o = opts('target', { acts: ['velu'], model: 'mlp', ep: 'cpu' });
+    const lines: string[] = [];
+    await runStudy({ ...o, log: (l) => lines.push(l) });
+    const run = join(o.modelsDir as string, 'velu-s1');
+    assert.equal(targetOf(join(run, 'model.onnx')), 'cpu');
+    const ops = new Set(decodeModel(readFileSync(join(run, 'model.onnx'))).graph?.node?.map((n) => n.opType));
+    assert.ok(ops.has('Asin') && ops.has('Atan'), [...ops].join(' '));
+    assert.equal(JSON.parse(readFileSync(join(run, 'export.json'), 'utf8')).target, 'cpu');
+    assert.match(readFileSync(join(o.out as string, 'report.md'), 'utf8'), /exported to ONNX \(`--target cpu`/);
+    assert.ok(lines.some((l) => /export --target cpu/.test(l)), lines.join('\n'));
+    // an export made before the target was recorded (portable): the rerun exports again instead of reusing it
+    const rec = JSON.parse(readFileSync(join(run, 'export.json'), 'utf8'));
+    delete rec.target;
+    writeFileSync(join(run, 'export.json'), JSON.stringify(rec));
+    const again: string[] = [];
+    await runStudy({ ...o, log: (l) => again.push(l) });
+    assert.ok(!again.some((l) => /velu seed 1: done earlier/.test(l)), again.join('\n'));
+    assert.equal(JSON.parse(readFileSync(join(run, 'export.json'), 'utf8')).target, 'cpu');
+    // with the target recorded, a third run reuses it
+    const third: string[] = [];
+    await runStudy({ ...o, log: (l) => third.push(l) });
+    assert.ok(third.some((l) => /velu seed 1: done earlier/.test(l)), third.join('\n'));
   });
 });

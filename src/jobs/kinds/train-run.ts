@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportTrained } from '../../api/export.js';
+import { exportedTarget, exportTrained } from '../../api/export.js';
 import { readManifest, runTraining, TrainStoppedError, type Manifest } from '../../api/train.js';
 import { inspectRunDir } from '../../train/run-dir.js';
 import type { JobContext } from './index.js';
@@ -44,8 +44,8 @@ export async function trainRun(input: TrainRunInput, log: (l: string) => void, c
     }
   }
   if (!input.export || manifest.result.stopped) return { dir, manifest, exported: null };
-  const done = existsSync(join(dir, 'export.json')) && existsSync(join(dir, 'model.onnx'));
-  // a finished export is not redone (its report is the run's export.json); otherwise export now
+  const done = existsSync(join(dir, 'model.onnx')) && exportedTarget(dir) === (input.export.target ?? 'any');
+  // a finished export for the same target is not redone (its report is the run's export.json); otherwise export now
   const exported = done ? null : await exportTrained({ ...input.export, dir, log });
   return { dir, manifest, exported };
 }
