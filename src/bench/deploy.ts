@@ -19,7 +19,7 @@ import type { BenchRecord } from '../results/store.js';
 import { createSession, DEFAULT_OPT_LEVEL, DEFAULT_SPINNING, defaultIntraOpThreads } from '../runtime/session.js';
 import { machineInfo, machineLine, peakFlops, type MachineInfo, type PeakFlops } from './machine.js';
 import { nativeAddon } from '../train/native/addon.js';
-import { benchModels } from './models.js';
+import { benchInput, benchModels } from './models.js';
 import { profileFloor, profileModels, type OrtProfile } from './ort-profile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -267,7 +267,8 @@ export async function benchDeploy(o: { log?: (l: string) => void; target?: Expor
       toProfile.push({ activation: act, target, path: byAct[act] });
       if (target !== 'any') toProfile.push({ activation: act, target: 'any', path: exportResnet20(act, 'any', dir).path });
     }
-    const traced = await profileModels(toProfile.map((x) => x.path), { input: images(BATCH) }, { runs: 10, warmup: 2, session: { ep: 'cpu' } });
+    // fed what the bench feeds: Asin/Atan's cost depends on the values
+    const traced = await profileModels(toProfile.map((x) => x.path), { input: benchInput('float32', [BATCH, 3, 32, 32]) }, { runs: 10, warmup: 2, session: { ep: 'cpu' } });
     const profiles: ProfileEntry[] = toProfile.map((x, k) => ({ activation: x.activation, target: x.target, profile: traced[k] }));
     log(`profiled ${toProfile.length} models (in turns)`);
 
@@ -293,7 +294,7 @@ function profileTable(p: OrtProfile, top = 8): string[] {
   const rows = p.ops.slice(0, top).map((op) => `| ${op.op} | ${fx(op.nodes, 0)} | ${fx(op.ms, 2)} | ${fx(100 * op.share, 1)} |`);
   const rest = p.ops.slice(top);
   if (rest.length) rows.push(`| (${rest.length} more types) | ${fx(rest.reduce((a, o) => a + o.nodes, 0), 0)} | ${fx(rest.reduce((a, o) => a + o.ms, 0), 2)} | ${fx(100 * rest.reduce((a, o) => a + o.share, 0), 1)} |`);
-  return ['| op type (as run) | nodes | ms / run | share % |', '|---|---:|---:|---:|', ...rows, '', `Kernel time ${fx(p.kernelMs)} ms per run, onnxruntime's run time ${fx(p.runMs)} ms, ${p.runs} profiled runs${p.arenaHeldMiB !== null ? `, CPU arena held ${fx(p.arenaHeldMiB, 1)} MiB` : ''}.`, ''];
+  return ['| op type (as run) | nodes | ms / run | share % |', '|---|---:|---:|---:|', ...rows, '', `Kernel time ${fx(p.kernelMs)} ms per run (the op types' medians summed), onnxruntime's run time ${fx(p.runMs)} ms (median over the turns), ${p.runs} profiled runs${p.arenaHeldMiB !== null ? `, CPU arena held ${fx(p.arenaHeldMiB, 1)} MiB` : ''}.`, ''];
 }
 
 function profileSection(title: string, entries: ProfileEntry[], level = '####'): string[] {
@@ -403,7 +404,7 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
 
   // profiles
   lines.push('## Per-node profiles (onnxruntime profiler, batch 128)', '');
-  lines.push('Kernel time by op type as onnxruntime ran the optimised graph (after fusion: `FusedConv` is Conv with its activation fused, `com.microsoft` kernels appear under their op names), mean over 10 profiled runs, in 5 turns per model (a session each, 2 warm-up runs, then 2 profiled), each model alone in its turn, the order rotated every round.', '');
+  lines.push('Kernel time by op type as onnxruntime ran the optimised graph (after fusion: `FusedConv` is Conv with its activation fused, `com.microsoft` kernels appear under their op names), 10 profiled runs in 5 turns per model (a session each, 2 warm-up runs, then 2 profiled), each model alone in its turn, the order rotated every round; per op type the median over the turns of its time per run; fed the bench\'s own input (Asin/Atan\'s cost depends on the values).', '');
   if (r.profilesBefore) lines.push(`### Before (${BEFORE_FILE}, an earlier run)`, '', ...r.profilesBefore.split('\n').filter((l) => !l.startsWith('# ')).map((l) => l.replace(/^### /, '#### ').replace(/^## /, '#### ')), '');
   lines.push(...profileSection(`### After: this commit's lowering (this run)`, r.profiles));
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');

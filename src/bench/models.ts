@@ -43,6 +43,19 @@ export const DEFAULT_ROUNDS = 5;
 const MIN_BLOCK_MS = 50;
 /** … and at most this many runs. */
 const MAX_BLOCK_RUNS = 2000;
+
+/**
+ * The input every bench run is fed (fixed, so runs compare). Some kernels' speed depends on the values (the
+ * scalar Asin/Atan loops: VeLU's time differs by a quarter between two inputs), so a profile that is set
+ * beside a bench's times (bench/deploy.ts) must be fed this same input.
+ */
+export function benchInput(type: 'float32' | 'uint8', dims: readonly number[]): ort.Tensor {
+  const size = dims.reduce((a, b) => a * b, 1);
+  return type === 'uint8'
+    ? new ort.Tensor('uint8', new Uint8Array(size).map((_, k) => (k * 31) % 256), [...dims])
+    : new ort.Tensor('float32', new Float32Array(size).map((_, k) => Math.sin(k)), [...dims]);
+}
+
 /** Untimed runs of the first turn at least this long: the first model timed must not pay for a cold process. */
 export const PROCESS_WARMUP_MS = 500;
 
@@ -58,13 +71,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
     checkBatches(contract, batches);
     return { path, info, contract };
   });
-  const feed = (c: ModelContract, n: number) => {
-    const dims = inputDims(c, n);
-    const size = dims.reduce((a, b) => a * b, 1);
-    return c.input === 'uint8-nhwc'
-      ? new ort.Tensor('uint8', new Uint8Array(size).map((_, k) => (k * 31) % 256), dims)
-      : new ort.Tensor('float32', new Float32Array(size).map((_, k) => Math.sin(k)), dims);
-  };
+  const feed = (c: ModelContract, n: number) => benchInput(c.input === 'uint8-nhwc' ? 'uint8' : 'float32', inputDims(c, n));
   const sessionOpts = { ep: o.ep ?? 'auto', optLevel: o.optLevel ?? DEFAULT_OPT_LEVEL, ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}), ...(o.spinning !== undefined ? { spinning: o.spinning } : {}) } as const;
   // memory first, one fresh process per model, while this process holds no session
   const memory = new Map<string, MemoryChildResult & { parameters: number }>();

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { median } from 'simple-statistics';
 import { ActbenchError } from '../errors.js';
 import { createSession, type SessionOptions } from '../runtime/session.js';
 
@@ -123,24 +124,25 @@ export async function profileModels(paths: readonly string[], feed: Record<strin
   }
 }
 
-/** One profile from several of the same model: per-run times weighted by each one's runs. */
+/**
+ * One profile from several turns of the same model: per op type the median over the turns of its time per
+ * run (0 in a turn without it), so one turn slowed by the machine does not move the profile — as the bench
+ * reports medians of its runs.
+ */
 export function mergeProfiles(ps: readonly OrtProfile[]): OrtProfile {
   const runs = ps.reduce((a, p) => a + p.runs, 0);
   const byOp = new Map<string, { provider: string; ms: number; nodes: number }>();
-  for (const p of ps) {
-    for (const op of p.ops) {
-      const cur = byOp.get(op.op) ?? { provider: op.provider, ms: 0, nodes: 0 };
-      cur.ms += (op.ms * p.runs) / runs;
-      cur.nodes += (op.nodes * p.runs) / runs;
-      byOp.set(op.op, cur);
-    }
+  for (const op of new Set(ps.flatMap((p) => p.ops.map((o) => o.op)))) {
+    const inTurn = ps.map((p) => p.ops.find((o) => o.op === op));
+    const provider = inTurn.find((o) => o !== undefined)?.provider ?? '';
+    byOp.set(op, { provider, ms: median(inTurn.map((o) => o?.ms ?? 0)), nodes: median(inTurn.map((o) => o?.nodes ?? 0)) });
   }
   const kernelMs = [...byOp.values()].reduce((a, v) => a + v.ms, 0);
   const held = ps.map((p) => p.arenaHeldMiB).filter((v): v is number => v !== null);
   return {
     runs,
     kernelMs,
-    runMs: ps.reduce((a, p) => a + (p.runMs * p.runs) / runs, 0),
+    runMs: median(ps.map((p) => p.runMs)),
     ops: [...byOp.entries()].map(([op, v]) => ({ op, provider: v.provider, ms: v.ms, share: kernelMs > 0 ? v.ms / kernelMs : 0, nodes: v.nodes })).sort((a, b) => b.ms - a.ms),
     arenaHeldMiB: held.length ? Math.max(...held) : null,
   };

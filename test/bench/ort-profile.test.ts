@@ -48,16 +48,23 @@ describe('onnxruntime profiles', () => {
       assert.deepEqual(p.ops.map((o) => [o.op, o.nodes]).sort(), [['Flatten', 1], ['MatMul', 1]]);
     }
   });
-  it('merging profiles weights each by its runs', () => {
-    const a: OrtProfile = { runs: 1, kernelMs: 4, runMs: 5, arenaHeldMiB: 2, ops: [{ op: 'Conv', provider: 'CPU', ms: 3, share: 0.75, nodes: 2 }, { op: 'Relu', provider: 'CPU', ms: 1, share: 0.25, nodes: 1 }] };
-    const b: OrtProfile = { runs: 3, kernelMs: 8, runMs: 9, arenaHeldMiB: null, ops: [{ op: 'Conv', provider: 'CPU', ms: 7, share: 0.875, nodes: 2 }, { op: 'Add', provider: 'CPU', ms: 1, share: 0.125, nodes: 1 }] };
-    const m = mergeProfiles([a, b]);
-    assert.equal(m.runs, 4);
-    assert.equal(m.runMs, (5 + 27) / 4);
-    assert.deepEqual(m.ops.map((o) => [o.op, o.ms, o.nodes]), [['Conv', 6, 2], ['Add', 0.75, 0.75], ['Relu', 0.25, 0.25]]);
-    assert.equal(m.kernelMs, 7);
-    assert.ok(Math.abs(m.ops[0].share - 6 / 7) < 1e-12);
-    assert.equal(m.arenaHeldMiB, 2);
+  it('merging turns: per op type the median over the turns, so one slow turn does not move it', () => {
+    const turn = (runs: number, runMs: number, held: number | null, ops: [string, number, number][]): OrtProfile => {
+      const kernelMs = ops.reduce((a, [, ms]) => a + ms, 0);
+      return { runs, kernelMs, runMs, arenaHeldMiB: held, ops: ops.map(([op, ms, nodes]) => ({ op, provider: 'CPU', ms, share: ms / kernelMs, nodes })) };
+    };
+    const m = mergeProfiles([
+      turn(1, 5, 2, [['Conv', 3, 2], ['Relu', 1, 1]]),
+      turn(3, 9, null, [['Conv', 7, 2], ['Add', 1, 1]]),
+      turn(2, 50, 4, [['Conv', 40, 2], ['Relu', 2, 1], ['Add', 3, 1]]), // a turn the machine slowed
+    ]);
+    assert.equal(m.runs, 6);
+    assert.equal(m.runMs, 9);
+    // Conv: median of 3, 7, 40; Relu of 1, 0, 2; Add of 0, 1, 3
+    assert.deepEqual(m.ops.map((o) => [o.op, o.ms, o.nodes]), [['Conv', 7, 2], ['Relu', 1, 1], ['Add', 1, 1]]);
+    assert.equal(m.kernelMs, 9);
+    assert.ok(Math.abs(m.ops[0].share - 7 / 9) < 1e-12);
+    assert.equal(m.arenaHeldMiB, 4);
   });
   it('a hand-made trace: warm-up runs left out, times per run', () => {
     const ev = (name: string, ts: number, dur: number, op?: string) =>
