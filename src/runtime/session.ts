@@ -69,10 +69,10 @@ export const DEFAULT_OPT_LEVEL: OptLevel = 'all';
 /**
  * Thread defaults: one intra-op thread per available core, spin-waiting on (onnxruntime's own default,
  * explicit and recorded in every bench and eval record). Measured by the settings sweep of `npm run bench
- * -- deploy` (ResNet-20, each configuration and model alone in its turn, 3 rounds; 2-core Zen 4 VM, quiet,
- * 2026-12-08): 2 threads with spinning are fastest for ReLU and LayerAct at batch 1 and 128; without
- * spinning batch 1 is 1.5–1.7× slower (relu 0.70 vs 0.41 ms, la_silu 1.05 vs 0.72 ms: a thread wake-up per
- * node) and batch 128 within 2 %, at no saving in CPU per image. (An earlier sweep that favoured no
+ * -- deploy` (ResNet-20, each configuration and model alone in its turn, 3 rounds; 2-core Zen 4 VM,
+ * 2026-12-08, three runs): two threads beat one at batch 128 (1.8–2.0×) and at batch 1 for ReLU; without
+ * spinning, batch 1 is 1.3–1.7× slower for ReLU (0.69–0.72 vs 0.41–0.56 ms) and up to 1.45× for LayerAct
+ * (a thread wake-up per node), while batch 128 moves within ±8 % either way. (An earlier sweep that favoured no
  * spinning at batch 128 ran the sessions side by side, whose idle spinning threads took each other's
  * cores: bench/models.ts.) Eval with on-the-fly corruption keeps spinning on too, from its own
  * measurements (eval/cores.ts).
