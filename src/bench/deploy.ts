@@ -313,6 +313,13 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
   const relu = at('relu');
   const torch = at(TORCH);
   const ratio = (b?: BenchRecord) => (b && relu ? b.latencyMs.p50 / relu.latencyMs.p50 : NaN);
+  // the ratio within each round (both turns seconds apart): its spread shows how far the machine moved it
+  const roundRange = (b: BenchRecord) => {
+    const mine = b.roundP50Ms ?? [];
+    const base = relu?.roundP50Ms ?? [];
+    const rs = mine.slice(0, base.length).map((v, k) => v / base[k]);
+    return rs.length ? `${fx(Math.min(...rs))}–${fx(Math.max(...rs))}×` : '–';
+  };
   const threads = r.records[0]?.intraOpThreads;
   const spin = r.records[0]?.spinning;
   const lines = [
@@ -327,10 +334,12 @@ export function deployBenchMarkdown(r: DeployResult, command: string): string {
     '',
     `## Speed and memory (batch ${BATCH})`,
     '',
-    '| model | img/s | p50 ms | p99 ms | time / actbench ReLU | peak RSS MiB (fresh process) | arena growth MiB | parameters |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | img/s | p50 ms | p99 ms | time / actbench ReLU | the same, round by round (min–max) | peak RSS MiB (fresh process) | arena growth MiB | parameters |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...[...DEPLOY_ACTS, TORCH].map((a) => at(a)).filter((b): b is BenchRecord => b !== undefined).map((b) =>
-      `| ${b.activation} | ${fx(b.imagesPerSecond, 0)} | ${fx(b.latencyMs.p50)} | ${fx(b.latencyMs.p99)} | ${fx(ratio(b))}× | ${b.peakRssMiB !== undefined ? fx(b.peakRssMiB, 0) : '–'} | ${b.arenaGrowthMiB !== undefined ? fx(b.arenaGrowthMiB, 1) : '–'} | ${b.parameters?.toLocaleString('en-US') ?? '–'} |`),
+      `| ${b.activation} | ${fx(b.imagesPerSecond, 0)} | ${fx(b.latencyMs.p50)} | ${fx(b.latencyMs.p99)} | ${fx(ratio(b))}× | ${roundRange(b)} | ${b.peakRssMiB !== undefined ? fx(b.peakRssMiB, 0) : '–'} | ${b.arenaGrowthMiB !== undefined ? fx(b.arenaGrowthMiB, 1) : '–'} | ${b.parameters?.toLocaleString('en-US') ?? '–'} |`),
+    '',
+    'Round by round: the model\'s p50 over ReLU\'s in each of the rounds (their turns seconds apart). On a shared VM the models heavy in element-wise passes over large tensors (velu, mish, pangaea_p5) move most: their whole-run ratio is the median, and this range is how much to trust it.',
     '',
     'Peak RSS: each model in its own fresh Node process (session creation + two runs of the largest batch), so it includes Node and onnxruntime\'s library',
     `(${relu?.baseRssMiB !== undefined ? `${fx(relu.baseRssMiB, 0)} MiB before the session existed` : 'the process baseline'}); arena growth is the RSS added by the runs after session creation. Parameters: float elements of the model's initializers (BatchNorm folded into the convolutions).`,

@@ -85,7 +85,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
   // spreads over all of them.
   const rounds = Math.max(1, Math.min(reps, o.rounds ?? DEFAULT_ROUNDS));
   const perRound = Math.ceil(reps / rounds);
-  const entries = checked.map((c) => ({ ...c, s: undefined as SessionInfo | undefined, createMs: 0, firstRunMs: 0, rssMiB: 0, gpuMiB: undefined as number | undefined, times: new Map(batches.map((b) => [b, [] as number[]])), cpuUs: new Map(batches.map((b) => [b, 0])) }));
+  const entries = checked.map((c) => ({ ...c, s: undefined as SessionInfo | undefined, createMs: 0, firstRunMs: 0, rssMiB: 0, gpuMiB: undefined as number | undefined, times: new Map(batches.map((b) => [b, [] as number[]])), cpuUs: new Map(batches.map((b) => [b, 0])), roundP50: new Map(batches.map((b) => [b, [] as number[]])) }));
   const feeds = entries.map((e) => new Map(batches.map((n) => [n, feed(e.contract, n)])));
   const total = rounds * entries.length * batches.length;
   let done = 0;
@@ -128,11 +128,13 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
           const n = Math.min(MAX_BLOCK_RUNS, Math.max(perRound, Math.ceil(MIN_BLOCK_MS / Math.max(last, 1e-3))));
           const t = e.times.get(b) as number[];
           const cpu0 = process.cpuUsage();
+          const from = t.length;
           for (let i = 0; i < n; i++) {
             const t0 = process.hrtime.bigint();
             await run(input);
             t.push(Number(process.hrtime.bigint() - t0) / 1e6);
           }
+          (e.roundP50.get(b) as number[]).push(quantile(t.slice(from), 0.5));
           const cpu = process.cpuUsage(cpu0);
           e.cpuUs.set(b, (e.cpuUs.get(b) as number) + cpu.user + cpu.system);
           o.onProgress?.(++done, total);
@@ -157,6 +159,7 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
         latencyMs: { p50: quantile(t, 0.5), p90: quantile(t, 0.9), p99: quantile(t, 0.99), mean: m, cv: t.length > 1 ? sampleStandardDeviation(t) / m : 0 },
         sessionCreateMs: e.createMs, firstRunMs: e.firstRunMs, rssMiB: e.rssMiB,
         cpuMsPerImage: (e.cpuUs.get(b) as number) / 1000 / (b * t.length),
+        roundP50Ms: e.roundP50.get(b) as number[],
         ...(gpu ? { gpuMemoryMiB: gpu.memoryMiB, gpuName: gpu.name } : e.gpuMiB !== undefined ? { gpuMemoryMiB: e.gpuMiB } : {}),
         ...(mem ? { peakRssMiB: mem.peakRssMiB, baseRssMiB: mem.baseRssMiB, arenaGrowthMiB: mem.arenaGrowthMiB, parameters: mem.parameters } : {}),
         ...(mem?.gpu && 'error' in mem.gpu ? { gpuMemoryNote: mem.gpu.error } : {}),

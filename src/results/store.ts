@@ -104,6 +104,8 @@ export interface BenchRecord {
   parameters?: number;
   /** the process's CPU time (all threads, user + system) over the timed runs, per image */
   cpuMsPerImage?: number;
+  /** p50 latency of each round's turn, ms, in round order: how far the machine's state moved the model */
+  roundP50Ms?: number[];
   gpuName?: string;
   /** why GPU memory could not be read under CUDA (nvidia-smi's answer) */
   gpuMemoryNote?: string;
@@ -148,7 +150,7 @@ const SCHEMAS: Record<ResultRecord['kind'], Record<string, [Check, string]>> = {
     warmup: [count, 'a count'], reps: [pos, 'a positive integer'], provider: [str, 'a string'], requestedProvider: [str, 'a string'],
     fallbackReason: [optional(str), 'a string'], optLevel: [str, 'a string'], intraOpThreads: [optional(pos), 'a positive integer'],
     disabledOptimizers: [optional(strs), 'a list of strings'], spinning: [optional((v) => typeof v === 'boolean'), 'true or false'],
-    peakRssMiB: [optional(num), 'a number'], baseRssMiB: [optional(num), 'a number'], arenaGrowthMiB: [optional(num), 'a number'], parameters: [optional(count), 'a count'], cpuMsPerImage: [optional(num), 'a number'], gpuName: [optional(str), 'a string'], gpuMemoryNote: [optional(str), 'a string'],
+    peakRssMiB: [optional(num), 'a number'], baseRssMiB: [optional(num), 'a number'], arenaGrowthMiB: [optional(num), 'a number'], parameters: [optional(count), 'a count'], cpuMsPerImage: [optional(num), 'a number'], roundP50Ms: [optional((v) => Array.isArray(v) && v.length > 0 && v.every(num)), 'a list of numbers'], gpuName: [optional(str), 'a string'], gpuMemoryNote: [optional(str), 'a string'],
     onnxruntime: [str, 'a string'], provenance: [provenance, '{ actbench, machine, time }'],
   },
 };

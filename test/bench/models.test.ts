@@ -32,6 +32,10 @@ describe('benchModels', () => {
       assert.ok(r.latencyMs.p50 > 0 && r.latencyMs.p50 <= r.latencyMs.p90 && r.latencyMs.p90 <= r.latencyMs.p99, JSON.stringify(r.latencyMs));
       assert.ok(Math.abs(r.imagesPerSecond - (r.batch * 1000) / r.latencyMs.p50) < 1e-6 * r.imagesPerSecond);
       assert.equal(r.warmup, 2);
+      // one p50 per round, and the overall p50 within their range
+      const rounds = r.roundP50Ms as number[];
+      assert.equal(rounds.length, 5);
+      assert.ok(Math.min(...rounds) <= r.latencyMs.p50 && r.latencyMs.p50 <= Math.max(...rounds), `${r.latencyMs.p50} outside ${rounds.join(', ')}`);
       // CPU per image: positive, and no more than every intra-op thread (plus the main one) busy the whole time
       const cpu = r.cpuMsPerImage as number;
       assert.ok(cpu > 0 && cpu <= ((r.intraOpThreads as number) + 1) * (r.latencyMs.mean / r.batch) * 1.5, `${r.batch}: ${cpu} ms CPU per image, mean ${r.latencyMs.mean} ms per run`);
