@@ -155,10 +155,6 @@ function torchAvailable(): string | null {
   return r.status === 0 ? null : `/usr/bin/python3 cannot import torch and onnx (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`;
 }
 
-function images(n: number): ort.Tensor {
-  return new ort.Tensor('float32', Float32Array.from({ length: n * 3 * 32 * 32 }, (_, k) => Math.sin(k * 0.37) + 0.3 * Math.cos(k * 0.011)), [n, 3, 32, 32]);
-}
-
 async function logits(path: string, x: ort.Tensor): Promise<Float32Array> {
   const s = await createSession(path, { ep: 'cpu' });
   const out = await s.session.run({ [s.session.inputNames[0]]: x });
@@ -245,7 +241,7 @@ export async function benchDeploy(o: { log?: (l: string) => void; target?: Expor
       const r = spawnSync('/usr/bin/python3', [join(HERE, 'torch_resnet20.py'), w.index, w.bin, out], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`torch_resnet20.py failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`);
       const info = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { torch: string };
-      const x = images(8);
+      const x = benchInput('float32', [8, 3, 32, 32]);
       const [a, b] = [await logits(byAct.relu, x), await logits(out, x)];
       let maxAbsDiff = 0;
       for (let k = 0; k < a.length; k++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[k] - b[k]));

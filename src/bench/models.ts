@@ -134,9 +134,9 @@ export async function benchModels(paths: string[], o: ModelBenchOptions = {}): P
             await run(input);
             t.push(Number(process.hrtime.bigint() - t0) / 1e6);
           }
-          (e.roundP50.get(b) as number[]).push(quantile(t.slice(from), 0.5));
           const cpu = process.cpuUsage(cpu0);
           e.cpuUs.set(b, (e.cpuUs.get(b) as number) + cpu.user + cpu.system);
+          (e.roundP50.get(b) as number[]).push(quantile(t.slice(from), 0.5));
           o.onProgress?.(++done, total);
         }
       } finally {
